@@ -1,0 +1,136 @@
+# warren: the only build entry. See README.md.
+#   make              build build/warren
+#   make check        unit, fuzz, netns and kernel tests; ends with "N passed, N failed"
+#   make deps         install the Debian packages the build, tests and demo need
+#   make install      PREFIX=/usr/local DESTDIR=
+#   V=1 shows full command lines; SANITIZE=1 builds with ASan and UBSan;
+#   WERROR=1 (default under CI=true) turns warnings into errors.
+
+VERSION := 0.1.0
+PREFIX ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+SYSTEMDUNITDIR ?= /lib/systemd/system
+DESTDIR ?=
+B := build
+
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+LIBS_PC := libmnl libnftnl libsodium libconfig libcurl
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+ifeq ($(CI),true)
+WERROR ?= 1
+endif
+
+WARNFLAGS := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wpointer-arith -Wformat=2 -Wno-unused-parameter
+ifeq ($(WERROR),1)
+WARNFLAGS += -Werror
+endif
+
+CFLAGS ?= -O2 -g
+CPPFLAGS += -D_GNU_SOURCE -DWARREN_VERSION='"$(VERSION)"' -I.
+DEPFLAGS = -MMD -MP
+PC_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) 2>/dev/null)
+PC_LIBS := $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null)
+
+ifeq ($(SANITIZE),1)
+CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+ALL_CFLAGS = $(CPPFLAGS) $(WARNFLAGS) $(CFLAGS) $(PC_CFLAGS) -std=gnu11
+
+# Every .c below these folders is part of the product; agent/main.c holds main().
+LIB_SRC := $(filter-out agent/main.c,$(sort $(wildcard common/*.c profiles/*.c netcfg/*.c agent/*.c)))
+LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
+MAIN_OBJ := $(B)/agent/main.o
+
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/unit/%)
+TESTLIB_SRC := $(wildcard tests/unit/support/*.c)
+TESTLIB_OBJ := $(TESTLIB_SRC:%.c=$(B)/%.o)
+
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
+FUZZ_CC ?= clang
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+FUZZ_OBJ := $(LIB_SRC:%.c=$(B)/fuzz/obj/%.o)
+
+.PHONY: all check unit fuzz deps install uninstall clean demo bench
+all: $(B)/warren
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c -o $@ $<
+
+$(B)/libwarren.a: $(LIB_OBJ)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(B)/warren: $(MAIN_OBJ) $(B)/libwarren.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(MAIN_OBJ) $(B)/libwarren.a $(PC_LIBS)
+
+$(B)/tests/unit/%: tests/unit/%.c $(B)/libwarren.a $(TESTLIB_OBJ)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  TEST    $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(shell $(PKG_CONFIG) --cflags cmocka) $(DEPFLAGS) -Itests/unit \
+		-o $@ $< $(TESTLIB_OBJ) $(B)/libwarren.a $(PC_LIBS) $(shell $(PKG_CONFIG) --libs cmocka) $(LDFLAGS)
+
+$(B)/fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FUZZCC  $<")
+	$(Q)$(FUZZ_CC) $(CPPFLAGS) $(PC_CFLAGS) $(FUZZ_CFLAGS) -std=gnu11 -MMD -MP -c -o $@ $<
+
+$(B)/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJ)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FUZZ    $@")
+	$(Q)$(FUZZ_CC) $(CPPFLAGS) $(PC_CFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -std=gnu11 \
+		-o $@ $< $(FUZZ_OBJ) $(PC_LIBS)
+
+unit: $(UNIT_BIN)
+fuzz: $(FUZZ_BIN)
+
+check: $(B)/warren unit fuzz
+	$(Q)tests/run.sh
+
+bench: $(B)/warren
+	$(Q)for b in tests/bench/*.sh; do [ -x "$$b" ] && "$$b"; done; true
+
+# Packages for build, tests (wireguard-go peers, QEMU kernel tier, fuzzers) and demo.
+DEB_PKGS := build-essential pkg-config clang libmnl-dev libnftnl-dev libsodium-dev \
+	libconfig-dev libcurl4-openssl-dev libcmocka-dev wireguard-go wireguard-tools \
+	nftables iproute2 iputils-ping netcat-openbsd tcpdump procps kmod \
+	qemu-system-x86 busybox-static linux-image-amd64 cpio
+deps:
+	@missing=$$(for p in $(DEB_PKGS); do dpkg-query -W -f='$${db:Status-Abbrev}' $$p 2>/dev/null | \
+		grep -q '^ii' || printf '%s ' $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing: $$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			--no-install-recommends $$missing; \
+	else echo "all dependencies installed"; fi
+
+install: $(B)/warren
+	install -D -m 0755 $(B)/warren $(DESTDIR)$(SBINDIR)/warren
+	install -D -m 0644 docs/warren.8 $(DESTDIR)$(MANDIR)/man8/warren.8
+	install -D -m 0644 docs/warren.conf.5 $(DESTDIR)$(MANDIR)/man5/warren.conf.5
+	for u in systemd/*.service; do [ -f "$$u" ] && install -D -m 0644 "$$u" \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/$$(basename $$u); done; true
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/warren $(DESTDIR)$(MANDIR)/man8/warren.8 \
+		$(DESTDIR)$(MANDIR)/man5/warren.conf.5
+
+clean:
+	rm -rf $(B)
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

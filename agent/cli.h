@@ -1,0 +1,29 @@
+/* The command table behind `warren CMD`, and the helpers commands share. */
+#ifndef WARREN_CLI_H
+#define WARREN_CLI_H
+
+/* Exit statuses, DESIGN.md section 2. */
+#define EXIT_OK 0
+#define EXIT_RUNTIME 1
+#define EXIT_USAGE 2
+
+#define DEFAULT_CONFIG "/etc/warren/warren.conf"
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+	const char *usage;    /* the text after "usage: warren NAME" */
+};
+
+/* true when argv holds -h or --help before any "--"; the command then prints its usage. */
+int cli_wants_help(int argc, char **argv);
+int cli_usage(const struct command *cmd, int status);
+const struct command *cli_find(const char *name);
+
+int cmd_genkey(int argc, char **argv);
+int cmd_pubkey(int argc, char **argv);
+int cmd_genpsk(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+
+#endif

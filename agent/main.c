@@ -1,0 +1,81 @@
+/* warren's entry point: global options and the command table. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct command commands[] = {
+	{ "genkey", cmd_genkey, "print a new private key", "" },
+	{ "pubkey", cmd_pubkey, "read a private key on stdin, print its public key", "< PRIVATE-KEY" },
+	{ "genpsk", cmd_genpsk, "print a new preshared key", "" },
+	{ "check", cmd_check, "validate a configuration or wg-quick file", "[-c FILE] [FILE]" },
+};
+
+const struct command *cli_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+int cli_wants_help(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+			return 1;
+	}
+	return 0;
+}
+
+int cli_usage(const struct command *cmd, int status)
+{
+	FILE *f = status ? stderr : stdout;
+
+	fprintf(f, "usage: warren %s%s%s\n%s\n", cmd->name, cmd->usage[0] ? " " : "", cmd->usage,
+		cmd->summary);
+	return status;
+}
+
+static int usage(int status)
+{
+	FILE *f = status ? stderr : stdout;
+	size_t i;
+
+	fprintf(f, "usage: warren COMMAND [ARGS]\n"
+		   "       warren --version | --help\n\n"
+		   "WireGuard router: many tunnels, policy routing, failover.\n\n"
+		   "commands:\n");
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\n\"warren COMMAND --help\" describes one command; see warren(8).\n");
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	const struct command *cmd;
+
+	if (argc < 2)
+		return usage(EXIT_USAGE);
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0)
+		return usage(EXIT_OK);
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+		printf("warren %s\n", WARREN_VERSION);
+		return EXIT_OK;
+	}
+	cmd = cli_find(argv[1]);
+	if (!cmd) {
+		fprintf(stderr, "warren: unknown command \"%s\"; see \"warren --help\"\n", argv[1]);
+		return EXIT_USAGE;
+	}
+	if (cli_wants_help(argc - 1, argv + 1))
+		return cli_usage(cmd, EXIT_OK);
+	return cmd->fn(argc - 1, argv + 1);
+}

@@ -1,0 +1,220 @@
+/* Request/ACK plumbing shared by rtnetlink, generic netlink and nfnetlink users. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/netlink.h>
+
+#include "nl.h"
+#include "../common/util.h"
+
+#ifndef NETLINK_EXT_ACK
+#define NETLINK_EXT_ACK 11
+#endif
+#ifndef NETLINK_CAP_ACK
+#define NETLINK_CAP_ACK 10
+#endif
+
+int nl_open(struct nl **nlp, int bus)
+{
+	struct nl *nl = xcalloc(1, sizeof(*nl));
+	int one = 1, r;
+
+	nl->bus = bus;
+	nl->sock = mnl_socket_open2(bus, SOCK_CLOEXEC);
+	if (!nl->sock) {
+		r = -errno;
+		goto out;
+	}
+	if (mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) < 0) {
+		r = -errno;
+		goto out;
+	}
+	/* Both are best effort: older kernels lack them and still answer correctly. */
+	mnl_socket_setsockopt(nl->sock, NETLINK_EXT_ACK, &one, sizeof(one));
+	mnl_socket_setsockopt(nl->sock, NETLINK_CAP_ACK, &one, sizeof(one));
+	nl->portid = mnl_socket_get_portid(nl->sock);
+	nl->seq = (uint32_t)time(NULL) ^ ((uint32_t)getpid() << 16);
+	nl->rx = xmalloc(NL_BUFSIZE);
+	*nlp = nl;
+	return 0;
+out:
+	nl_close(nl);
+	return r;
+}
+
+void nl_close(struct nl *nl)
+{
+	if (!nl)
+		return;
+	if (nl->sock)
+		mnl_socket_close(nl->sock);
+	free(nl->rx);
+	free(nl);
+}
+
+struct nlmsghdr *nl_msg(struct nl *nl, void *buf, uint16_t type, uint16_t flags)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+
+	nlh->nlmsg_type = type;
+	/* Dumps end with NLMSG_DONE and get no ACK; everything else is ACKed. */
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	if ((flags & NLM_F_DUMP) != NLM_F_DUMP)
+		nlh->nlmsg_flags |= NLM_F_ACK;
+	nlh->nlmsg_seq = ++nl->seq;
+	return nlh;
+}
+
+/* Pull NLMSGERR_ATTR_MSG out of an error or DONE message's TLVs. */
+static void nl_extack(struct nl *nl, const struct nlmsghdr *nlh, size_t off)
+{
+	const struct nlattr *attr;
+
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return;
+	mnl_attr_for_each(attr, nlh, off) {
+		if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
+		    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0) {
+			snprintf(nl->err, sizeof(nl->err), "%s", mnl_attr_get_str(attr));
+			return;
+		}
+	}
+}
+
+/* The error code of an NLMSG_ERROR (0 is an ACK); records the extended ACK text. */
+static int nl_parse_error(struct nl *nl, const struct nlmsghdr *nlh)
+{
+	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+	size_t off;
+
+	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*e)))
+		return -EBADMSG;
+	if (e->error == 0)
+		return 0;
+	/* With NLM_F_CAPPED only the original header is echoed, not its payload. */
+	off = sizeof(*e);
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		off += e->msg.nlmsg_len - sizeof(e->msg);
+	nl_extack(nl, nlh, off);
+	return e->error;
+}
+
+static int nl_parse_done(struct nl *nl, const struct nlmsghdr *nlh)
+{
+	int err;
+
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(int))
+		return 0;
+	memcpy(&err, mnl_nlmsg_get_payload(nlh), sizeof(err));
+	if (err < 0)
+		nl_extack(nl, nlh, sizeof(int));
+	return err < 0 ? err : 0;
+}
+
+int nl_talk(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
+{
+	uint32_t seq = nlh->nlmsg_seq;
+	bool intr = false;
+	int r = 0, cbr = 0;
+
+	nl->err[0] = '\0';
+	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	for (;;) {
+		ssize_t n = mnl_socket_recvfrom(nl->sock, nl->rx, NL_BUFSIZE);
+		struct nlmsghdr *m;
+		int len;
+
+		if (n < 0)
+			return -errno;
+		len = (int)n;
+		for (m = (struct nlmsghdr *)nl->rx; mnl_nlmsg_ok(m, len); m = mnl_nlmsg_next(m, &len)) {
+			if (m->nlmsg_seq != seq || m->nlmsg_pid != nl->portid)
+				continue;  /* a stale answer to an earlier, abandoned request */
+			if (m->nlmsg_flags & NLM_F_DUMP_INTR)
+				intr = true;
+			switch (m->nlmsg_type) {
+			case NLMSG_NOOP:
+				continue;
+			case NLMSG_ERROR:
+				/* An ACK, or the failure of a request or of a dump's start. */
+				r = nl_parse_error(nl, m);
+				goto out;
+			case NLMSG_DONE:
+				/* Dumps are not ACKed: DONE is their end. */
+				r = nl_parse_done(nl, m);
+				goto out;
+			default:
+				/* Keep reading after a callback failure so no reply is left queued. */
+				errno = 0;
+				if (cb && cbr == 0 && cb(m, data) == MNL_CB_ERROR)
+					cbr = errno ? -errno : -EINVAL;
+				break;
+			}
+		}
+	}
+out:
+	if (r < 0)
+		return r;
+	if (cbr < 0)
+		return cbr;
+	return intr ? -EINTR : 0;
+}
+
+int nl_talk_batch(struct nl *nl, void *buf, size_t len, int *failed)
+{
+	uint32_t first = 0, last = 0, pending = 0;
+	struct nlmsghdr *m;
+	int left = (int)len, r = 0;
+
+	*failed = -1;
+	nl->err[0] = '\0';
+	for (m = buf; mnl_nlmsg_ok(m, left); m = mnl_nlmsg_next(m, &left)) {
+		if (!pending)
+			first = m->nlmsg_seq;
+		last = m->nlmsg_seq;
+		pending++;
+	}
+	if (!pending)
+		return 0;
+	if (mnl_socket_sendto(nl->sock, buf, len) < 0)
+		return -errno;
+	while (pending) {
+		ssize_t n = mnl_socket_recvfrom(nl->sock, nl->rx, NL_BUFSIZE);
+		int rlen;
+
+		if (n < 0)
+			return r ? r : -errno;
+		rlen = (int)n;
+		for (m = (struct nlmsghdr *)nl->rx; mnl_nlmsg_ok(m, rlen); m = mnl_nlmsg_next(m, &rlen)) {
+			const struct nlmsgerr *e;
+			int err;
+
+			if (m->nlmsg_type != NLMSG_ERROR || m->nlmsg_pid != nl->portid)
+				continue;
+			e = mnl_nlmsg_get_payload(m);
+			if (e->msg.nlmsg_seq - first > last - first)
+				continue;
+			pending--;
+			/* Keep the first failure's text; later ones would overwrite it. */
+			if (r < 0)
+				continue;
+			err = nl_parse_error(nl, m);
+			if (err < 0) {
+				r = err;
+				*failed = (int)(e->msg.nlmsg_seq - first);
+			}
+		}
+	}
+	return r;
+}
+
+const char *nl_strerror(const struct nl *nl, int err)
+{
+	if (nl && nl->err[0])
+		return nl->err;
+	return strerror(err < 0 ? -err : err);
+}

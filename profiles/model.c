@@ -1,0 +1,134 @@
+/* Construction and destruction of the configuration model; secrets are wiped on free. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "model.h"
+#include "../common/util.h"
+
+void strv_push(struct strv *v, const char *s)
+{
+	char **slot = array_push(&v->v, &v->n, sizeof(*v->v));
+
+	*slot = xstrdup(s);
+}
+
+void strv_clear(struct strv *v)
+{
+	size_t i;
+
+	for (i = 0; i < v->n; i++)
+		free(v->v[i]);
+	free(v->v);
+	v->v = NULL;
+	v->n = 0;
+}
+
+void cidrv_push(struct cidrv *v, const struct cidr *c)
+{
+	struct cidr *slot = array_push(&v->v, &v->n, sizeof(*v->v));
+
+	*slot = *c;
+}
+
+void cidrv_clear(struct cidrv *v)
+{
+	free(v->v);
+	v->v = NULL;
+	v->n = 0;
+}
+
+void peer_clear(struct peer *p)
+{
+	sodium_memzero(p->preshared_key, sizeof(p->preshared_key));
+	free(p->endpoint_host);
+	cidrv_clear(&p->allowed_ips);
+	memset(p, 0, sizeof(*p));
+}
+
+void tunnel_init(struct tunnel *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->families = FAMILY_BOTH;
+	t->table_mode = TABLE_AUTO;
+	t->probe.interval_ms = 200;
+	t->probe.timeout_ms = 200;
+	t->probe.down_after = 3;
+	t->probe.up_after = 3;
+}
+
+static void hooks_clear(struct hooks *h)
+{
+	strv_clear(&h->pre_up);
+	strv_clear(&h->post_up);
+	strv_clear(&h->pre_down);
+	strv_clear(&h->post_down);
+}
+
+void tunnel_clear(struct tunnel *t)
+{
+	size_t i;
+
+	sodium_memzero(t->private_key, sizeof(t->private_key));
+	free(t->private_key_file);
+	cidrv_clear(&t->addresses);
+	cidrv_clear(&t->routes);
+	for (i = 0; i < t->n_peers; i++)
+		peer_clear(&t->peers[i]);
+	free(t->peers);
+	cidrv_clear(&t->dns);
+	strv_clear(&t->dns_search);
+	hooks_clear(&t->hooks);
+	free(t->import);
+	free(t->source);
+	memset(t, 0, sizeof(*t));
+}
+
+struct config *config_new(void)
+{
+	struct config *c = xcalloc(1, sizeof(*c));
+
+	c->daemon.backend = BACKEND_AUTO;
+	c->daemon.userspace_command = xstrdup("wireguard-go");
+	c->daemon.state_dir = xstrdup("/var/lib/warren");
+	c->daemon.socket = xstrdup("/run/warren/warren.sock");
+	c->portal.interval = 60;
+	return c;
+}
+
+void config_free(struct config *c)
+{
+	size_t i;
+
+	if (!c)
+		return;
+	free(c->path);
+	free(c->daemon.userspace_command);
+	free(c->daemon.state_dir);
+	free(c->daemon.socket);
+	strv_clear(&c->lan.interfaces);
+	cidrv_clear(&c->lan.subnets);
+	for (i = 0; i < c->n_tunnels; i++)
+		tunnel_clear(&c->tunnels[i]);
+	free(c->tunnels);
+	for (i = 0; i < c->n_groups; i++) {
+		cidrv_clear(&c->groups[i].routes);
+		strv_clear(&c->groups[i].members);
+		strv_clear(&c->groups[i].sources);
+	}
+	free(c->groups);
+	free(c->portal.url);
+	free(c->portal.ca_file);
+	free(c);
+}
+
+struct tunnel *config_find_tunnel(const struct config *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_tunnels; i++)
+		if (strcmp(c->tunnels[i].name, name) == 0)
+			return &c->tunnels[i];
+	return NULL;
+}

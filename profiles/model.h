@@ -1,0 +1,146 @@
+/* The configuration model: what a warren.conf or a wg-quick file asks for, fully parsed. */
+#ifndef WARREN_MODEL_H
+#define WARREN_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cidr.h"
+#include "key.h"
+
+#define TUNNEL_NAME_MAX 12  /* [a-z0-9_-]{1,12} */
+#define IFNAME_MAX 15       /* IFNAMSIZ - 1 */
+
+enum backend { BACKEND_AUTO, BACKEND_KERNEL, BACKEND_USERSPACE };
+
+enum family_mask { FAMILY_IPV4 = 1, FAMILY_IPV6 = 2, FAMILY_BOTH = 3 };
+
+enum fallback { FALLBACK_BLACKHOLE, FALLBACK_MAIN };
+
+/* wg-quick "Table =": auto (default), off, or a number */
+enum table_mode { TABLE_AUTO, TABLE_OFF, TABLE_ID };
+
+struct strv {
+	char **v;
+	size_t n;
+};
+
+struct cidrv {
+	struct cidr *v;
+	size_t n;
+};
+
+struct peer {
+	uint8_t public_key[KEY_LEN];
+	uint8_t preshared_key[KEY_LEN];
+	bool has_preshared_key;
+	char *endpoint_host;         /* NULL: no endpoint; IPv6 literal without brackets */
+	uint16_t endpoint_port;
+	struct cidrv allowed_ips;
+	uint16_t persistent_keepalive;  /* seconds, 0 = off */
+	int line;                    /* where it was defined, for messages */
+};
+
+struct probe {
+	bool enabled;
+	struct cidr target;          /* family + address, prefix is full length */
+	uint32_t interval_ms;        /* default 200 */
+	uint32_t timeout_ms;         /* default 200 */
+	uint32_t down_after;         /* default 3 */
+	uint32_t up_after;           /* default 3 */
+};
+
+/* Hooks from wg-quick files: recorded, run only where daemon.allow_hooks. */
+struct hooks {
+	struct strv pre_up, post_up, pre_down, post_down;
+};
+
+struct tunnel {
+	char name[TUNNEL_NAME_MAX + 1];
+	char ifname[IFNAME_MAX + 1];
+	uint8_t private_key[KEY_LEN];
+	bool has_private_key;
+	char *private_key_file;      /* resolved against the config's directory */
+	struct cidrv addresses;
+	uint16_t listen_port;
+	bool has_listen_port;
+	uint32_t mtu;                /* 0 = automatic */
+	uint32_t fwmark;             /* 0 = none given */
+	enum table_mode table_mode;
+	uint32_t table;              /* with TABLE_ID */
+	struct cidrv routes;         /* explicit routes */
+	bool has_routes;             /* false: routes are the peers' allowed IPs */
+	unsigned int families;       /* enum family_mask */
+	bool snat;
+	struct peer *peers;
+	size_t n_peers;
+	struct probe probe;
+	struct cidrv dns;            /* DNS servers */
+	struct strv dns_search;      /* DNS search domains */
+	struct hooks hooks;
+	bool save_config;
+	char *import;                /* wg-quick file this tunnel was read from, resolved */
+	char *source;                /* file that defined it */
+	int line;
+};
+
+struct group {
+	char name[TUNNEL_NAME_MAX + 1];
+	struct cidrv routes;
+	struct strv members;         /* tunnel names, in order of preference */
+	struct strv sources;         /* "lan", "host" or CIDR text; validated */
+	enum fallback fallback;
+	uint32_t hold_ms;            /* default 5000 */
+	int line;
+};
+
+struct daemon_conf {
+	enum backend backend;
+	char *userspace_command;     /* default "wireguard-go" */
+	char *state_dir;             /* default /var/lib/warren */
+	char *socket;                /* default /run/warren/warren.sock */
+	bool allow_hooks;
+};
+
+struct lan_conf {
+	struct strv interfaces;
+	struct cidrv subnets;
+};
+
+struct portal_conf {
+	bool enabled;
+	char *url;
+	char *ca_file;
+	uint32_t interval;           /* seconds, default 60 */
+};
+
+struct config {
+	char *path;                  /* the file read */
+	bool is_wgquick;             /* the file was a plain wg-quick file */
+	struct daemon_conf daemon;
+	struct lan_conf lan;
+	struct tunnel *tunnels;
+	size_t n_tunnels;
+	struct group *groups;
+	size_t n_groups;
+	struct portal_conf portal;
+};
+
+/* A new config with every default filled in. */
+struct config *config_new(void);
+/* Frees everything, wiping keys; NULL is fine. */
+void config_free(struct config *c);
+/* Initialise a tunnel's defaults (families both, probe defaults, ...). */
+void tunnel_init(struct tunnel *t);
+void tunnel_clear(struct tunnel *t);
+void peer_clear(struct peer *p);
+
+void strv_push(struct strv *v, const char *s);
+void strv_clear(struct strv *v);
+void cidrv_push(struct cidrv *v, const struct cidr *c);
+void cidrv_clear(struct cidrv *v);
+
+struct tunnel *config_find_tunnel(const struct config *c, const char *name);
+
+#endif
