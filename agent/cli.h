@@ -25,5 +25,7 @@ int cmd_genkey(int argc, char **argv);
 int cmd_pubkey(int argc, char **argv);
 int cmd_genpsk(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_up(int argc, char **argv);
+int cmd_down(int argc, char **argv);
 
 #endif

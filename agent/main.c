@@ -9,6 +9,8 @@ static const struct command commands[] = {
 	{ "pubkey", cmd_pubkey, "read a private key on stdin, print its public key", "< PRIVATE-KEY" },
 	{ "genpsk", cmd_genpsk, "print a new preshared key", "" },
 	{ "check", cmd_check, "validate a configuration or wg-quick file", "[-c FILE] [FILE]" },
+	{ "up", cmd_up, "bring up every tunnel of FILE", "[-v] [--state-dir DIR] FILE" },
+	{ "down", cmd_down, "remove everything \"up FILE\" made", "[--state-dir DIR] FILE" },
 };
 
 const struct command *cli_find(const char *name)

@@ -93,6 +93,11 @@ struct config *config_new(void)
 	c->daemon.userspace_command = xstrdup("wireguard-go");
 	c->daemon.state_dir = xstrdup("/var/lib/warren");
 	c->daemon.socket = xstrdup("/run/warren/warren.sock");
+	c->daemon.route_protocol = 57;
+	c->daemon.rule_priority = 6200;
+	c->daemon.table_base = 6200;
+	c->daemon.fwmark = 0x5700;
+	c->daemon.fwmark_mask = 0xff00;
 	c->portal.interval = 60;
 	return c;
 }

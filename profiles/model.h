@@ -75,6 +75,7 @@ struct tunnel {
 	bool snat;
 	struct peer *peers;
 	size_t n_peers;
+	bool peers_imported;         /* peers came from import: their lines are in that file */
 	struct probe probe;
 	struct cidrv dns;            /* DNS servers */
 	struct strv dns_search;      /* DNS search domains */
@@ -101,6 +102,12 @@ struct daemon_conf {
 	char *state_dir;             /* default /var/lib/warren */
 	char *socket;                /* default /run/warren/warren.sock */
 	bool allow_hooks;
+	/* What warren owns in the kernel (DESIGN.md section 4): */
+	uint8_t route_protocol;      /* RTPROT on routes and rules, default 57 */
+	uint32_t rule_priority;      /* first of 100 rule priorities, default 6200 */
+	uint32_t table_base;         /* first of 100 routing tables, default 6200 */
+	uint32_t fwmark;             /* mark on encrypted traffic, default 0x5700 */
+	uint32_t fwmark_mask;        /* bits of the mark warren owns, default 0xff00 */
 };
 
 struct lan_conf {

@@ -1,0 +1,58 @@
+/* What one tunnel needs in the kernel, worked out from the model before anything changes. */
+#ifndef WARREN_PLAN_H
+#define WARREN_PLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../netcfg/route.h"
+#include "../netcfg/rule.h"
+#include "../netcfg/wg.h"
+#include "../profiles/diag.h"
+#include "../profiles/model.h"
+
+#define SYSCTL_PATH_MAX 96
+#define SYSCTL_VALUE_MAX 32
+
+/* A kernel setting warren changes, and what it was before (filled when applied). */
+struct plan_sysctl {
+	char path[SYSCTL_PATH_MAX];
+	char value[SYSCTL_VALUE_MAX];
+	char old[SYSCTL_VALUE_MAX];
+};
+
+/* Routes and rules carry oif 0 here: the link's index is known only once it exists. */
+struct plan {
+	char name[TUNNEL_NAME_MAX + 1];
+	char ifname[IFNAME_MAX + 1];
+	enum backend backend;          /* kernel or userspace, never auto */
+	unsigned int slot;             /* which of warren's tables and rule priorities */
+	struct wg_device *dev;         /* private key, port, fwmark, peers (endpoints resolved) */
+	uint32_t mtu;
+	struct cidr *addrs;
+	size_t n_addrs;
+	struct route *routes;          /* through the tunnel: oif is the link */
+	size_t n_routes;
+	struct rule *rules;
+	size_t n_rules;
+	struct plan_sysctl *sysctls;
+	size_t n_sysctls;
+};
+
+/* How many slots there are: each takes two rule priorities out of 100. */
+#define PLAN_SLOTS 50
+
+/* Work out the plan for tunnel t of config c in slot. nl (rtnetlink) is only read, to find
+ * the path MTU towards the endpoints when t->mtu is automatic. Endpoint host names are
+ * resolved here. 0 or -errno with the reason in d ("tunnel hq: peer 1: endpoint ...").
+ * The plan holds a copy of the private key; plan_clear wipes it. */
+int plan_tunnel(struct plan *p, const struct config *c, const struct tunnel *t,
+		enum backend backend, unsigned int slot, struct nl *nl, struct diag *d);
+void plan_clear(struct plan *p);
+
+/* Resolve "host" and port into an endpoint; numeric addresses need no lookup. 0 or
+ * -EADDRNOTAVAIL (no address), -EAGAIN (temporary failure). */
+int plan_resolve(union wg_endpoint *ep, const char *host, uint16_t port);
+
+#endif

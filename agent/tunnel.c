@@ -1,0 +1,290 @@
+/* Converging the kernel on a tunnel's plan with the fewest netlink writes, and undoing it. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tunnel.h"
+#include "../common/log.h"
+#include "../common/util.h"
+#include "../netcfg/addr.h"
+#include "../netcfg/link.h"
+#include "../netcfg/sysctl.h"
+
+/* One batch of rtnetlink requests, each remembered by what it is for error messages. */
+struct batch {
+	char *buf;
+	size_t len, size;
+	char (*what)[96];
+	size_t n;
+};
+
+static void *batch_slot(struct batch *b, size_t *room)
+{
+	/* Requests are a few hundred bytes; keep room for the largest. */
+	if (b->size - b->len < 1024) {
+		b->size = b->size ? b->size * 2 : 8192;
+		b->buf = xrealloc(b->buf, b->size);
+	}
+	*room = b->size - b->len;
+	return b->buf + b->len;
+}
+
+static void batch_commit(struct batch *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void batch_commit(struct batch *b, const char *fmt, ...)
+{
+	struct nlmsghdr *nlh = (struct nlmsghdr *)(b->buf + b->len);
+	char (*w)[96] = array_push(&b->what, &b->n, sizeof(*b->what));
+	va_list ap;
+
+	b->len += NLMSG_ALIGN(nlh->nlmsg_len);
+	va_start(ap, fmt);
+	vsnprintf(*w, sizeof(*w), fmt, ap);
+	va_end(ap);
+}
+
+static void batch_free(struct batch *b)
+{
+	free(b->buf);
+	free(b->what);
+}
+
+static bool has_addr(const struct addr *addrs, size_t n, const struct cidr *a)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (cidr_equal(&addrs[i].addr, a))
+			return true;
+	return false;
+}
+
+static bool has_route(const struct route *routes, size_t n, const struct route *r)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (route_equal(&routes[i], r))
+			return true;
+	return false;
+}
+
+static bool has_rule(const struct rule *rules, size_t n, const struct rule *r)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (rule_equal(&rules[i], r))
+			return true;
+	return false;
+}
+
+static int tunnel_link(struct nl *nl, struct plan *p, const char *userspace_command,
+		       struct link *l, struct tunnel_stats *st, char *err, size_t errsize)
+{
+	pid_t pid;
+	int r;
+
+	r = link_get(nl, p->ifname, l);
+	if (r != -ENODEV) {
+		if (r < 0)
+			snprintf(err, errsize, "link %s: %s", p->ifname, nl_strerror(nl, r));
+		return r;
+	}
+	if (p->backend == BACKEND_KERNEL) {
+		r = link_create(nl, p->ifname, "wireguard", NULL);
+		if (r < 0) {
+			snprintf(err, errsize, "link %s: create: %s", p->ifname, nl_strerror(nl, r));
+			return r;
+		}
+	} else {
+		r = wg_uapi_start(userspace_command, p->ifname, &pid);
+		if (r < 0) {
+			snprintf(err, errsize, "link %s: starting \"%s\": %s", p->ifname,
+				 userspace_command, strerror(-r));
+			return r;
+		}
+	}
+	st->created = 1;
+	r = link_get(nl, p->ifname, l);
+	if (r < 0)
+		snprintf(err, errsize, "link %s: %s", p->ifname, nl_strerror(nl, r));
+	return r;
+}
+
+/* Everything after the device, as one batch of only the missing pieces. */
+static int tunnel_batch(struct nl *nl, struct plan *p, const struct link *l,
+			struct tunnel_stats *st, char *err, size_t errsize)
+{
+	struct addr *addrs = NULL;
+	struct route *routes = NULL;
+	struct rule *rules = NULL;
+	size_t n_addrs = 0, n_routes = 0, n_rules = 0, i, room;
+	struct batch b = { 0 };
+	char buf[CIDR_STRLEN];
+	int r, failed;
+	void *slot;
+
+	r = addr_dump(nl, AF_UNSPEC, l->index, &addrs, &n_addrs);
+	if (r == 0 && p->n_routes)
+		r = route_dump(nl, AF_UNSPEC, 0, &routes, &n_routes);
+	if (r == 0 && p->n_rules)
+		r = rule_dump(nl, AF_UNSPEC, &rules, &n_rules);
+	if (r < 0) {
+		snprintf(err, errsize, "link %s: reading kernel state: %s", p->ifname, nl_strerror(nl, r));
+		goto out;
+	}
+	if (p->mtu && l->mtu != p->mtu) {
+		slot = batch_slot(&b, &room);
+		r = link_set_mtu_msg(nl, slot, room, l->index, p->mtu);
+		if (r < 0)
+			goto build_failed;
+		batch_commit(&b, "link %s: mtu %u", p->ifname, p->mtu);
+	}
+	for (i = 0; i < p->n_addrs; i++) {
+		if (has_addr(addrs, n_addrs, &p->addrs[i]))
+			continue;
+		slot = batch_slot(&b, &room);
+		r = addr_msg(nl, slot, room, ADDR_OP_ADD, l->index, &p->addrs[i], 0);
+		if (r < 0)
+			goto build_failed;
+		batch_commit(&b, "link %s: address %s", p->ifname, cidr_fmt(&p->addrs[i], buf));
+	}
+	if (!(l->flags & LINK_F_UP)) {
+		slot = batch_slot(&b, &room);
+		r = link_set_up_msg(nl, slot, room, l->index, true);
+		if (r < 0)
+			goto build_failed;
+		batch_commit(&b, "link %s: up", p->ifname);
+	}
+	for (i = 0; i < p->n_routes; i++) {
+		struct route *rt = &p->routes[i];
+
+		rt->oif = l->index;
+		if (has_route(routes, n_routes, rt))
+			continue;
+		slot = batch_slot(&b, &room);
+		r = route_msg(nl, slot, room, rt, ROUTE_OP_ADD);
+		if (r < 0)
+			goto build_failed;
+		batch_commit(&b, "route %s table %u", cidr_fmt(&rt->dst, buf), rt->table);
+	}
+	for (i = 0; i < p->n_rules; i++) {
+		if (has_rule(rules, n_rules, &p->rules[i]))
+			continue;
+		slot = batch_slot(&b, &room);
+		r = rule_msg(nl, slot, room, &p->rules[i], RULE_OP_ADD);
+		if (r < 0)
+			goto build_failed;
+		batch_commit(&b, "rule %u", p->rules[i].priority);
+	}
+	st->writes += b.n;
+	r = nl_talk_batch(nl, b.buf, b.len, &failed);
+	if (r < 0)
+		snprintf(err, errsize, "%s: %s", failed >= 0 ? b.what[failed] : p->ifname,
+			 nl_strerror(nl, r));
+	goto out;
+build_failed:
+	snprintf(err, errsize, "link %s: building a request: %s", p->ifname, strerror(-r));
+out:
+	batch_free(&b);
+	free(addrs);
+	free(routes);
+	free(rules);
+	return r;
+}
+
+int tunnel_apply(struct nl *nl, struct wg_backend *wgb, struct plan *p,
+		 const char *userspace_command, struct tunnel_stats *st, char *err, size_t errsize)
+{
+	struct link l;
+	size_t i;
+	int r;
+
+	memset(st, 0, sizeof(*st));
+	r = tunnel_link(nl, p, userspace_command, &l, st, err, errsize);
+	if (r < 0)
+		return r;
+	r = wg_apply(wgb, p->dev, &st->peers);
+	if (r < 0) {
+		snprintf(err, errsize, "link %s: configuring WireGuard: %s", p->ifname, wg_strerror(wgb, r));
+		return r;
+	}
+	r = tunnel_batch(nl, p, &l, st, err, errsize);
+	if (r < 0)
+		return r;
+	for (i = 0; i < p->n_sysctls; i++) {
+		r = sysctl_set(p->sysctls[i].path, p->sysctls[i].value, NULL, 0);
+		if (r < 0) {
+			snprintf(err, errsize, "sysctl %s: %s", p->sysctls[i].path, strerror(-r));
+			return r;
+		}
+	}
+	return 0;
+}
+
+static void first_error(int *r, int e, char *err, size_t errsize, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+static void first_error(int *r, int e, char *err, size_t errsize, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (*r < 0)
+		return;
+	*r = e;
+	va_start(ap, fmt);
+	vsnprintf(err, errsize, fmt, ap);
+	va_end(ap);
+}
+
+int tunnel_remove(struct nl *nl, struct plan *p, const bool *keep_sysctl, char *err,
+		  size_t errsize)
+{
+	char buf[CIDR_STRLEN], cur[SYSCTL_VALUE_MAX];
+	struct link l;
+	size_t i;
+	int r = 0, e;
+
+	/* Rules first: once the link is gone they would send traffic into an empty table. */
+	for (i = p->n_rules; i-- > 0;) {
+		e = rule_del(nl, &p->rules[i]);
+		if (e < 0 && e != -ENOENT)
+			first_error(&r, e, err, errsize, "rule %u: %s", p->rules[i].priority,
+				    nl_strerror(nl, e));
+	}
+	e = link_get(nl, p->ifname, &l);
+	for (i = p->n_routes; e == 0 && i-- > 0;) {
+		struct route rt = p->routes[i];
+		int d;
+
+		rt.oif = l.index;
+		d = route_del(nl, &rt);
+		if (d < 0 && d != -ESRCH)
+			first_error(&r, d, err, errsize, "route %s table %u: %s", cidr_fmt(&rt.dst, buf),
+				    rt.table, nl_strerror(nl, d));
+	}
+	if (p->backend == BACKEND_USERSPACE) {
+		e = wg_uapi_stop(p->ifname);
+		if (e < 0 && e != -ENODEV)
+			first_error(&r, e, err, errsize, "link %s: stopping: %s", p->ifname, strerror(-e));
+	}
+	/* Deleting the link takes its addresses and routes with it. */
+	e = link_get(nl, p->ifname, &l);
+	if (e == 0)
+		e = link_delete(nl, l.index);
+	if (e < 0 && e != -ENODEV)
+		first_error(&r, e, err, errsize, "link %s: delete: %s", p->ifname, nl_strerror(nl, e));
+	for (i = 0; i < p->n_sysctls; i++) {
+		const struct plan_sysctl *s = &p->sysctls[i];
+
+		/* Leave it when another tunnel needs it, or when someone changed it since. */
+		if ((keep_sysctl && keep_sysctl[i]) || !s->old[0] ||
+		    sysctl_get(s->path, cur, sizeof(cur)) < 0 || strcmp(cur, s->value) != 0)
+			continue;
+		e = sysctl_set(s->path, s->old, NULL, 0);
+		if (e < 0)
+			first_error(&r, e, err, errsize, "sysctl %s: %s", s->path, strerror(-e));
+	}
+	return r;
+}
