@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# tests/bench/up.sh: time `warren up` against `wg-quick up` on the same files and backend,
+# median of RUNS (default 11) runs each, and print the ratio. Not a pass/fail test.
+#
+#   ns a (the tunnel under test)        ns b (a peer, so endpoints route)
+#   ua 10.201.0.1/24 ------------------ ub 10.201.0.2/24
+#
+# WARREN_BACKEND=userspace (default) compares against wg-quick with wireguard-go;
+# WARREN_BACKEND=kernel against wg-quick with the kernel module.
+. "$(dirname "$0")/../netns/lib.sh"
+require ip wg wg-quick
+need_warren
+RUNS=${RUNS:-11}
+
+UA=$(lname ua) UB=$(lname ub) IF=$(lname wgx)
+ns_new a b
+veth a "$UA" 10.201.0.1/24,fd20:1::1/64 b "$UB" 10.201.0.2/24,fd20:1::2/64
+ip -n "$(ns a)" route add default via 10.201.0.2
+KA=$(wg_genkey) KB=$(wg_genkey)
+STATE=$WT_DIR/state
+
+write_conf() {
+	cat >"$WT_DIR/$IF.conf" <<-EOF
+	[Interface]
+	PrivateKey = $KA
+	Address = 10.202.0.1/24, fd20:2::1/64
+	[Peer]
+	PublicKey = $(wg_pubkey "$KB")
+	Endpoint = 10.201.0.2:51820
+	AllowedIPs = $1
+	PersistentKeepalive = 25
+	EOF
+}
+
+now_us() { echo $(( $(date +%s%N) / 1000 )); }
+
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+# time_up TOOL: RUNS timed ups, each followed by an untimed down; prints microseconds.
+time_up() {
+	local i t0 t1
+	for ((i = 0; i < RUNS; i++)); do
+		if [ "$1" = warren ]; then
+			t0=$(now_us); warren_in a up --state-dir "$STATE" "$WT_DIR/$IF.conf" >/dev/null 2>&1; t1=$(now_us)
+			warren_in a down --state-dir "$STATE" "$WT_DIR/$IF.conf" >/dev/null 2>&1
+		else
+			t0=$(now_us)
+			in_ns a env WG_QUICK_USERSPACE_IMPLEMENTATION=wireguard-go \
+				WG_HIDE_KEYS=always wg-quick up "$WT_DIR/$IF.conf" >/dev/null 2>&1
+			t1=$(now_us)
+			in_ns a wg-quick down "$WT_DIR/$IF.conf" >/dev/null 2>&1
+		fi
+		echo $((t1 - t0))
+	done | median
+}
+
+# Calibrate: the cost of starting a process in the namespace, paid by both.
+baseline=$(for ((i = 0; i < RUNS; i++)); do t0=$(now_us); in_ns a true; t1=$(now_us); echo $((t1 - t0)); done | median)
+
+printf '%-32s %12s %12s %8s\n' "file ($WARREN_BACKEND backend)" "wg-quick ms" "warren ms" ratio
+for allowed in "10.202.0.0/24, fd20:2::/64" "0.0.0.0/0, ::/0"; do
+	write_conf "$allowed"
+	wq=$(time_up wg-quick)
+	wr=$(time_up warren)
+	printf '%-32s %12.1f %12.1f %7.1fx\n' "AllowedIPs = $allowed" "$(echo "$wq / 1000" | bc -l)" \
+		"$(echo "$wr / 1000" | bc -l)" "$(echo "$wq / $wr" | bc -l)"
+done
+printf '(median of %d runs; starting any process in the namespace costs %.1f ms of each)\n' \
+	"$RUNS" "$(echo "$baseline / 1000" | bc -l)"
