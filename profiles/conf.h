@@ -2,6 +2,8 @@
 #ifndef WARREN_CONF_H
 #define WARREN_CONF_H
 
+#include <stdint.h>
+
 #include "diag.h"
 #include "model.h"
 
@@ -24,7 +26,18 @@ void conf_parse_libconfig(struct config *c, const char *path, const char *text, 
  * present. Fills private keys from private_key_file. */
 void config_validate(struct config *c, struct diag *d);
 
-/* Read a whole file (at most 1 MiB) into a NUL-terminated buffer; 0 or -errno. */
+/* Read a whole file (at most 1 MiB, else -EFBIG) into a NUL-terminated buffer the caller
+ * frees (wiping it when it may hold keys); 0 or -errno. */
 int conf_read_file(const char *path, char **text, size_t *len);
+
+/* true for a valid tunnel or group name: [a-z0-9_-]{1,12} */
+bool conf_name_valid(const char *name);
+
+/* NULL when name is a valid Linux interface name, else why not ("longer than 15 bytes"). */
+const char *conf_ifname_problem(const char *name);
+
+/* "host:port", "[v6]:port" (a %scope allowed) or "name:port" (RFC 1123), port 1-65535.
+ * 0 with *host allocated (IPv6 without brackets), or -EINVAL with *why set. */
+int conf_parse_endpoint(const char *s, char **host, uint16_t *port, const char **why);
 
 #endif

@@ -1,0 +1,1556 @@
+/* The warren.conf reader (libconfig into struct config) and the checks that span a whole configuration. */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <libconfig.h>
+#include <sodium.h>
+
+#include "conf.h"
+#include "wgquick.h"
+#include "../common/util.h"
+
+#define CONF_FILE_MAX (1 << 20)
+#define KEY_FILE_MAX 4096
+/* Upper bound for durations and counts: keeps later signed arithmetic safe. */
+#define CONF_INT_MAX INT32_MAX
+
+struct pctx {
+	struct config *c;
+	struct diag *d;
+	const char *path;       /* the file as named, for messages */
+	char *dir;              /* its directory, for relative paths and @include */
+	const char *obj;        /* "tunnel hq: peer 2"; NULL at the top level */
+	/* per tunnel / peer: what the file itself gave (import fills the rest) */
+	bool seen_key, seen_key_file, seen_pub;
+	/* lines of the main file with an integer libconfig wrapped (already reported) */
+	int *wrapped_lines;
+	size_t n_wrapped;
+};
+
+struct key {
+	const char *name;
+	void (*fn)(struct pctx *p, const config_setting_t *s, void *obj);
+};
+
+/* ---- files ---- */
+
+/* Reads up to max bytes; -EFBIG as soon as there are more. */
+static int read_fd(int fd, size_t max, char **text, size_t *len)
+{
+	size_t cap = 4096, n = 0;
+	char *buf = xmalloc(cap), *grown;
+	ssize_t r;
+
+	for (;;) {
+		if (n + 1 >= cap) {
+			if (n > max) {
+				sodium_memzero(buf, n);
+				free(buf);
+				return -EFBIG;
+			}
+			/* not realloc: the old block may hold a key and must be wiped */
+			grown = xmalloc(cap * 2);
+			memcpy(grown, buf, n);
+			sodium_memzero(buf, n);
+			free(buf);
+			buf = grown;
+			cap *= 2;
+		}
+		r = read(fd, buf + n, cap - n - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			r = -errno;
+			sodium_memzero(buf, n);
+			free(buf);
+			return (int)r;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	if (n > max) {
+		sodium_memzero(buf, n);
+		free(buf);
+		return -EFBIG;
+	}
+	buf[n] = '\0';
+	*text = buf;
+	*len = n;
+	return 0;
+}
+
+int conf_read_file(const char *path, char **text, size_t *len)
+{
+	int fd, r;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	r = read_fd(fd, CONF_FILE_MAX, text, len);
+	close(fd);
+	return r;
+}
+
+/* Files named inside a configuration (imports, keys) must be regular files: checked
+ * before opening, so a name like /dev/watchdog or a FIFO is never opened or waited on. */
+static int read_regular(const char *path, size_t max, char **text, size_t *len, struct stat *st)
+{
+	int fd, r;
+
+	if (stat(path, st) < 0)
+		return -errno;
+	if (S_ISDIR(st->st_mode))
+		return -EISDIR;
+	if (!S_ISREG(st->st_mode))
+		return -ENOTSUP;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode)) {
+		r = -ENOTSUP;
+		goto out;
+	}
+	r = read_fd(fd, max, text, len);
+out:
+	close(fd);
+	return r;
+}
+
+static const char *file_error(int r)
+{
+	return r == -ENOTSUP ? "not a regular file" : strerror(-r);
+}
+
+static char *dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		return xstrdup(".");
+	if (slash == path)
+		return xstrdup("/");
+	return xstrndup(path, (size_t)(slash - path));
+}
+
+static char *join_path(const char *dir, const char *rel)
+{
+	if (rel[0] == '/' || strcmp(dir, ".") == 0)
+		return xstrdup(rel);
+	if (strcmp(dir, "/") == 0)
+		return xasprintf("/%s", rel);
+	return xasprintf("%s/%s", dir, rel);
+}
+
+/* ---- names ---- */
+
+bool conf_name_valid(const char *name)
+{
+	size_t n = strlen(name), i;
+
+	if (n < 1 || n > TUNNEL_NAME_MAX)
+		return false;
+	for (i = 0; i < n; i++) {
+		char ch = name[i];
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '-'))
+			return false;
+	}
+	return true;
+}
+
+/* The kernel's dev_valid_name(), with reasons. */
+const char *conf_ifname_problem(const char *name)
+{
+	const char *s;
+
+	if (!*name)
+		return "empty";
+	if (strlen(name) > IFNAME_MAX)
+		return "longer than 15 bytes";
+	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return "not a valid interface name";
+	for (s = name; *s; s++) {
+		if (*s == '/')
+			return "contains '/'";
+		if (*s == ':')
+			return "contains ':'";
+		if (isspace((unsigned char)*s))
+			return "contains white space";
+	}
+	return NULL;
+}
+
+/* RFC 1123 host name: labels of 1-63 letters, digits and '-', not starting or ending with
+ * '-', 253 bytes at most; one trailing dot allowed. */
+static bool hostname_valid(const char *h)
+{
+	size_t n = strlen(h), label = 0, i;
+
+	if (n && h[n - 1] == '.')
+		n--;
+	if (n == 0 || n > 253)
+		return false;
+	for (i = 0; i <= n; i++) {
+		char ch = i < n ? h[i] : '.';
+
+		if (ch == '.') {
+			if (label == 0 || label > 63 || h[i - 1] == '-')
+				return false;
+			label = 0;
+		} else if (isalnum((unsigned char)ch) || ch == '-') {
+			if (label == 0 && ch == '-')
+				return false;
+			label++;
+		} else {
+			return false;
+		}
+	}
+	return true;
+}
+
+int conf_parse_endpoint(const char *s, char **host, uint16_t *port, const char **why)
+{
+	const char *p, *colon, *pct;
+	char *h = NULL;
+	struct cidr ip;
+	unsigned long v = 0;
+
+	*host = NULL;
+	if (s[0] == '[') {
+		const char *close = strchr(s, ']');
+
+		if (!close) {
+			*why = "missing ']'";
+			return -EINVAL;
+		}
+		h = xstrndup(s + 1, (size_t)(close - s - 1));
+		pct = strchr(h, '%');
+		if (pct)
+			h[pct - h] = '\0';
+		if (ip_parse(&ip, h) < 0 || ip.family != AF_INET6 ||
+		    (pct && conf_ifname_problem(pct + 1))) {
+			*why = "not a valid IPv6 address";
+			goto err;
+		}
+		if (pct)
+			h[pct - h] = '%';
+		if (close[1] != ':') {
+			*why = close[1] ? "expected ':' after ']'" : "port missing";
+			goto err;
+		}
+		colon = close + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (!colon) {
+			*why = "port missing";
+			return -EINVAL;
+		}
+		h = xstrndup(s, (size_t)(colon - s));
+		if (strchr(h, ':')) {
+			*why = "an IPv6 address needs brackets, as in [2001:db8::1]:51820";
+			goto err;
+		}
+		if (!*h) {
+			*why = "host missing";
+			goto err;
+		}
+		if (strspn(h, "0123456789.") == strlen(h)) {
+			if (ip_parse(&ip, h) < 0) {
+				*why = "not a valid IPv4 address";
+				goto err;
+			}
+		} else if (!hostname_valid(h)) {
+			*why = "not a valid host name";
+			goto err;
+		}
+	}
+	p = colon + 1;
+	if (!*p) {
+		*why = "port missing";
+		goto err;
+	}
+	if (strspn(p, "0123456789") != strlen(p)) {
+		*why = "port is not a number";
+		goto err;
+	}
+	if (strlen(p) <= 5)
+		v = strtoul(p, NULL, 10);
+	if (v < 1 || v > 65535) {
+		*why = "port out of range";
+		goto err;
+	}
+	*host = h;
+	*port = (uint16_t)v;
+	return 0;
+err:
+	free(h);
+	return -EINVAL;
+}
+
+/* ---- messages ---- */
+
+/* Quoted values may hold "\n" and the like: keep every message on one line. */
+static char *escape_controls(const char *s)
+{
+	char *out = xmalloc(strlen(s) * 4 + 1), *o = out;
+
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch < 0x20 || ch == 0x7f)
+			o += sprintf(o, "\\x%02x", ch);
+		else
+			*o++ = (char)ch;
+	}
+	*o = '\0';
+	return out;
+}
+
+static char *display_file(const struct pctx *p, const config_setting_t *s)
+{
+	/* libconfig records an @include'd file's name as written; it opened it in p->dir. */
+	if (!s || !config_setting_source_file(s))
+		return xstrdup(p->path);
+	return join_path(p->dir, config_setting_source_file(s));
+}
+
+static void perr(struct pctx *p, const config_setting_t *s, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void perr(struct pctx *p, const config_setting_t *s, const char *fmt, ...)
+{
+	char *msg, *file = display_file(p, s), *esc, *esc_file;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	esc = escape_controls(msg);
+	esc_file = escape_controls(file);
+	diag_error(p->d, esc_file, s ? (int)config_setting_source_line(s) : 0, "%s%s%s",
+		   p->obj ? p->obj : "", p->obj ? ": " : "", esc);
+	free(esc_file);
+	free(esc);
+	free(msg);
+	free(file);
+}
+
+/* The setting's own name, or for a list element, the name of the list. */
+static const char *key_of(const config_setting_t *s)
+{
+	while (s && !config_setting_name(s))
+		s = config_setting_parent(s);
+	return s ? config_setting_name(s) : "?";
+}
+
+static const char *type_desc(int type)
+{
+	switch (type) {
+	case CONFIG_TYPE_GROUP: return "a group";
+	case CONFIG_TYPE_INT: case CONFIG_TYPE_INT64: return "an integer";
+	case CONFIG_TYPE_FLOAT: return "a float";
+	case CONFIG_TYPE_STRING: return "a string";
+	case CONFIG_TYPE_BOOL: return "a boolean";
+	case CONFIG_TYPE_ARRAY: return "an array";
+	case CONFIG_TYPE_LIST: return "a list";
+	}
+	return "nothing";
+}
+
+static void type_error(struct pctx *p, const config_setting_t *s, const char *want)
+{
+	perr(p, s, "%s: expected %s, got %s", key_of(s), want, type_desc(config_setting_type(s)));
+}
+
+/* ---- typed values ---- */
+
+static bool want_string(struct pctx *p, const config_setting_t *s, const char **out)
+{
+	if (config_setting_type(s) != CONFIG_TYPE_STRING) {
+		type_error(p, s, "a string");
+		return false;
+	}
+	*out = config_setting_get_string(s);
+	return true;
+}
+
+static bool want_bool(struct pctx *p, const config_setting_t *s, bool *out)
+{
+	if (config_setting_type(s) != CONFIG_TYPE_BOOL) {
+		type_error(p, s, "a boolean (true or false)");
+		return false;
+	}
+	*out = config_setting_get_bool(s) != 0;
+	return true;
+}
+
+static bool int_wrapped(const struct pctx *p, const config_setting_t *s)
+{
+	size_t i;
+
+	if (config_setting_source_file(s))
+		return false;
+	for (i = 0; i < p->n_wrapped; i++)
+		if (p->wrapped_lines[i] == (int)config_setting_source_line(s))
+			return true;
+	return false;
+}
+
+static bool want_int(struct pctx *p, const config_setting_t *s, long long min, long long max,
+		     long long *out)
+{
+	long long v;
+
+	if (config_setting_type(s) != CONFIG_TYPE_INT && config_setting_type(s) != CONFIG_TYPE_INT64) {
+		type_error(p, s, "an integer");
+		return false;
+	}
+	if (int_wrapped(p, s))
+		return false;
+	v = config_setting_get_int64(s);
+	if (v < min && max == CONF_INT_MAX) {
+		perr(p, s, "%s \"%lld\": must be at least %lld", key_of(s), v, min);
+		return false;
+	}
+	if (v < min || v > max) {
+		perr(p, s, "%s \"%lld\": out of range (%lld-%lld)", key_of(s), v, min, max);
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
+static bool want_u32(struct pctx *p, const config_setting_t *s, long long min, uint32_t *out)
+{
+	long long v;
+
+	if (!want_int(p, s, min, CONF_INT_MAX, &v))
+		return false;
+	*out = (uint32_t)v;
+	return true;
+}
+
+static bool want_u16(struct pctx *p, const config_setting_t *s, long long min, uint16_t *out)
+{
+	long long v;
+
+	if (!want_int(p, s, min, 65535, &v))
+		return false;
+	*out = (uint16_t)v;
+	return true;
+}
+
+static bool want_path(struct pctx *p, const config_setting_t *s, char **out)
+{
+	const char *v;
+
+	if (!want_string(p, s, &v))
+		return false;
+	if (!*v) {
+		perr(p, s, "%s \"\": empty path", key_of(s));
+		return false;
+	}
+	free(*out);
+	*out = join_path(p->dir, v);
+	return true;
+}
+
+/* A list of strings: [ "a", "b" ] or ( "a", "b" ). Calls fn for each; false on a type error. */
+static bool want_strings(struct pctx *p, const config_setting_t *s,
+			 void (*fn)(struct pctx *p, const config_setting_t *e, const char *v, void *arg),
+			 void *arg)
+{
+	int i, n;
+
+	if (config_setting_type(s) != CONFIG_TYPE_ARRAY && config_setting_type(s) != CONFIG_TYPE_LIST) {
+		type_error(p, s, "a list of strings");
+		return false;
+	}
+	n = config_setting_length(s);
+	for (i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(s, (unsigned int)i);
+
+		if (config_setting_type(e) != CONFIG_TYPE_STRING) {
+			perr(p, e, "%s: expected a list of strings, got %s in it", key_of(s),
+			     type_desc(config_setting_type(e)));
+			return false;
+		}
+		fn(p, e, config_setting_get_string(e), arg);
+	}
+	return true;
+}
+
+/* How a prefix list treats bits beyond the prefix length. */
+enum hostbits { HOSTBITS_ERROR, HOSTBITS_KEEP, HOSTBITS_MASK };
+
+static int parse_prefix(struct pctx *p, const config_setting_t *e, const char *v,
+			enum hostbits hb, struct cidr *out)
+{
+	char buf[CIDR_STRLEN];
+	int r = cidr_parse(out, v);
+
+	if (r == -ERANGE) {
+		perr(p, e, "%s \"%s\": prefix length out of range", key_of(e), v);
+		return r;
+	}
+	if (r < 0) {
+		perr(p, e, "%s \"%s\": not an IP address or prefix", key_of(e), v);
+		return r;
+	}
+	if (cidr_host_bits_set(out)) {
+		if (hb == HOSTBITS_ERROR) {
+			struct cidr m = *out;
+
+			cidr_mask(&m);
+			perr(p, e, "%s \"%s\": host bits set (the network is %s)", key_of(e), v,
+			     cidr_fmt(&m, buf));
+			return -EINVAL;
+		}
+		if (hb == HOSTBITS_MASK)
+			cidr_mask(out);
+	}
+	return 0;
+}
+
+struct prefix_arg {
+	struct cidrv *v;
+	enum hostbits hb;
+};
+
+static void push_prefix(struct pctx *p, const config_setting_t *e, const char *v, void *arg)
+{
+	struct prefix_arg *a = arg;
+	struct cidr c;
+
+	if (parse_prefix(p, e, v, a->hb, &c) == 0)
+		cidrv_push(a->v, &c);
+}
+
+/* Replaces *v: a key given beside `import` overrides what the file had. */
+static void want_prefixes(struct pctx *p, const config_setting_t *s, struct cidrv *v, enum hostbits hb)
+{
+	struct prefix_arg a = { v, hb };
+
+	cidrv_clear(v);
+	want_strings(p, s, push_prefix, &a);
+}
+
+static bool want_key(struct pctx *p, const config_setting_t *s, uint8_t key[KEY_LEN], bool secret)
+{
+	const char *v;
+	bool ok;
+
+	if (!want_string(p, s, &v))
+		return false;
+	ok = key_from_base64(key, v) == 0;
+	/* Never quote a secret, not even a malformed one: it may be a typo of the real key. */
+	if (!ok && secret)
+		perr(p, s, "%s: not a valid key (44 characters of base64)", key_of(s));
+	else if (!ok)
+		perr(p, s, "%s \"%s\": not a valid key (44 characters of base64)", key_of(s), v);
+	if (secret)
+		sodium_memzero((char *)v, strlen(v));
+	return ok;
+}
+
+/* ---- daemon ---- */
+
+static void k_backend(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	struct daemon_conf *dc = obj;
+	const char *v;
+
+	if (!want_string(p, s, &v))
+		return;
+	if (strcmp(v, "auto") == 0)
+		dc->backend = BACKEND_AUTO;
+	else if (strcmp(v, "kernel") == 0)
+		dc->backend = BACKEND_KERNEL;
+	else if (strcmp(v, "userspace") == 0)
+		dc->backend = BACKEND_USERSPACE;
+	else
+		perr(p, s, "backend \"%s\": must be auto, kernel or userspace", v);
+}
+
+static void k_userspace_command(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	struct daemon_conf *dc = obj;
+	const char *v;
+
+	if (!want_string(p, s, &v))
+		return;
+	if (!*v) {
+		perr(p, s, "userspace_command \"\": empty command");
+		return;
+	}
+	free(dc->userspace_command);
+	dc->userspace_command = xstrdup(v);
+}
+
+static void k_state_dir(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	want_path(p, s, &((struct daemon_conf *)obj)->state_dir);
+}
+
+static void k_socket(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	struct daemon_conf *dc = obj;
+	struct sockaddr_un sun;
+
+	if (want_path(p, s, &dc->socket) && strlen(dc->socket) >= sizeof(sun.sun_path))
+		perr(p, s, "socket \"%s\": longer than %zu bytes, too long for a unix socket",
+		     dc->socket, sizeof(sun.sun_path) - 1);
+}
+
+static void k_allow_hooks(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	want_bool(p, s, &((struct daemon_conf *)obj)->allow_hooks);
+}
+
+static const struct key daemon_keys[] = {
+	{ "backend", k_backend },
+	{ "userspace_command", k_userspace_command },
+	{ "state_dir", k_state_dir },
+	{ "socket", k_socket },
+	{ "allow_hooks", k_allow_hooks },
+	{ NULL, NULL }
+};
+
+/* ---- lan ---- */
+
+static void push_ifname(struct pctx *p, const config_setting_t *e, const char *v, void *arg)
+{
+	const char *why = conf_ifname_problem(v);
+
+	if (why)
+		perr(p, e, "%s \"%s\": %s", key_of(e), v, why);
+	else
+		strv_push(arg, v);
+}
+
+static void k_lan_interfaces(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	struct lan_conf *l = obj;
+
+	strv_clear(&l->interfaces);
+	want_strings(p, s, push_ifname, &l->interfaces);
+}
+
+static void k_lan_subnets(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	want_prefixes(p, s, &((struct lan_conf *)obj)->subnets, HOSTBITS_ERROR);
+}
+
+static const struct key lan_keys[] = {
+	{ "interfaces", k_lan_interfaces },
+	{ "subnets", k_lan_subnets },
+	{ NULL, NULL }
+};
+
+/* ---- portal ---- */
+
+static void k_portal_url(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	struct portal_conf *pc = obj;
+	const char *v;
+
+	if (!want_string(p, s, &v))
+		return;
+	if (strncmp(v, "https://", 8) != 0) {
+		perr(p, s, "url \"%s\": must start with https://", v);
+		return;
+	}
+	if (!v[8] || v[8] == '/' || strpbrk(v, " \t\r\n")) {
+		perr(p, s, "url \"%s\": not a valid URL", v);
+		return;
+	}
+	free(pc->url);
+	pc->url = xstrdup(v);
+	pc->enabled = true;
+}
+
+static void k_portal_ca_file(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	want_path(p, s, &((struct portal_conf *)obj)->ca_file);
+}
+
+static void k_portal_interval(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	want_u32(p, s, 1, &((struct portal_conf *)obj)->interval);
+}
+
+static const struct key portal_keys[] = {
+	{ "url", k_portal_url },
+	{ "ca_file", k_portal_ca_file },
+	{ "interval", k_portal_interval },
+	{ NULL, NULL }
+};
+
+/* ---- peers ---- */
+
+static void k_peer_public_key(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	struct peer *pe = obj;
+
+	p->seen_pub = true;
+	want_key(p, s, pe->public_key, false);
+}
+
+static void k_peer_preshared_key(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	struct peer *pe = obj;
+
+	pe->has_preshared_key = want_key(p, s, pe->preshared_key, true);
+}
+
+static void k_peer_endpoint(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	struct peer *pe = obj;
+	const char *v, *why;
+	char *host;
+	uint16_t port;
+
+	if (!want_string(p, s, &v))
+		return;
+	if (conf_parse_endpoint(v, &host, &port, &why) < 0) {
+		perr(p, s, "endpoint \"%s\": %s", v, why);
+		return;
+	}
+	free(pe->endpoint_host);
+	pe->endpoint_host = host;
+	pe->endpoint_port = port;
+}
+
+static void k_peer_allowed_ips(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	/* wg masks host bits of allowed IPs itself; store them masked so they can be routes. */
+	want_prefixes(p, s, &((struct peer *)obj)->allowed_ips, HOSTBITS_MASK);
+}
+
+static void k_peer_keepalive(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	want_u16(p, s, 0, &((struct peer *)obj)->persistent_keepalive);
+}
+
+static const struct key peer_keys[] = {
+	{ "public_key", k_peer_public_key },
+	{ "preshared_key", k_peer_preshared_key },
+	{ "endpoint", k_peer_endpoint },
+	{ "allowed_ips", k_peer_allowed_ips },
+	{ "persistent_keepalive", k_peer_keepalive },
+	{ NULL, NULL }
+};
+
+/* ---- probe ---- */
+
+static void k_probe_target(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	struct probe *pr = obj;
+	const char *v;
+
+	if (!want_string(p, s, &v))
+		return;
+	if (ip_parse(&pr->target, v) < 0)
+		perr(p, s, "target \"%s\": not an IP address", v);
+}
+
+static void k_probe_interval(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	want_u32(p, s, 1, &((struct probe *)obj)->interval_ms);
+}
+
+static void k_probe_timeout(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	want_u32(p, s, 1, &((struct probe *)obj)->timeout_ms);
+}
+
+static void k_probe_down_after(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	want_u32(p, s, 1, &((struct probe *)obj)->down_after);
+}
+
+static void k_probe_up_after(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	want_u32(p, s, 1, &((struct probe *)obj)->up_after);
+}
+
+static const struct key probe_keys[] = {
+	{ "target", k_probe_target },
+	{ "interval_ms", k_probe_interval },
+	{ "timeout_ms", k_probe_timeout },
+	{ "down_after", k_probe_down_after },
+	{ "up_after", k_probe_up_after },
+	{ NULL, NULL }
+};
+
+/* ---- groups of keys ---- */
+
+static void parse_members(struct pctx *p, const config_setting_t *grp, const struct key *keys, void *obj)
+{
+	int i, n = config_setting_length(grp);
+
+	for (i = 0; i < n; i++) {
+		const config_setting_t *s = config_setting_get_elem(grp, (unsigned int)i);
+		const struct key *k;
+
+		for (k = keys; k->name; k++)
+			if (strcmp(k->name, config_setting_name(s)) == 0)
+				break;
+		if (!k->name)
+			perr(p, s, "unknown setting \"%s\"", config_setting_name(s));
+		else if (k->fn)
+			k->fn(p, s, obj);
+	}
+}
+
+/* A section that must be a group: "daemon = { ... };" */
+static bool want_group(struct pctx *p, const config_setting_t *s)
+{
+	if (config_setting_is_group(s))
+		return true;
+	type_error(p, s, "a group { ... }");
+	return false;
+}
+
+/* A list of groups: "tunnels = ( { ... }, { ... } );"; an empty [] is fine too. */
+static bool want_group_list(struct pctx *p, const config_setting_t *s)
+{
+	if (config_setting_is_list(s) ||
+	    (config_setting_is_array(s) && config_setting_length(s) == 0))
+		return true;
+	type_error(p, s, "a list of groups ( { ... }, ... )");
+	return false;
+}
+
+/* ---- tunnels ---- */
+
+static void k_tunnel_interface(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	struct tunnel *t = obj;
+	const char *v, *why;
+
+	if (!want_string(p, s, &v))
+		return;
+	why = conf_ifname_problem(v);
+	if (why)
+		perr(p, s, "interface \"%s\": %s", v, why);
+	else
+		strlcpy_check(t->ifname, v, sizeof(t->ifname));
+}
+
+static void k_tunnel_private_key(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	struct tunnel *t = obj;
+
+	p->seen_key = true;
+	if (p->seen_key_file) {
+		perr(p, s, "private_key and private_key_file exclude each other");
+		return;
+	}
+	free(t->private_key_file);
+	t->private_key_file = NULL;
+	t->has_private_key = want_key(p, s, t->private_key, true);
+}
+
+static void k_tunnel_private_key_file(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	struct tunnel *t = obj;
+
+	p->seen_key_file = true;
+	if (p->seen_key) {
+		perr(p, s, "private_key and private_key_file exclude each other");
+		return;
+	}
+	if (want_path(p, s, &t->private_key_file)) {
+		/* overrides a key from `import`; config_validate reads the file */
+		sodium_memzero(t->private_key, sizeof(t->private_key));
+		t->has_private_key = false;
+	}
+}
+
+static void k_tunnel_address(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	want_prefixes(p, s, &((struct tunnel *)obj)->addresses, HOSTBITS_KEEP);
+}
+
+static void k_tunnel_listen_port(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	struct tunnel *t = obj;
+
+	t->has_listen_port = want_u16(p, s, 0, &t->listen_port);
+}
+
+static void k_tunnel_mtu(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	struct tunnel *t = obj;
+	long long v;
+
+	if (!want_int(p, s, LLONG_MIN, LLONG_MAX, &v))
+		return;
+	if (v != 0 && (v < 1280 || v > 65535)) {
+		perr(p, s, "mtu \"%lld\": out of range (1280-65535, or 0 for automatic)", v);
+		return;
+	}
+	t->mtu = (uint32_t)v;
+}
+
+static void k_tunnel_routes(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	struct tunnel *t = obj;
+
+	want_prefixes(p, s, &t->routes, HOSTBITS_ERROR);
+	t->has_routes = true;
+}
+
+static void add_family(struct pctx *p, const config_setting_t *e, const char *v, void *arg)
+{
+	unsigned int *fam = arg;
+
+	if (strcmp(v, "ipv4") == 0)
+		*fam |= FAMILY_IPV4;
+	else if (strcmp(v, "ipv6") == 0)
+		*fam |= FAMILY_IPV6;
+	else
+		perr(p, e, "families \"%s\": must be \"ipv4\" or \"ipv6\"", v);
+}
+
+static void k_tunnel_families(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	struct tunnel *t = obj;
+	unsigned int fam = 0;
+
+	if (!want_strings(p, s, add_family, &fam))
+		return;
+	if (config_setting_length(s) == 0)
+		perr(p, s, "families \"[]\": must name \"ipv4\", \"ipv6\" or both");
+	else if (fam)
+		t->families = fam;
+}
+
+static void k_tunnel_snat(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	want_bool(p, s, &((struct tunnel *)obj)->snat);
+}
+
+static void k_tunnel_peers(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	struct tunnel *t = obj;
+	const char *outer = p->obj;
+	int i, n;
+
+	if (!want_group_list(p, s))
+		return;
+	/* peers beside `import` replace the imported ones */
+	for (i = 0; (size_t)i < t->n_peers; i++)
+		peer_clear(&t->peers[i]);
+	free(t->peers);
+	t->peers = NULL;
+	t->n_peers = 0;
+	t->peers_imported = false;
+	n = config_setting_length(s);
+	for (i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(s, (unsigned int)i);
+		char *label = xasprintf("%s: peer %d", outer, i + 1);
+		struct peer *pe;
+
+		p->obj = label;
+		if (!config_setting_is_group(e)) {
+			perr(p, e, "expected a group { ... }, got %s", type_desc(config_setting_type(e)));
+		} else {
+			pe = array_push(&t->peers, &t->n_peers, sizeof(*t->peers));
+			pe->line = (int)config_setting_source_line(e);
+			p->seen_pub = false;
+			parse_members(p, e, peer_keys, pe);
+			if (!p->seen_pub)
+				perr(p, e, "public_key missing");
+		}
+		p->obj = outer;
+		free(label);
+	}
+}
+
+static void k_tunnel_probe(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	struct tunnel *t = obj;
+	const char *outer = p->obj;
+	char *label;
+
+	if (!want_group(p, s))
+		return;
+	label = xasprintf("%s: probe", outer);
+	p->obj = label;
+	memset(&t->probe.target, 0, sizeof(t->probe.target));
+	parse_members(p, s, probe_keys, &t->probe);
+	if (!config_setting_get_member(s, "target"))
+		perr(p, s, "target missing");
+	t->probe.enabled = t->probe.target.family != 0;
+	p->obj = outer;
+	free(label);
+}
+
+static const struct key tunnel_keys[] = {
+	{ "name", NULL },       /* read first, it names the tunnel in messages */
+	{ "import", NULL },     /* read first, the other keys override it */
+	{ "interface", k_tunnel_interface },
+	{ "private_key", k_tunnel_private_key },
+	{ "private_key_file", k_tunnel_private_key_file },
+	{ "address", k_tunnel_address },
+	{ "listen_port", k_tunnel_listen_port },
+	{ "mtu", k_tunnel_mtu },
+	{ "routes", k_tunnel_routes },
+	{ "families", k_tunnel_families },
+	{ "snat", k_tunnel_snat },
+	{ "peers", k_tunnel_peers },
+	{ "probe", k_tunnel_probe },
+	{ NULL, NULL }
+};
+
+/* name = "..." of a tunnel or group: true and *name set when valid. */
+static bool want_name(struct pctx *p, const config_setting_t *grp, const char **name)
+{
+	const config_setting_t *s = config_setting_get_member(grp, "name");
+
+	if (!s) {
+		perr(p, grp, "name missing");
+		return false;
+	}
+	if (!want_string(p, s, name))
+		return false;
+	if (!conf_name_valid(*name)) {
+		perr(p, s, "name \"%s\": must be 1-12 characters of a-z, 0-9, '_' and '-'", *name);
+		return false;
+	}
+	return true;
+}
+
+static void tunnel_import(struct pctx *p, struct tunnel *t, const config_setting_t *s)
+{
+	char *path = NULL, *text = NULL;
+	struct stat st;
+	size_t len = 0;
+	int r;
+
+	if (!want_path(p, s, &path))
+		return;
+	r = read_regular(path, CONF_FILE_MAX, &text, &len, &st);
+	if (r < 0) {
+		perr(p, s, "import \"%s\": %s", path, file_error(r));
+		goto out;
+	}
+	wgq_parse(t, path, text, len, p->d);
+	t->peers_imported = true;
+out:
+	free(t->import);
+	t->import = path;
+	if (text) {
+		sodium_memzero(text, len);
+		free(text);
+	}
+}
+
+static void parse_tunnel(struct pctx *p, const config_setting_t *s, int idx)
+{
+	struct config *c = p->c;
+	const char *outer = p->obj, *name = NULL;
+	const config_setting_t *imp;
+	char *label = xasprintf("tunnel %d", idx);
+	struct tunnel *t;
+	bool named;
+
+	p->obj = label;
+	if (!config_setting_is_group(s)) {
+		perr(p, s, "expected a group { ... }, got %s", type_desc(config_setting_type(s)));
+		goto out;
+	}
+	t = array_push(&c->tunnels, &c->n_tunnels, sizeof(*c->tunnels));
+	tunnel_init(t);
+	named = want_name(p, s, &name);
+	if (named) {
+		free(label);
+		label = xasprintf("tunnel %s", name);
+		p->obj = label;
+	}
+	imp = config_setting_get_member(s, "import");
+	if (imp)
+		tunnel_import(p, t, imp);
+	/* set after the import: wgq_parse fills a tunnel, not its identity */
+	if (named) {
+		strlcpy_check(t->name, name, sizeof(t->name));
+		snprintf(t->ifname, sizeof(t->ifname), "wg-%s", name);
+	} else {
+		t->name[0] = t->ifname[0] = '\0';
+	}
+	free(t->source);
+	t->source = display_file(p, s);
+	t->line = (int)config_setting_source_line(s);
+	p->seen_key = p->seen_key_file = false;
+	parse_members(p, s, tunnel_keys, t);
+out:
+	p->obj = outer;
+	free(label);
+}
+
+/* ---- groups ---- */
+
+static void k_group_routes(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	want_prefixes(p, s, &((struct group *)obj)->routes, HOSTBITS_ERROR);
+}
+
+static void push_member(struct pctx *p, const config_setting_t *e, const char *v, void *arg)
+{
+	if (!conf_name_valid(v))
+		perr(p, e, "members \"%s\": not a valid tunnel name", v);
+	else
+		strv_push(arg, v);
+}
+
+static void k_group_members(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	struct group *g = obj;
+
+	strv_clear(&g->members);
+	want_strings(p, s, push_member, &g->members);
+}
+
+static void push_source(struct pctx *p, const config_setting_t *e, const char *v, void *arg)
+{
+	char buf[CIDR_STRLEN];
+	struct cidr c;
+
+	if (strcmp(v, "lan") == 0 || strcmp(v, "host") == 0) {
+		strv_push(arg, v);
+		return;
+	}
+	if (cidr_parse(&c, v) < 0) {
+		perr(p, e, "sources \"%s\": must be \"lan\", \"host\" or an IP prefix", v);
+		return;
+	}
+	if (parse_prefix(p, e, v, HOSTBITS_ERROR, &c) == 0)
+		strv_push(arg, cidr_fmt(&c, buf));
+}
+
+static void k_group_sources(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	struct group *g = obj;
+
+	strv_clear(&g->sources);
+	want_strings(p, s, push_source, &g->sources);
+}
+
+static void k_group_fallback(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	struct group *g = obj;
+	const char *v;
+
+	if (!want_string(p, s, &v))
+		return;
+	if (strcmp(v, "blackhole") == 0)
+		g->fallback = FALLBACK_BLACKHOLE;
+	else if (strcmp(v, "main") == 0)
+		g->fallback = FALLBACK_MAIN;
+	else
+		perr(p, s, "fallback \"%s\": must be blackhole or main", v);
+}
+
+static void k_group_hold(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	want_u32(p, s, 0, &((struct group *)obj)->hold_ms);
+}
+
+static const struct key group_keys[] = {
+	{ "name", NULL },
+	{ "routes", k_group_routes },
+	{ "members", k_group_members },
+	{ "sources", k_group_sources },
+	{ "fallback", k_group_fallback },
+	{ "hold_ms", k_group_hold },
+	{ NULL, NULL }
+};
+
+static void parse_group(struct pctx *p, const config_setting_t *s, int idx)
+{
+	struct config *c = p->c;
+	const char *outer = p->obj, *name = NULL;
+	char *label = xasprintf("group %d", idx);
+	struct group *g;
+
+	p->obj = label;
+	if (!config_setting_is_group(s)) {
+		perr(p, s, "expected a group { ... }, got %s", type_desc(config_setting_type(s)));
+		goto out;
+	}
+	g = array_push(&c->groups, &c->n_groups, sizeof(*c->groups));
+	g->line = (int)config_setting_source_line(s);
+	g->fallback = FALLBACK_BLACKHOLE;
+	g->hold_ms = 5000;
+	if (want_name(p, s, &name)) {
+		strlcpy_check(g->name, name, sizeof(g->name));
+		free(label);
+		label = xasprintf("group %s", name);
+		p->obj = label;
+	}
+	parse_members(p, s, group_keys, g);
+	if (!config_setting_get_member(s, "routes"))
+		perr(p, s, "routes missing");
+	else if (config_setting_length(config_setting_get_member(s, "routes")) == 0)
+		perr(p, config_setting_get_member(s, "routes"), "routes \"[]\": no routes");
+	if (!config_setting_get_member(s, "members"))
+		perr(p, s, "members missing");
+	else if (config_setting_length(config_setting_get_member(s, "members")) == 0)
+		perr(p, config_setting_get_member(s, "members"), "members \"[]\": no members");
+	if (!config_setting_get_member(s, "sources")) {
+		strv_push(&g->sources, "lan");
+		strv_push(&g->sources, "host");
+	}
+out:
+	p->obj = outer;
+	free(label);
+}
+
+/* ---- the file ---- */
+
+static void parse_list(struct pctx *p, const config_setting_t *s,
+		       void (*fn)(struct pctx *p, const config_setting_t *e, int idx))
+{
+	int i, n;
+
+	if (!want_group_list(p, s))
+		return;
+	n = config_setting_length(s);
+	for (i = 0; i < n; i++)
+		fn(p, config_setting_get_elem(s, (unsigned int)i), i + 1);
+}
+
+static void parse_section(struct pctx *p, const config_setting_t *s, const struct key *keys, void *obj)
+{
+	const char *outer = p->obj;
+
+	if (!want_group(p, s))
+		return;
+	p->obj = config_setting_name(s);
+	parse_members(p, s, keys, obj);
+	p->obj = outer;
+}
+
+/* libconfig 1.5 silently wraps integers that do not fit 32 bits (5000000000 reads as
+ * 705032704): find such literals in the text itself. Skips strings and comments. */
+static void check_int_literals(struct pctx *p, const char *text)
+{
+	const char *s = text, *start;
+	int line = 1;
+
+	while (*s) {
+		if (*s == '\n') {
+			line++;
+			s++;
+		} else if (*s == '#' || (s[0] == '/' && s[1] == '/')) {
+			s += strcspn(s, "\n");
+		} else if (s[0] == '/' && s[1] == '*') {
+			for (s += 2; *s && !(s[0] == '*' && s[1] == '/'); s++)
+				line += *s == '\n';
+			if (*s)
+				s += 2;
+		} else if (*s == '"') {
+			for (s++; *s && *s != '"'; s++) {
+				line += *s == '\n';
+				if (*s == '\\' && s[1])
+					s++;
+			}
+			if (*s)
+				s++;
+		} else if (isalpha((unsigned char)*s) || *s == '*' || *s == '_') {
+			while (isalnum((unsigned char)*s) || *s == '_' || *s == '-' || *s == '*')
+				s++;
+		} else if (isdigit((unsigned char)*s)) {
+			bool neg = s > text && s[-1] == '-', hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+			size_t digits;
+			bool big;
+
+			start = s;
+			if (hex) {
+				s += 2;
+				while (*s == '0')
+					s++;
+				digits = strspn(s, "0123456789abcdefABCDEF");
+				s += digits;
+				big = digits > 8;
+			} else {
+				digits = strspn(s, "0123456789");
+				s += digits;
+				if (*s == '.' || *s == 'e' || *s == 'E') {
+					s += strspn(s, "0123456789.eE+-");
+					continue;
+				}
+				big = digits > 10 ||
+				      (digits == 10 && strncmp(start, neg ? "2147483648" : "2147483647", 10) > 0);
+			}
+			if (*s == 'L') {
+				s += s[1] == 'L' ? 2 : 1;
+				continue;
+			}
+			if (big) {
+				diag_error(p->d, p->path, line,
+					   "integer \"%s%.*s\" does not fit in 32 bits (64-bit integers end in L)",
+					   neg ? "-" : "", (int)(s - start), start);
+				*(int *)array_push(&p->wrapped_lines, &p->n_wrapped, sizeof(int)) = line;
+			}
+		} else {
+			s++;
+		}
+	}
+}
+
+static void k_root_daemon(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	parse_section(p, s, daemon_keys, &p->c->daemon);
+}
+
+static void k_root_lan(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	parse_section(p, s, lan_keys, &p->c->lan);
+}
+
+static void k_root_portal(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	struct portal_conf *pc = &p->c->portal;
+
+	parse_section(p, s, portal_keys, pc);
+	if (config_setting_is_group(s) && !config_setting_get_member(s, "url")) {
+		p->obj = "portal";
+		perr(p, s, "url missing");
+		p->obj = NULL;
+	}
+}
+
+static void k_root_tunnels(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	parse_list(p, s, parse_tunnel);
+}
+
+static void k_root_groups(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	parse_list(p, s, parse_group);
+}
+
+static const struct key root_keys[] = {
+	{ "daemon", k_root_daemon },
+	{ "lan", k_root_lan },
+	{ "tunnels", k_root_tunnels },
+	{ "groups", k_root_groups },
+	{ "portal", k_root_portal },
+	{ "server", NULL },     /* the server role reads it */
+	{ NULL, NULL }
+};
+
+void conf_parse_libconfig(struct config *c, const char *path, const char *text, struct diag *d)
+{
+	struct pctx p = { .c = c, .d = d, .path = path };
+	config_t cf;
+
+	p.dir = dir_of(path);
+	config_init(&cf);
+	config_set_include_dir(&cf, p.dir);
+	if (!config_read_string(&cf, text)) {
+		const char *ef = config_error_file(&cf);
+		char *file = ef ? join_path(p.dir, ef) : xstrdup(path), *esc = escape_controls(file);
+
+		diag_error(d, esc, config_error_line(&cf), "%s", config_error_text(&cf));
+		free(esc);
+		free(file);
+		goto out;
+	}
+	check_int_literals(&p, text);
+	parse_members(&p, config_root_setting(&cf), root_keys, c);
+out:
+	config_destroy(&cf);
+	free(p.wrapped_lines);
+	free(p.dir);
+}
+
+/* ---- validation ---- */
+
+static const char *tunnel_file(const struct config *c, const struct tunnel *t)
+{
+	return t->source ? t->source : c->path;
+}
+
+static char *tunnel_label(const struct tunnel *t, size_t idx)
+{
+	return t->name[0] ? xasprintf("tunnel %s", t->name) : xasprintf("tunnel %zu", idx + 1);
+}
+
+/* "line 12" in the same file, "FILE:12" in another */
+static char *where(const char *file, int line, const char *here)
+{
+	if (file && here && strcmp(file, here) != 0)
+		return xasprintf("%s:%d", file, line);
+	return xasprintf("line %d", line);
+}
+
+static void load_key_file(struct config *c, struct tunnel *t, const char *label, struct diag *d)
+{
+	const char *file = tunnel_file(c, t);
+	char *text = NULL, *b, *e, *name = escape_controls(t->private_key_file);
+	struct stat st;
+	size_t len = 0;
+	int r;
+
+	r = read_regular(t->private_key_file, KEY_FILE_MAX, &text, &len, &st);
+	if (r < 0) {
+		diag_error(d, file, t->line, "%s: private_key_file \"%s\": %s", label, name, file_error(r));
+		goto out;
+	}
+	if (st.st_mode & (S_IRGRP | S_IROTH))
+		diag_warn(d, file, t->line, "%s: private_key_file \"%s\": readable by group or others (mode %04o)",
+			  label, name, (unsigned int)(st.st_mode & 07777));
+	for (b = text; isspace((unsigned char)*b); b++)
+		;
+	for (e = text + len; e > b && isspace((unsigned char)e[-1]); e--)
+		;
+	*e = '\0';
+	if (key_from_base64(t->private_key, b) == 0)
+		t->has_private_key = true;
+	else
+		diag_error(d, file, t->line, "%s: private_key_file \"%s\": not a valid key (44 characters of base64)",
+			   label, name);
+	sodium_memzero(text, len);
+	free(text);
+out:
+	free(name);
+}
+
+static void warn_hooks(struct config *c, const struct tunnel *t, const char *label, struct diag *d)
+{
+	static const char *const names[] = { "PreUp", "PostUp", "PreDown", "PostDown" };
+	const struct strv *v[] = { &t->hooks.pre_up, &t->hooks.post_up, &t->hooks.pre_down, &t->hooks.post_down };
+	const char *file = t->import ? t->import : tunnel_file(c, t);
+	size_t i, j;
+
+	char *cmd;
+
+	for (i = 0; i < ARRAY_SIZE(v); i++)
+		for (j = 0; j < v[i]->n; j++) {
+			cmd = escape_controls(v[i]->v[j]);
+			diag_warn(d, file, 0, "%s: %s \"%s\" skipped: hooks run only with daemon.allow_hooks = true",
+				  label, names[i], cmd);
+			free(cmd);
+		}
+}
+
+static void validate_peers(struct config *c, struct tunnel *t, const char *label, struct diag *d)
+{
+	const char *file = tunnel_file(c, t);
+	char b64[KEY_B64_LEN];
+	size_t i, j;
+
+	for (i = 0; i < t->n_peers; i++) {
+		if (key_is_zero(t->peers[i].public_key))
+			continue;
+		for (j = 0; j < i; j++) {
+			if (sodium_memcmp(t->peers[i].public_key, t->peers[j].public_key, KEY_LEN) != 0)
+				continue;
+			key_to_base64(b64, t->peers[i].public_key);
+			diag_error(d, file, t->peers[i].line, "%s: peer %zu: public_key \"%s\": also used by peer %zu",
+				   label, i + 1, b64, j + 1);
+			break;
+		}
+	}
+}
+
+static void validate_tunnel(struct config *c, size_t idx, struct diag *d)
+{
+	struct tunnel *t = &c->tunnels[idx];
+	const char *file = tunnel_file(c, t);
+	char *label = tunnel_label(t, idx), *w;
+	bool same_name = false, same_if = false, same_port = false;
+	size_t j;
+
+	if (t->private_key_file && !t->has_private_key)
+		load_key_file(c, t, label, d);
+	else if (!t->has_private_key)
+		diag_error(d, file, t->line, c->is_wgquick ? "%s: no PrivateKey" :
+			   "%s: no private key: set private_key or private_key_file", label);
+	/* each clash once, against the first tunnel it clashes with */
+	for (j = 0; j < idx; j++) {
+		const struct tunnel *o = &c->tunnels[j];
+		char *olabel;
+
+		if (!same_name && t->name[0] && strcmp(t->name, o->name) == 0) {
+			same_name = true;
+			w = where(tunnel_file(c, o), o->line, file);
+			diag_error(d, file, t->line, "%s: name \"%s\": already used by the tunnel at %s",
+				   label, t->name, w);
+			free(w);
+			continue;
+		}
+		olabel = tunnel_label(o, j);
+		if (!same_if && t->ifname[0] && strcmp(t->ifname, o->ifname) == 0) {
+			same_if = true;
+			diag_error(d, file, t->line, "%s: interface \"%s\": already used by %s",
+				   label, t->ifname, olabel);
+		}
+		if (!same_port && t->has_listen_port && o->has_listen_port && t->listen_port &&
+		    t->listen_port == o->listen_port) {
+			same_port = true;
+			diag_error(d, file, t->line, "%s: listen_port \"%u\": already used by %s",
+				   label, t->listen_port, olabel);
+		}
+		free(olabel);
+	}
+	for (j = 0; j < c->lan.interfaces.n; j++)
+		if (t->ifname[0] && strcmp(t->ifname, c->lan.interfaces.v[j]) == 0)
+			diag_error(d, file, t->line, "%s: interface \"%s\": is also a LAN interface",
+				   label, t->ifname);
+	/* wgq_parse checks the peers of a wg-quick file itself */
+	if (!t->peers_imported && !c->is_wgquick)
+		validate_peers(c, t, label, d);
+	if (!c->daemon.allow_hooks)
+		warn_hooks(c, t, label, d);
+	free(label);
+}
+
+static void validate_group(struct config *c, size_t idx, struct diag *d)
+{
+	const struct group *g = &c->groups[idx];
+	const char *file = c->path;
+	char *label = g->name[0] ? xasprintf("group %s", g->name) : xasprintf("group %zu", idx + 1);
+	size_t i, j;
+
+	for (j = 0; j < idx; j++)
+		if (g->name[0] && strcmp(g->name, c->groups[j].name) == 0)
+			diag_error(d, file, g->line, "%s: name \"%s\": already used by the group at line %d",
+				   label, g->name, c->groups[j].line);
+	for (i = 0; i < g->members.n; i++) {
+		const char *m = g->members.v[i];
+
+		for (j = 0; j < i; j++)
+			if (strcmp(m, g->members.v[j]) == 0)
+				break;
+		if (j < i)
+			diag_error(d, file, g->line, "%s: members \"%s\": listed twice", label, m);
+		else if (!config_find_tunnel(c, m))
+			diag_error(d, file, g->line, "%s: members \"%s\": no such tunnel", label, m);
+	}
+	free(label);
+}
+
+void config_validate(struct config *c, struct diag *d)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_tunnels; i++)
+		validate_tunnel(c, i, d);
+	for (i = 0; i < c->n_groups; i++)
+		validate_group(c, i, d);
+}

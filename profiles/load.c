@@ -1,0 +1,83 @@
+/* Loading a configuration file: telling warren.conf from a wg-quick file, then reading and validating it. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "conf.h"
+#include "wgquick.h"
+#include "../common/util.h"
+
+bool conf_is_wgquick(const char *text)
+{
+	const char *s = text;
+
+	if (strncmp(s, "\xef\xbb\xbf", 3) == 0)
+		s += 3;
+	for (;;) {
+		s += strspn(s, " \t\r\n\v\f");
+		if (*s == '#' || (s[0] == '/' && s[1] == '/')) {
+			s += strcspn(s, "\n");
+		} else if (s[0] == '/' && s[1] == '*') {
+			const char *end = strstr(s + 2, "*/");
+
+			if (!end)
+				return false;
+			s = end + 2;
+		} else {
+			return *s == '[';
+		}
+	}
+}
+
+static void load_wgquick(struct config *c, const char *path, const char *text, size_t len,
+			 struct diag *d)
+{
+	struct tunnel *t = array_push(&c->tunnels, &c->n_tunnels, sizeof(*c->tunnels));
+	char ifname[IFNAME_MAX + 1];
+
+	tunnel_init(t);
+	wgq_parse(t, path, text, len, d);
+	/* wg-quick names the link after the file: /etc/wireguard/wg0.conf is wg0 */
+	if (wgq_ifname(ifname, path) < 0) {
+		diag_error(d, path, 0, "cannot name an interface after this file: "
+			   "wg-quick files are named IFNAME.conf, IFNAME 1-15 bytes without '/', ':' or blanks");
+	} else {
+		strlcpy_check(t->ifname, ifname, sizeof(t->ifname));
+		snprintf(t->name, sizeof(t->name), "%.*s", TUNNEL_NAME_MAX, ifname);
+	}
+	free(t->source);
+	t->source = xstrdup(path);
+}
+
+struct config *conf_load(const char *path, struct diag *d)
+{
+	struct config *c = config_new();
+	char *text = NULL;
+	size_t len = 0;
+	int r;
+
+	c->path = xstrdup(path);
+	r = conf_read_file(path, &text, &len);
+	if (r < 0) {
+		diag_error(d, path, 0, "%s", strerror(-r));
+		goto out;
+	}
+	c->is_wgquick = conf_is_wgquick(text);
+	if (c->is_wgquick) {
+		load_wgquick(c, path, text, len, d);
+	} else if (memchr(text, '\0', len)) {
+		diag_error(d, path, 0, "not a text file: contains a NUL byte");
+		goto out;
+	} else {
+		conf_parse_libconfig(c, path, text, d);
+	}
+	config_validate(c, d);
+out:
+	if (text) {
+		sodium_memzero(text, len);
+		free(text);
+	}
+	return c;
+}
