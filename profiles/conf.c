@@ -617,8 +617,55 @@ static void k_allow_hooks(struct pctx *p, const config_setting_t *s, void *obj)
 	want_bool(p, s, &((struct daemon_conf *)obj)->allow_hooks);
 }
 
+static void k_route_protocol(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	long long v;
+
+	/* 0-4 are the kernel's own (unspec, redirect, kernel, boot, static). */
+	if (want_int(p, s, 5, 255, &v))
+		((struct daemon_conf *)obj)->route_protocol = (uint8_t)v;
+}
+
+static void k_rule_priority(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	long long v;
+
+	/* 100 priorities, all before the main table's rule at 32766. */
+	if (want_int(p, s, 1, 32666, &v))
+		((struct daemon_conf *)obj)->rule_priority = (uint32_t)v;
+}
+
+static void k_table_base(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	long long v;
+
+	if (!want_int(p, s, 1, 4294967295LL - 100, &v))
+		return;
+	/* 100 tables that must not include default (253), main (254) or local (255). */
+	if (v <= 255 && v + 99 >= 253)
+		perr(p, s, "table_base \"%lld\": tables %lld-%lld would include the kernel's tables 253-255",
+		     v, v, v + 99);
+	else
+		((struct daemon_conf *)obj)->table_base = (uint32_t)v;
+}
+
+static void k_fwmark(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	want_u32(p, s, 1, &((struct daemon_conf *)obj)->fwmark);
+}
+
+static void k_fwmark_mask(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	want_u32(p, s, 1, &((struct daemon_conf *)obj)->fwmark_mask);
+}
+
 static const struct key daemon_keys[] = {
 	{ "backend", k_backend },
+	{ "route_protocol", k_route_protocol },
+	{ "rule_priority", k_rule_priority },
+	{ "table_base", k_table_base },
+	{ "fwmark", k_fwmark },
+	{ "fwmark_mask", k_fwmark_mask },
 	{ "userspace_command", k_userspace_command },
 	{ "state_dir", k_state_dir },
 	{ "socket", k_socket },
@@ -1553,4 +1600,8 @@ void config_validate(struct config *c, struct diag *d)
 		validate_tunnel(c, i, d);
 	for (i = 0; i < c->n_groups; i++)
 		validate_group(c, i, d);
+	/* Encrypted packets are told apart by the mask's bits: the mark must lie within them. */
+	if (c->daemon.fwmark & ~c->daemon.fwmark_mask)
+		diag_error(d, c->path, 0, "daemon: fwmark 0x%x has bits outside fwmark_mask 0x%x",
+			   c->daemon.fwmark, c->daemon.fwmark_mask);
 }

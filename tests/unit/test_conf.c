@@ -600,6 +600,38 @@ static void test_ranges(void **state)
 	       "warren.conf:4: group g: hold_ms \"-1\": must be at least 0");
 }
 
+static void test_kernel_ownership(void **state)
+{
+	struct config *c;
+
+	EXPECT("daemon = { route_protocol = 4; };\n",
+	       "warren.conf:1: daemon: route_protocol \"4\": out of range (5-255)");
+	EXPECT("daemon = { rule_priority = 32667; };\n",
+	       "warren.conf:1: daemon: rule_priority \"32667\": out of range (1-32666)");
+	EXPECT("daemon = { table_base = 200; };\n",
+	       "warren.conf:1: daemon: table_base \"200\": tables 200-299 would include the kernel's tables 253-255");
+	EXPECT("daemon = { fwmark = 0x10000; };\n",
+	       "warren.conf: daemon: fwmark 0x10000 has bits outside fwmark_mask 0xff00");
+	EXPECT("daemon = { fwmark_mask = 0; };\n",
+	       "warren.conf:1: daemon: fwmark_mask \"0\": must be at least 1");
+	EXPECT_OK("daemon = { table_base = 256; };\n");
+	c = load_ok("daemon = { route_protocol = 99; rule_priority = 1000; table_base = 1000;\n"
+		    "  fwmark = 0x40000; fwmark_mask = 0xf0000; };\n");
+	assert_int_equal(c->daemon.route_protocol, 99);
+	assert_int_equal(c->daemon.rule_priority, 1000);
+	assert_int_equal(c->daemon.table_base, 1000);
+	assert_int_equal(c->daemon.fwmark, 0x40000);
+	assert_int_equal(c->daemon.fwmark_mask, 0xf0000);
+	config_free(c);
+	c = load_ok("");
+	assert_int_equal(c->daemon.route_protocol, 57);
+	assert_int_equal(c->daemon.rule_priority, 6200);
+	assert_int_equal(c->daemon.table_base, 6200);
+	assert_int_equal(c->daemon.fwmark, 0x5700);
+	assert_int_equal(c->daemon.fwmark_mask, 0xff00);
+	config_free(c);
+}
+
 static void test_probe(void **state)
 {
 	EXPECT(T("probe = { target = \"10.0.0.1\"; interval_ms = 0; };"),
@@ -1005,6 +1037,7 @@ int main(void)
 		cmocka_unit_test(test_is_wgquick),
 		cmocka_unit_test(test_load_wgquick),
 		cmocka_unit_test(test_validate_direct),
+		cmocka_unit_test(test_kernel_ownership),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
