@@ -139,4 +139,4 @@ uninstall:
 clean:
 	rm -rf $(B)
 
--include $(shell find $(B) -name '*.d' 2>/dev/null)
+-include $(shell find $(B) -path '$(B)/kernel' -prune -o -type f -name '*.d' -print 2>/dev/null)

@@ -169,16 +169,21 @@ int nl_talk_batch(struct nl *nl, void *buf, size_t len, int *failed)
 	uint32_t first = 0, last = 0, pending = 0;
 	struct nlmsghdr *m;
 	int left = (int)len, r = 0;
+	bool any = false;
 
 	*failed = -1;
 	nl->err[0] = '\0';
 	for (m = buf; mnl_nlmsg_ok(m, left); m = mnl_nlmsg_next(m, &left)) {
-		if (!pending)
+		if (!any)
 			first = m->nlmsg_seq;
+		any = true;
 		last = m->nlmsg_seq;
-		pending++;
+		/* nfnetlink's BATCH_BEGIN/END go without NLM_F_ACK: kernels before 6.0 never
+		 * answer them, so only messages asking for an ACK are waited for. */
+		if (m->nlmsg_flags & NLM_F_ACK)
+			pending++;
 	}
-	if (!pending)
+	if (!any)
 		return 0;
 	if (mnl_socket_sendto(nl->sock, buf, len) < 0)
 		return -errno;
@@ -191,22 +196,30 @@ int nl_talk_batch(struct nl *nl, void *buf, size_t len, int *failed)
 		rlen = (int)n;
 		for (m = (struct nlmsghdr *)nl->rx; mnl_nlmsg_ok(m, rlen); m = mnl_nlmsg_next(m, &rlen)) {
 			const struct nlmsgerr *e;
+			bool acked;
 			int err;
 
 			if (m->nlmsg_type != NLMSG_ERROR || m->nlmsg_pid != nl->portid)
 				continue;
 			e = mnl_nlmsg_get_payload(m);
-			if (e->msg.nlmsg_seq - first > last - first)
+			if (m->nlmsg_len < mnl_nlmsg_size(sizeof(*e)) ||
+			    e->msg.nlmsg_seq - first > last - first)
 				continue;
-			pending--;
+			acked = e->msg.nlmsg_flags & NLM_F_ACK;
+			if (acked)
+				pending--;
 			/* Keep the first failure's text; later ones would overwrite it. */
-			if (r < 0)
+			if (r < 0 || e->error == 0)
 				continue;
 			err = nl_parse_error(nl, m);
 			if (err < 0) {
 				r = err;
 				*failed = (int)(e->msg.nlmsg_seq - first);
 			}
+			/* An error for a message that asked for no ACK refuses the whole batch (a
+			 * stale generation id, a failed commit); whatever else follows is stale. */
+			if (err < 0 && !acked)
+				return r;
 		}
 	}
 	return r;

@@ -35,7 +35,9 @@ int nl_talk(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data);
 
 /* Send several requests laid back to back in buf (each from nl_msg, each with NLM_F_ACK)
  * in one sendmsg, then collect every ACK. Returns 0 or the first -errno; *failed is set to
- * the index of the first failing message (or -1). Every message is still answered. */
+ * the index of the first failing message (or -1). Every message is still answered.
+ * Messages without NLM_F_ACK (nfnetlink's BATCH_BEGIN/END) are not waited for; an error
+ * naming one of them ends the wait at once, as the kernel then rejected the whole batch. */
 int nl_talk_batch(struct nl *nl, void *buf, size_t len, int *failed);
 
 /* The message for an error: the extended ACK text if the kernel gave one, else strerror. */
