@@ -195,8 +195,32 @@ static void plan_routes(struct plan *p, const struct config *c, const struct tun
 		plan_add_default_rules(p, c, AF_INET6, table, mark, mask);
 }
 
+/* The agent's routing: every route of the tunnel in its own table, looked up by the agent's
+ * rules; a group member's default routes belong to its group. */
+static void plan_agent_routes(struct plan *p, const struct config *c, const struct tunnel *t,
+			      const struct plan_opts *o)
+{
+	uint32_t table = c->daemon.table_base + p->slot;
+	size_t i, j;
+
+	if (t->has_routes) {
+		for (i = 0; i < t->routes.n; i++)
+			if (family_wanted(t, t->routes.v[i].family))
+				plan_add_route(p, c, &t->routes.v[i], table);
+		return;
+	}
+	for (i = 0; i < t->n_peers; i++) {
+		for (j = 0; j < t->peers[i].allowed_ips.n; j++) {
+			const struct cidr *a = &t->peers[i].allowed_ips.v[j];
+
+			if (family_wanted(t, a->family) && !(o->group_member && a->prefix == 0))
+				plan_add_route(p, c, a, table);
+		}
+	}
+}
+
 static int plan_device(struct plan *p, const struct config *c, const struct tunnel *t,
-		       struct diag *d)
+		       const struct plan_opts *o, struct diag *d)
 {
 	const char *src = t->source ? t->source : c->path;
 	size_t i, j;
@@ -230,7 +254,12 @@ static int plan_device(struct plan *p, const struct config *c, const struct tunn
 		}
 		if (!tp->endpoint_host)
 			continue;
-		r = plan_resolve(&wp->endpoint, tp->endpoint_host, tp->endpoint_port);
+		if (o->resolve)
+			r = o->resolve(o->resolve_ctx, tp->endpoint_host, tp->endpoint_port, &wp->endpoint);
+		else
+			r = plan_resolve(&wp->endpoint, tp->endpoint_host, tp->endpoint_port);
+		if (r == -EAGAIN && o->resolve)
+			return r;
 		if (r < 0) {
 			diag_error(d, src, tp->line, "tunnel %s: peer %zu: endpoint \"%s\": %s", t->name,
 				   i + 1, tp->endpoint_host,
@@ -243,22 +272,30 @@ static int plan_device(struct plan *p, const struct config *c, const struct tunn
 }
 
 int plan_tunnel(struct plan *p, const struct config *c, const struct tunnel *t,
-		enum backend backend, unsigned int slot, struct nl *nl, struct diag *d)
+		const struct plan_opts *o, struct nl *nl, struct diag *d)
 {
 	int r;
 
 	memset(p, 0, sizeof(*p));
 	snprintf(p->name, sizeof(p->name), "%s", t->name);
 	snprintf(p->ifname, sizeof(p->ifname), "%s", t->ifname);
-	p->backend = backend;
-	p->slot = slot;
-	r = plan_device(p, c, t, d);
+	p->backend = o->backend;
+	p->slot = o->slot;
+	p->protocol = c->daemon.route_protocol;
+	if (!o->agent) {
+		p->prio_first = c->daemon.rule_priority + 2 * o->slot;
+		p->prio_count = 2;
+	}
+	r = plan_device(p, c, t, o, d);
 	if (r < 0)
 		return r;
 	p->addrs = xcalloc(t->addresses.n, sizeof(*p->addrs));
 	p->n_addrs = t->addresses.n;
 	memcpy(p->addrs, t->addresses.v, t->addresses.n * sizeof(*p->addrs));
-	plan_routes(p, c, t);
+	if (o->agent)
+		plan_agent_routes(p, c, t, o);
+	else
+		plan_routes(p, c, t);
 	p->mtu = t->mtu ? t->mtu : plan_auto_mtu(p, nl);
 	return 0;
 }

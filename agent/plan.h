@@ -36,6 +36,9 @@ struct plan {
 	size_t n_routes;
 	struct rule *rules;
 	size_t n_rules;
+	uint8_t protocol;              /* on routes and rules: tells ours from others' */
+	uint32_t prio_first;           /* rule priorities owned by this plan (prune range) */
+	uint32_t prio_count;
 	struct plan_sysctl *sysctls;
 	size_t n_sysctls;
 };
@@ -43,12 +46,27 @@ struct plan {
 /* How many slots there are: each takes two rule priorities out of 100. */
 #define PLAN_SLOTS 50
 
-/* Work out the plan for tunnel t of config c in slot. nl (rtnetlink) is only read, to find
- * the path MTU towards the endpoints when t->mtu is automatic. Endpoint host names are
- * resolved here. 0 or -errno with the reason in d ("tunnel hq: peer 1: endpoint ...").
- * The plan holds a copy of the private key; plan_clear wipes it. */
+/* How to plan: one-shot (wg-quick's routing) or for the agent. */
+struct plan_opts {
+	enum backend backend;          /* kernel or userspace */
+	unsigned int slot;
+	/* Agent: every route goes into the tunnel's own table and rules are the agent's;
+	 * one-shot: routes go to main, a default route behind two rules of the slot. */
+	bool agent;
+	/* A group member leaves default routes of its allowed IPs to the group. */
+	bool group_member;
+	/* Endpoint lookup; NULL resolves synchronously with plan_resolve. A resolver may
+	 * return -EAGAIN (not known yet): the plan fails with it and says nothing. */
+	int (*resolve)(void *ctx, const char *host, uint16_t port, union wg_endpoint *ep);
+	void *resolve_ctx;
+};
+
+/* Work out the plan for tunnel t of config c. nl (rtnetlink) is only read, to find the
+ * path MTU towards the endpoints when t->mtu is automatic. 0 or -errno with the reason in
+ * d ("tunnel hq: peer 1: endpoint ..."). The plan holds a copy of the private key;
+ * plan_clear wipes it. */
 int plan_tunnel(struct plan *p, const struct config *c, const struct tunnel *t,
-		enum backend backend, unsigned int slot, struct nl *nl, struct diag *d);
+		const struct plan_opts *o, struct nl *nl, struct diag *d);
 void plan_clear(struct plan *p);
 
 /* Resolve "host" and port into an endpoint; numeric addresses need no lookup. 0 or

@@ -113,23 +113,50 @@ static int tunnel_link(struct nl *nl, struct plan *p, const char *userspace_comm
 	return r;
 }
 
-/* Everything after the device, as one batch of only the missing pieces. */
+static bool is_link_local(const struct cidr *a)
+{
+	return a->family == AF_INET6 && a->addr[0] == 0xfe && (a->addr[1] & 0xc0) == 0x80;
+}
+
+/* Is r (from a dump) one of p's: our protocol, through the link or in a table of the plan? */
+static bool route_is_ours(const struct plan *p, const struct route *r, int ifindex)
+{
+	size_t i;
+
+	if (r->protocol != p->protocol)
+		return false;
+	if (r->oif == ifindex)
+		return true;
+	for (i = 0; i < p->n_routes; i++)
+		if (r->table == p->routes[i].table && r->table != ROUTE_TABLE_MAIN)
+			return true;
+	return false;
+}
+
+static bool rule_is_ours(const struct plan *p, const struct rule *r)
+{
+	return p->prio_count && r->protocol == p->protocol && r->priority >= p->prio_first &&
+	       r->priority < p->prio_first + p->prio_count;
+}
+
+/* Everything after the device, as one batch: what is missing is added, what changed is
+ * replaced, and what is ours but no longer planned is removed. Nothing right is touched. */
 static int tunnel_batch(struct nl *nl, struct plan *p, const struct link *l,
 			struct tunnel_stats *st, char *err, size_t errsize)
 {
 	struct addr *addrs = NULL;
 	struct route *routes = NULL;
 	struct rule *rules = NULL;
-	size_t n_addrs = 0, n_routes = 0, n_rules = 0, i, room;
+	size_t n_addrs = 0, n_routes = 0, n_rules = 0, i, j, room;
 	struct batch b = { 0 };
 	char buf[CIDR_STRLEN];
 	int r, failed;
 	void *slot;
 
 	r = addr_dump(nl, AF_UNSPEC, l->index, &addrs, &n_addrs);
-	if (r == 0 && p->n_routes)
+	if (r == 0)
 		r = route_dump(nl, AF_UNSPEC, 0, &routes, &n_routes);
-	if (r == 0 && p->n_rules)
+	if (r == 0 && p->prio_count)
 		r = rule_dump(nl, AF_UNSPEC, &rules, &n_rules);
 	if (r < 0) {
 		snprintf(err, errsize, "link %s: reading kernel state: %s", p->ifname, nl_strerror(nl, r));
@@ -141,6 +168,19 @@ static int tunnel_batch(struct nl *nl, struct plan *p, const struct link *l,
 		if (r < 0)
 			goto build_failed;
 		batch_commit(&b, "link %s: mtu %u", p->ifname, p->mtu);
+	}
+	for (i = 0; i < n_addrs; i++) {
+		bool planned = is_link_local(&addrs[i].addr);
+
+		for (j = 0; j < p->n_addrs && !planned; j++)
+			planned = cidr_equal(&addrs[i].addr, &p->addrs[j]);
+		if (planned)
+			continue;
+		slot = batch_slot(&b, &room);
+		r = addr_msg(nl, slot, room, ADDR_OP_DEL, l->index, &addrs[i].addr, 0);
+		if (r < 0)
+			goto build_failed;
+		batch_commit(&b, "link %s: removing address %s", p->ifname, cidr_fmt(&addrs[i].addr, buf));
 	}
 	for (i = 0; i < p->n_addrs; i++) {
 		if (has_addr(addrs, n_addrs, &p->addrs[i]))
@@ -158,17 +198,49 @@ static int tunnel_batch(struct nl *nl, struct plan *p, const struct link *l,
 			goto build_failed;
 		batch_commit(&b, "link %s: up", p->ifname);
 	}
-	for (i = 0; i < p->n_routes; i++) {
-		struct route *rt = &p->routes[i];
+	for (i = 0; i < p->n_routes; i++)
+		p->routes[i].oif = p->routes[i].type == ROUTE_UNICAST ? l->index : 0;
+	for (i = 0; i < n_routes; i++) {
+		bool planned = false;
 
-		rt->oif = l->index;
-		if (has_route(routes, n_routes, rt))
+		if (!route_is_ours(p, &routes[i], l->index))
+			continue;
+		for (j = 0; j < p->n_routes && !planned; j++)
+			planned = route_key_equal(&routes[i], &p->routes[j]);
+		if (planned)
 			continue;
 		slot = batch_slot(&b, &room);
-		r = route_msg(nl, slot, room, rt, ROUTE_OP_ADD);
+		r = route_msg(nl, slot, room, &routes[i], ROUTE_OP_DEL);
+		if (r < 0)
+			goto build_failed;
+		batch_commit(&b, "removing route %s table %u", cidr_fmt(&routes[i].dst, buf),
+			     routes[i].table);
+	}
+	for (i = 0; i < p->n_routes; i++) {
+		struct route *rt = &p->routes[i];
+		enum route_op op = ROUTE_OP_ADD;
+
+		if (has_route(routes, n_routes, rt))
+			continue;
+		/* A route of ours to the same place but through another link or of another type
+		 * is swapped in one step, so traffic never finds no route. */
+		for (j = 0; j < n_routes; j++)
+			if (route_key_equal(&routes[j], rt) && routes[j].protocol == rt->protocol)
+				op = ROUTE_OP_REPLACE;
+		slot = batch_slot(&b, &room);
+		r = route_msg(nl, slot, room, rt, op);
 		if (r < 0)
 			goto build_failed;
 		batch_commit(&b, "route %s table %u", cidr_fmt(&rt->dst, buf), rt->table);
+	}
+	for (i = 0; i < n_rules; i++) {
+		if (!rule_is_ours(p, &rules[i]) || has_rule(p->rules, p->n_rules, &rules[i]))
+			continue;
+		slot = batch_slot(&b, &room);
+		r = rule_msg(nl, slot, room, &rules[i], RULE_OP_DEL);
+		if (r < 0)
+			goto build_failed;
+		batch_commit(&b, "removing rule %u", rules[i].priority);
 	}
 	for (i = 0; i < p->n_rules; i++) {
 		if (has_rule(rules, n_rules, &p->rules[i]))

@@ -208,6 +208,7 @@ static int oneshot_remove(struct nl *nl, const char *state_dir, const char *ifna
 static int oneshot_up_one(struct nl *nl, struct wg_backend *wgb, const struct config *c,
 			  const struct tunnel *t, const char *state_dir, bool *fresh)
 {
+	struct plan_opts opts = { 0 };
 	struct tunnel_stats st;
 	struct diag d = { 0 };
 	char err[256] = "";
@@ -240,7 +241,9 @@ static int oneshot_up_one(struct nl *nl, struct wg_backend *wgb, const struct co
 			t->ifname, r == -EBADMSG ? "not a warren journal" : strerror(-r));
 		return r;
 	}
-	r = plan_tunnel(&p, c, t, wg_backend_kind(wgb), slot, nl, &d);
+	opts.backend = wg_backend_kind(wgb);
+	opts.slot = slot;
+	r = plan_tunnel(&p, c, t, &opts, nl, &d);
 	diag_print(&d, stderr);
 	diag_clear(&d);
 	if (r < 0)

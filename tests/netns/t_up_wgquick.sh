@@ -67,6 +67,19 @@ check_state "second up leaves the state as it was" a up
 check_eq "second up sent no netlink change" "" "$(grep -v '^Deleted\|^$' "$WT_DIR/monitor.log" | grep -c . | sed 's/^0$//')"
 check "the tunnel still works" ping_ok a 10.202.0.2
 
+# A changed file converges: what it no longer asks for goes, what is new comes.
+cp "$WT_DIR/$WGA.conf" "$WT_DIR/orig.conf"
+sed -i -e 's#^Address = .*#Address = 10.202.0.1/24#' \
+	-e 's#^AllowedIPs = .*#AllowedIPs = 10.202.0.0/24, 10.210.0.0/16#' "$WT_DIR/$WGA.conf"
+check "up of the changed file exits 0" warren_in a up --state-dir "$STATE" "$WT_DIR/$WGA.conf"
+check_eq "the dropped address is gone" "" "$(in_ns a ip -6 -o addr show dev "$WGA" scope global)"
+check_eq "the new route is there" "10.210.0.0/16 proto 57 scope link" \
+	"$(in_ns a ip route show 10.210.0.0/16 dev "$WGA" | sed 's/ *$//')"
+check "the tunnel still works" ping_ok a 10.202.0.2
+cp "$WT_DIR/orig.conf" "$WT_DIR/$WGA.conf"
+check "up of the original file exits 0" warren_in a up --state-dir "$STATE" "$WT_DIR/$WGA.conf"
+check_state "and the state is as after the first up" a up
+
 check "warren down exits 0" warren_in a down --state-dir "$STATE" "$WT_DIR/$WGA.conf"
 check_state "down leaves the namespace as before up" a before
 check "the userspace socket is gone" test ! -e "$WT_SOCK_DIR/$WGA.sock"
