@@ -282,6 +282,8 @@ int plan_tunnel(struct plan *p, const struct config *c, const struct tunnel *t,
 	p->backend = o->backend;
 	p->slot = o->slot;
 	p->protocol = c->daemon.route_protocol;
+	p->table_first = c->daemon.table_base + o->slot;
+	p->table_count = 1;
 	if (!o->agent) {
 		p->prio_first = c->daemon.rule_priority + 2 * o->slot;
 		p->prio_count = 2;

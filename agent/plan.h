@@ -39,6 +39,8 @@ struct plan {
 	uint8_t protocol;              /* on routes and rules: tells ours from others' */
 	uint32_t prio_first;           /* rule priorities owned by this plan (prune range) */
 	uint32_t prio_count;
+	uint32_t table_first;          /* routing tables owned by this plan (prune range) */
+	uint32_t table_count;
 	struct plan_sysctl *sysctls;
 	size_t n_sysctls;
 };

@@ -105,6 +105,7 @@ static int tunnel_link(struct nl *nl, struct plan *p, const char *userspace_comm
 				 userspace_command, strerror(-r));
 			return r;
 		}
+		st->pid = pid;
 	}
 	st->created = 1;
 	r = link_get(nl, p->ifname, l);
@@ -118,19 +119,13 @@ static bool is_link_local(const struct cidr *a)
 	return a->family == AF_INET6 && a->addr[0] == 0xfe && (a->addr[1] & 0xc0) == 0x80;
 }
 
-/* Is r (from a dump) one of p's: our protocol, through the link or in a table of the plan? */
+/* Is r (from a dump) one of p's: our protocol, through the link or in a table of the plan's? */
 static bool route_is_ours(const struct plan *p, const struct route *r, int ifindex)
 {
-	size_t i;
-
 	if (r->protocol != p->protocol)
 		return false;
-	if (r->oif == ifindex)
-		return true;
-	for (i = 0; i < p->n_routes; i++)
-		if (r->table == p->routes[i].table && r->table != ROUTE_TABLE_MAIN)
-			return true;
-	return false;
+	return r->oif == ifindex ||
+	       (r->table >= p->table_first && r->table - p->table_first < p->table_count);
 }
 
 static bool rule_is_ours(const struct plan *p, const struct rule *r)
@@ -150,10 +145,11 @@ static int tunnel_batch(struct nl *nl, struct plan *p, const struct link *l,
 	size_t n_addrs = 0, n_routes = 0, n_rules = 0, i, j, room;
 	struct batch b = { 0 };
 	char buf[CIDR_STRLEN];
-	int r, failed;
+	int r = 0, failed;
 	void *slot;
 
-	r = addr_dump(nl, AF_UNSPEC, l->index, &addrs, &n_addrs);
+	if (l)
+		r = addr_dump(nl, AF_UNSPEC, l->index, &addrs, &n_addrs);
 	if (r == 0)
 		r = route_dump(nl, AF_UNSPEC, 0, &routes, &n_routes);
 	if (r == 0 && p->prio_count)
@@ -162,6 +158,8 @@ static int tunnel_batch(struct nl *nl, struct plan *p, const struct link *l,
 		snprintf(err, errsize, "link %s: reading kernel state: %s", p->ifname, nl_strerror(nl, r));
 		goto out;
 	}
+	if (!l)
+		goto routing;
 	if (p->mtu && l->mtu != p->mtu) {
 		slot = batch_slot(&b, &room);
 		r = link_set_mtu_msg(nl, slot, room, l->index, p->mtu);
@@ -200,10 +198,11 @@ static int tunnel_batch(struct nl *nl, struct plan *p, const struct link *l,
 	}
 	for (i = 0; i < p->n_routes; i++)
 		p->routes[i].oif = p->routes[i].type == ROUTE_UNICAST ? l->index : 0;
+routing:
 	for (i = 0; i < n_routes; i++) {
 		bool planned = false;
 
-		if (!route_is_ours(p, &routes[i], l->index))
+		if (!route_is_ours(p, &routes[i], l ? l->index : -1))
 			continue;
 		for (j = 0; j < p->n_routes && !planned; j++)
 			planned = route_key_equal(&routes[i], &p->routes[j]);
@@ -275,15 +274,18 @@ int tunnel_apply(struct nl *nl, struct wg_backend *wgb, struct plan *p,
 	int r;
 
 	memset(st, 0, sizeof(*st));
-	r = tunnel_link(nl, p, userspace_command, &l, st, err, errsize);
-	if (r < 0)
-		return r;
-	r = wg_apply(wgb, p->dev, &st->peers);
-	if (r < 0) {
-		snprintf(err, errsize, "link %s: configuring WireGuard: %s", p->ifname, wg_strerror(wgb, r));
-		return r;
+	if (p->ifname[0]) {
+		r = tunnel_link(nl, p, userspace_command, &l, st, err, errsize);
+		if (r < 0)
+			return r;
+		r = wg_apply(wgb, p->dev, &st->peers);
+		if (r < 0) {
+			snprintf(err, errsize, "link %s: configuring WireGuard: %s", p->ifname,
+				 wg_strerror(wgb, r));
+			return r;
+		}
 	}
-	r = tunnel_batch(nl, p, &l, st, err, errsize);
+	r = tunnel_batch(nl, p, p->ifname[0] ? &l : NULL, st, err, errsize);
 	if (r < 0)
 		return r;
 	for (i = 0; i < p->n_sysctls; i++) {
@@ -310,8 +312,8 @@ static void first_error(int *r, int e, char *err, size_t errsize, const char *fm
 	va_end(ap);
 }
 
-int tunnel_remove(struct nl *nl, struct plan *p, const bool *keep_sysctl, char *err,
-		  size_t errsize)
+int tunnel_remove(struct nl *nl, struct wg_backend *wgb, struct plan *p, const bool *keep_sysctl,
+		  char *err, size_t errsize)
 {
 	char buf[CIDR_STRLEN], cur[SYSCTL_VALUE_MAX];
 	struct link l;
@@ -343,6 +345,8 @@ int tunnel_remove(struct nl *nl, struct plan *p, const bool *keep_sysctl, char *
 	}
 	/* Deleting the link takes its addresses and routes with it. */
 	e = link_get(nl, p->ifname, &l);
+	if (e == 0 && p->backend == BACKEND_KERNEL && wgb && wg_backend_kind(wgb) == BACKEND_KERNEL)
+		wg_clear_peers(wgb, p->ifname);
 	if (e == 0)
 		e = link_delete(nl, l.index);
 	if (e < 0 && e != -ENODEV)

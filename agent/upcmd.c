@@ -183,7 +183,8 @@ static void oneshot_hooks(const struct config *c, const struct tunnel *t, const 
 }
 
 /* Undo one tunnel from its journal and forget it. */
-static int oneshot_remove(struct nl *nl, const char *state_dir, const char *ifname, const char *name)
+static int oneshot_remove(struct nl *nl, struct wg_backend *wgb, const char *state_dir,
+			  const char *ifname, const char *name)
 {
 	char err[256] = "";
 	struct plan j;
@@ -195,7 +196,7 @@ static int oneshot_remove(struct nl *nl, const char *state_dir, const char *ifna
 		return r;
 	keep = xcalloc(j.n_sysctls, sizeof(*keep));
 	oneshot_sysctls(state_dir, &j, keep);
-	r = tunnel_remove(nl, &j, keep, err, sizeof(err));
+	r = tunnel_remove(nl, wgb, &j, keep, err, sizeof(err));
 	if (r < 0)
 		fprintf(stderr, "warren: tunnel %s: %s\n", name, err);
 	else
@@ -309,7 +310,8 @@ int cmd_up(int argc, char **argv)
 		 * up before this run stay as they were. */
 		for (i = done + 1; i-- > 0;)
 			if (fresh[i])
-				oneshot_remove(nl, state_dir, c->tunnels[i].ifname, c->tunnels[i].name);
+				oneshot_remove(nl, wgb, state_dir, c->tunnels[i].ifname,
+					       c->tunnels[i].name);
 	}
 out:
 	free(fresh);
@@ -321,6 +323,7 @@ out:
 
 int cmd_down(int argc, char **argv)
 {
+	struct wg_backend *wgb = NULL;
 	struct config *c;
 	struct nl *nl = NULL;
 	struct oneshot o;
@@ -340,11 +343,14 @@ int cmd_down(int argc, char **argv)
 		config_free(c);
 		return EXIT_RUNTIME;
 	}
+	/* Only to empty kernel links before deleting them; userspace needs no handle. */
+	if (wg_backend_open(&wgb, BACKEND_AUTO) < 0)
+		wgb = NULL;
 	for (i = c->n_tunnels; i-- > 0;) {
 		const struct tunnel *t = &c->tunnels[i];
 
 		oneshot_hooks(c, t, &t->hooks.pre_down, "PreDown");
-		r = oneshot_remove(nl, state_dir, t->ifname, t->name);
+		r = oneshot_remove(nl, wgb, state_dir, t->ifname, t->name);
 		if (r == -ENOENT)
 			fprintf(stderr, "warren: tunnel %s: %s is not up (no journal in %s/journal)\n",
 				t->name, t->ifname, state_dir);
@@ -357,6 +363,7 @@ int cmd_down(int argc, char **argv)
 		}
 		oneshot_hooks(c, t, &t->hooks.post_down, "PostDown");
 	}
+	wg_backend_close(wgb);
 	nl_close(nl);
 	config_free(c);
 	return ret;

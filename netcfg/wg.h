@@ -175,5 +175,8 @@ int wg_uapi_start(const char *command, const char *ifname, pid_t *pidp);
  * SO_PEERCRED; its TUN link goes with it), wait for it to exit and remove a stale socket.
  * 0, or -ENODEV when nothing was there. */
 int wg_uapi_stop(const char *ifname);
+/* The pid of the process serving IFNAME's socket (SO_PEERCRED): 0, -ECONNREFUSED for a
+ * stale socket, -ENOENT when there is none, -ESRCH when it is in another PID namespace. */
+int wg_uapi_pid(const char *ifname, pid_t *pid);
 
 #endif

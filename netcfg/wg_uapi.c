@@ -825,39 +825,51 @@ static int wait_exit(pid_t pid, int pidfd, int timeout_ms)
 	}
 }
 
-int wg_uapi_stop(const char *ifname)
+int wg_uapi_pid(const char *ifname, pid_t *pid)
 {
-	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct ucred cred = { 0 };
 	socklen_t clen = sizeof(cred);
-	int fd, pidfd = -1, refused = 0, r;
+	int fd, refused = 0, r;
 
-	r = sock_path(path, sizeof(path), ifname);
-	if (r < 0)
-		return r;
 	fd = uapi_connect(ifname, &refused);
-	if (fd < 0) {
-		/* A socket nobody listens on is what a crashed daemon leaves behind. */
-		if (refused && unlink(path) == 0)
-			return 0;
-		return fd;
-	}
+	if (fd < 0)
+		return refused ? -ECONNREFUSED : fd;
 	r = getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) < 0 ? -errno : 0;
 	close(fd);
 	if (r < 0)
 		return r;
 	if (cred.pid <= 0)
 		return -ESRCH;  /* served from another PID namespace */
+	*pid = cred.pid;
+	return 0;
+}
+
+int wg_uapi_stop(const char *ifname)
+{
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	int pidfd = -1, r;
+	pid_t pid;
+
+	r = sock_path(path, sizeof(path), ifname);
+	if (r < 0)
+		return r;
+	r = wg_uapi_pid(ifname, &pid);
+	if (r == -ECONNREFUSED) {
+		/* A socket nobody listens on is what a crashed daemon leaves behind. */
+		return unlink(path) == 0 ? 0 : -ENODEV;
+	}
+	if (r < 0)
+		return r;
 	/* SIGTERM makes wireguard-go close its device: the TUN link and the socket go with it. */
-	pidfd = pidfd_open(cred.pid, 0);
-	if (kill(cred.pid, SIGTERM) < 0) {
+	pidfd = pidfd_open(pid, 0);
+	if (kill(pid, SIGTERM) < 0) {
 		r = -errno;
 		goto out;
 	}
-	if (wait_exit(cred.pid, pidfd, STOP_TIMEOUT_MS) < 0) {
-		log_warn("%s: UAPI daemon %d ignored SIGTERM, killing it", ifname, (int)cred.pid);
-		kill(cred.pid, SIGKILL);
-		wait_exit(cred.pid, pidfd, STOP_TIMEOUT_MS);
+	if (wait_exit(pid, pidfd, STOP_TIMEOUT_MS) < 0) {
+		log_warn("%s: UAPI daemon %d ignored SIGTERM, killing it", ifname, (int)pid);
+		kill(pid, SIGKILL);
+		wait_exit(pid, pidfd, STOP_TIMEOUT_MS);
 	}
 	if (unlink(path) < 0 && errno != ENOENT)
 		r = -errno;
