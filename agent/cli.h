@@ -27,5 +27,8 @@ int cmd_genpsk(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_up(int argc, char **argv);
 int cmd_down(int argc, char **argv);
+int cmd_agent(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_reload(int argc, char **argv);
 
 #endif

@@ -50,8 +50,8 @@ static void journal_format(FILE *f, const struct plan *p)
 	size_t i;
 
 	fprintf(f, "%s\n", JOURNAL_MAGIC);
-	fprintf(f, "tunnel %s %s %s %u %" PRIu32 "\n", p->name, p->ifname, backend_name(p->backend),
-		p->slot, p->mtu);
+	fprintf(f, "tunnel %s %s %s %u %" PRIu32 "\n", p->name, str_or_dash(p->ifname),
+		backend_name(p->backend), p->slot, p->mtu);
 	for (i = 0; i < p->n_addrs; i++) {
 		fprintf(f, "addr");
 		write_cidr(f, &p->addrs[i]);
@@ -89,8 +89,8 @@ int journal_write(const char *state_dir, const struct plan *p)
 	r = journal_dir(state_dir, dir, sizeof(dir), true);
 	if (r < 0)
 		return r;
-	snprintf(path, sizeof(path), "%s/%s", dir, p->ifname);
-	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, p->ifname);
+	snprintf(path, sizeof(path), "%s/%s", dir, p->ifname[0] ? p->ifname : JOURNAL_GLOBAL);
+	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, p->ifname[0] ? p->ifname : JOURNAL_GLOBAL);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return -errno;
@@ -239,7 +239,7 @@ int journal_read(const char *state_dir, const char *ifname, struct plan *p)
 		}
 		r = journal_parse_line(p, line);
 	}
-	if (r == 0 && (first || strcmp(p->ifname, ifname) != 0))
+	if (r == 0 && (first || strcmp(p->ifname[0] ? p->ifname : JOURNAL_GLOBAL, ifname) != 0))
 		r = -EBADMSG;
 	fclose(f);
 	if (r < 0)

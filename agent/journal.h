@@ -4,7 +4,9 @@
 
 #include "plan.h"
 
-/* Journals live in DIR/journal/IFNAME (DIR is daemon.state_dir). */
+/* Journals live in DIR/journal/IFNAME (DIR is daemon.state_dir); a plan without a link
+ * (the agent's rules, group tables and sysctls) in DIR/journal/.agent. */
+#define JOURNAL_GLOBAL ".agent"
 
 /* Write p (link, backend, slot, addresses, routes, rules, sysctls with their old values;
  * never keys) atomically: temporary file, fdatasync, rename. 0 or -errno. */

@@ -10,7 +10,13 @@ static const struct command commands[] = {
 	{ "genpsk", cmd_genpsk, "print a new preshared key", "" },
 	{ "check", cmd_check, "validate a configuration or wg-quick file", "[-c FILE] [FILE]" },
 	{ "up", cmd_up, "bring up every tunnel of FILE", "[-v] [--state-dir DIR] FILE" },
+	{ "agent", cmd_agent, "run the agent: keep every tunnel of FILE up (foreground)",
+	  "[-v] [-c FILE]" },
 	{ "down", cmd_down, "remove everything \"up FILE\" made", "[--state-dir DIR] FILE" },
+	{ "status", cmd_status, "show the tunnels and groups of the running daemon",
+	  "[--json] [-s SOCKET] [-c FILE]" },
+	{ "reload", cmd_reload, "make the running daemon re-read its configuration",
+	  "[-s SOCKET] [-c FILE]" },
 };
 
 const struct command *cli_find(const char *name)

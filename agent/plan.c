@@ -285,8 +285,10 @@ int plan_tunnel(struct plan *p, const struct config *c, const struct tunnel *t,
 	p->table_first = c->daemon.table_base + o->slot;
 	p->table_count = 1;
 	if (!o->agent) {
+		/* One-shot routes live in main (or a table of the file's): tell them by link. */
 		p->prio_first = c->daemon.rule_priority + 2 * o->slot;
 		p->prio_count = 2;
+		p->prune_by_link = true;
 	}
 	r = plan_device(p, c, t, o, d);
 	if (r < 0)

@@ -41,6 +41,7 @@ struct plan {
 	uint32_t prio_count;
 	uint32_t table_first;          /* routing tables owned by this plan (prune range) */
 	uint32_t table_count;
+	bool prune_by_link;            /* also ours: routes of our protocol through the link */
 	struct plan_sysctl *sysctls;
 	size_t n_sysctls;
 };

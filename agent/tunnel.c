@@ -124,7 +124,7 @@ static bool route_is_ours(const struct plan *p, const struct route *r, int ifind
 {
 	if (r->protocol != p->protocol)
 		return false;
-	return r->oif == ifindex ||
+	return (p->prune_by_link && r->oif == ifindex) ||
 	       (r->table >= p->table_first && r->table - p->table_first < p->table_count);
 }
 
@@ -327,17 +327,23 @@ int tunnel_remove(struct nl *nl, struct wg_backend *wgb, struct plan *p, const b
 			first_error(&r, e, err, errsize, "rule %u: %s", p->rules[i].priority,
 				    nl_strerror(nl, e));
 	}
-	e = link_get(nl, p->ifname, &l);
+	/* Without a link (the agent's group tables) routes go as the journal has them. */
+	e = p->ifname[0] ? link_get(nl, p->ifname, &l) : 0;
 	for (i = p->n_routes; e == 0 && i-- > 0;) {
 		struct route rt = p->routes[i];
 		int d;
 
-		rt.oif = l.index;
+		/* A linkless plan's unicast routes went with the links they used. */
+		if (!p->ifname[0] && rt.type == ROUTE_UNICAST)
+			continue;
+		rt.oif = p->ifname[0] && rt.type == ROUTE_UNICAST ? l.index : 0;
 		d = route_del(nl, &rt);
 		if (d < 0 && d != -ESRCH)
 			first_error(&r, d, err, errsize, "route %s table %u: %s", cidr_fmt(&rt.dst, buf),
 				    rt.table, nl_strerror(nl, d));
 	}
+	if (!p->ifname[0])
+		goto sysctls;
 	if (p->backend == BACKEND_USERSPACE) {
 		e = wg_uapi_stop(p->ifname);
 		if (e < 0 && e != -ENODEV)
@@ -351,6 +357,7 @@ int tunnel_remove(struct nl *nl, struct wg_backend *wgb, struct plan *p, const b
 		e = link_delete(nl, l.index);
 	if (e < 0 && e != -ENODEV)
 		first_error(&r, e, err, errsize, "link %s: delete: %s", p->ifname, nl_strerror(nl, e));
+sysctls:
 	for (i = 0; i < p->n_sysctls; i++) {
 		const struct plan_sysctl *s = &p->sysctls[i];
 

@@ -1,0 +1,1069 @@
+/* `warren agent`: the daemon that keeps every tunnel of its configuration up, routes into
+ * them, SNATs the LAN, restores what others change and removes everything on stop. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "cli.h"
+#include "ctl.h"
+#include "journal.h"
+#include "loop.h"
+#include "resolver.h"
+#include "sdnotify.h"
+#include "tunnel.h"
+#include "../common/json.h"
+#include "../common/log.h"
+#include "../common/util.h"
+#include "../netcfg/addr.h"
+#include "../netcfg/link.h"
+#include "../netcfg/monitor.h"
+#include "../netcfg/nft.h"
+#include "../netcfg/sysctl.h"
+#include "../profiles/conf.h"
+
+#define GLOBAL_JOURNAL JOURNAL_GLOBAL
+#define RETRY_MIN_MS 1000
+#define RETRY_MAX_MS 60000
+#define REPAIR_DELAY_MS 20        /* let a burst of changes settle before repairing */
+#define REPAIR_MIN_GAP_MS 200     /* at most five repairs a second */
+#define PERIODIC_MS 30000         /* a full reconcile even when nothing was heard */
+
+enum tun_state { TUN_RESOLVING, TUN_STARTING, TUN_UP, TUN_FAILED };
+
+static const char *const tun_state_name[] = { "resolving", "starting", "up", "failed" };
+
+struct tun {
+	char name[TUNNEL_NAME_MAX + 1];
+	char ifname[IFNAME_MAX + 1];
+	unsigned int slot;
+	enum tun_state state;
+	time_t since;
+	char error[256];
+	struct plan plan;          /* the last plan applied (dev NULL when none) */
+	bool planned;
+	char *journal;             /* the journal text last written, to skip rewriting it */
+	uint32_t backoff_ms;
+	uint64_t retry_at;         /* monotonic ms; 0 = no retry pending */
+	pid_t pid;                 /* userspace implementation serving the link */
+	int pidfd;
+	int ifindex;
+};
+
+struct grp {
+	int active;                /* index into tuns, -1 for none */
+	time_t since;
+	unsigned int switches;
+};
+
+struct agent {
+	struct loop *loop;
+	struct config *c;
+	const char *path;
+	const char *state_dir;
+	struct nl *nl, *nfnl;
+	struct wg_backend *wgb;
+	struct resolver *res;
+	struct monitor *mon;
+	struct ctl *ctl;
+	struct tun *tuns;
+	size_t n_tuns;
+	struct grp *grps;
+	size_t n_grps;
+	struct plan global;
+	char *global_journal;
+	bool global_journal_read;  /* old sysctl values came from a previous run's journal */
+	struct timer *repair, *retry, *periodic, *watchdog;
+	uint64_t last_converge;
+	uint32_t nft_gen;
+	time_t started;
+	int status;
+};
+
+static void agent_schedule(struct agent *a, uint64_t delay_ms);
+
+/* ---- journals ---- */
+
+static char *plan_text(const struct plan *p)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		abort();
+	fprintf(f, "%s %s %u %u", p->name, p->ifname, p->slot, p->mtu);
+	for (size_t i = 0; i < p->n_addrs; i++) {
+		char b[CIDR_STRLEN];
+
+		fprintf(f, " a%s", cidr_fmt(&p->addrs[i], b));
+	}
+	for (size_t i = 0; i < p->n_routes; i++) {
+		char b[CIDR_STRLEN];
+
+		fprintf(f, " r%s/%u/%d/%d", cidr_fmt(&p->routes[i].dst, b), p->routes[i].table,
+			(int)p->routes[i].type, p->routes[i].oif);
+	}
+	fprintf(f, " %zu rules %zu sysctls", p->n_rules, p->n_sysctls);
+	fclose(f);
+	return buf;
+}
+
+/* Write p's journal before applying it, unless what it records did not change. */
+static int journal_update(struct agent *a, const struct plan *p, char **last)
+{
+	char *text = plan_text(p);
+	int r = 0;
+
+	if (!*last || strcmp(*last, text) != 0) {
+		r = journal_write(a->state_dir, p);
+		if (r < 0) {
+			log_err("journal %s/journal/%s: %s", a->state_dir,
+				p->ifname[0] ? p->ifname : GLOBAL_JOURNAL, strerror(-r));
+			free(text);
+			return r;
+		}
+		free(*last);
+		*last = text;
+	} else {
+		free(text);
+	}
+	return r;
+}
+
+/* ---- userspace implementations ---- */
+
+static void tun_unwatch(struct agent *a, struct tun *t)
+{
+	if (t->pidfd >= 0) {
+		loop_del_fd(a->loop, t->pidfd);
+		close(t->pidfd);
+	}
+	t->pidfd = -1;
+	t->pid = 0;
+}
+
+static void tun_set_state(struct tun *t, enum tun_state s, const char *error)
+{
+	if (t->state != s)
+		t->since = time(NULL);
+	t->state = s;
+	snprintf(t->error, sizeof(t->error), "%s", error ? error : "");
+}
+
+static void tun_retry(struct agent *a, struct tun *t)
+{
+	t->backoff_ms = t->backoff_ms ? t->backoff_ms * 2 : RETRY_MIN_MS;
+	if (t->backoff_ms > RETRY_MAX_MS)
+		t->backoff_ms = RETRY_MAX_MS;
+	t->retry_at = loop_now_ms() + t->backoff_ms;
+	if (!timer_armed(a->retry))
+		timer_arm(a->retry, t->backoff_ms);
+}
+
+static void on_pid_exit(struct loop *l, int fd, uint32_t events, void *data)
+{
+	struct agent *a = data;
+	size_t i;
+
+	(void)l;
+	(void)events;
+	for (i = 0; i < a->n_tuns; i++) {
+		struct tun *t = &a->tuns[i];
+
+		if (t->pidfd != fd)
+			continue;
+		log_warn("tunnel %s: %s (pid %d) exited; restarting it", t->name,
+			 a->c->daemon.userspace_command, (int)t->pid);
+		tun_unwatch(a, t);
+		tun_set_state(t, TUN_FAILED, "userspace implementation exited");
+		tun_retry(a, t);
+		agent_schedule(a, 0);
+		return;
+	}
+}
+
+/* Watch the process serving t's link, whether we started it or a previous run did. */
+static void tun_watch(struct agent *a, struct tun *t, pid_t pid)
+{
+	int fd;
+
+	if (a->c->daemon.backend == BACKEND_KERNEL || t->pidfd >= 0)
+		return;
+	if (!pid && wg_uapi_pid(t->ifname, &pid) < 0)
+		return;
+	fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (fd < 0)
+		return;
+	if (loop_add_fd(a->loop, fd, EPOLLIN, on_pid_exit, a) < 0) {
+		close(fd);
+		return;
+	}
+	t->pid = pid;
+	t->pidfd = fd;
+}
+
+static void on_sigchld(struct loop *l, int signo, void *data)
+{
+	(void)l;
+	(void)signo;
+	(void)data;
+	/* Exits are noticed through pidfds; here they are only reaped. */
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+}
+
+/* ---- converging ---- */
+
+static int tun_converge(struct agent *a, struct tun *t, const struct tunnel *ct, bool in_group)
+{
+	struct plan_opts o = {
+		.backend = wg_backend_kind(a->wgb), .slot = t->slot, .agent = true,
+		.group_member = in_group, .resolve = resolver_plan_cb, .resolve_ctx = a->res,
+	};
+	struct tunnel_stats st;
+	struct diag d = { 0 };
+	struct plan p;
+	char err[256] = "";
+	int r;
+
+	if (t->retry_at && loop_now_ms() < t->retry_at)
+		return -EAGAIN;
+	t->retry_at = 0;
+	r = plan_tunnel(&p, a->c, ct, &o, a->nl, &d);
+	if (r == -EAGAIN) {
+		if (t->state != TUN_UP)
+			tun_set_state(t, TUN_RESOLVING, "resolving endpoints");
+		/* A failed lookup is retried after its backoff: come back then. */
+		tun_retry(a, t);
+		goto out;
+	}
+	if (r < 0) {
+		tun_set_state(t, TUN_FAILED, d.n ? d.items[0].text : strerror(-r));
+		tun_retry(a, t);
+		goto out;
+	}
+	if (t->state != TUN_UP)
+		tun_set_state(t, TUN_STARTING, NULL);
+	r = journal_update(a, &p, &t->journal);
+	if (r == 0)
+		r = tunnel_apply(a->nl, a->wgb, &p, a->c->daemon.userspace_command, &st, err, sizeof(err));
+	if (r < 0) {
+		log_err("tunnel %s: %s", t->name, err[0] ? err : strerror(-r));
+		tun_set_state(t, TUN_FAILED, err[0] ? err : strerror(-r));
+		tun_retry(a, t);
+		plan_clear(&p);
+		goto out;
+	}
+	if (st.created || st.peers || st.writes)
+		log_info("tunnel %s: %s%zu peer and %zu link writes", t->name,
+			 st.created ? "link created, " : "", st.peers, st.writes);
+	tun_watch(a, t, st.pid);
+	if (t->state != TUN_UP)
+		log_info("tunnel %s: up on %s", t->name, t->ifname);
+	tun_set_state(t, TUN_UP, NULL);
+	t->backoff_ms = 0;
+	if (t->planned)
+		plan_clear(&t->plan);
+	t->plan = p;
+	t->planned = true;
+out:
+	diag_clear(&d);
+	return r;
+}
+
+/* Global addresses of the host outside warren's tunnels: replies from them stay on main. */
+static void native_addrs(struct agent *a, struct cidrv *out)
+{
+	struct addr *addrs = NULL;
+	size_t n = 0, i, j;
+
+	if (addr_dump(a->nl, AF_UNSPEC, 0, &addrs, &n) < 0)
+		return;
+	for (i = 0; i < n; i++) {
+		bool tunnel = false;
+
+		if (addrs[i].scope != 0)   /* RT_SCOPE_UNIVERSE only: not link-local, not host */
+			continue;
+		for (j = 0; j < a->n_tuns && !tunnel; j++)
+			tunnel = a->tuns[j].state == TUN_UP && a->tuns[j].ifindex == addrs[i].ifindex;
+		if (!tunnel)
+			cidrv_push(out, &addrs[i].addr);
+	}
+	free(addrs);
+}
+
+static int group_member_index(const struct agent *a, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < a->n_tuns; i++)
+		if (strcmp(a->tuns[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* The active member of each group: for now, the first member that is up. */
+static void groups_choose(struct agent *a)
+{
+	size_t g, m;
+
+	for (g = 0; g < a->n_grps; g++) {
+		const struct group *gr = &a->c->groups[g];
+		int pick = -1;
+
+		for (m = 0; m < gr->members.n && pick < 0; m++) {
+			int i = group_member_index(a, gr->members.v[m]);
+
+			if (i >= 0 && a->tuns[i].state == TUN_UP)
+				pick = i;
+		}
+		if (pick != a->grps[g].active) {
+			if (a->grps[g].since)
+				a->grps[g].switches++;
+			log_info("group %s: active %s (was %s)", gr->name,
+				 pick >= 0 ? a->tuns[pick].name : "none",
+				 a->grps[g].active >= 0 ? a->tuns[a->grps[g].active].name : "none");
+			a->grps[g].active = pick;
+			a->grps[g].since = time(NULL);
+		}
+	}
+}
+
+static void global_sysctls(struct agent *a, struct plan *p)
+{
+	static const char *const fwd[] = { "net/ipv4/ip_forward", "net/ipv6/conf/all/forwarding" };
+	struct plan_sysctl *s;
+	size_t i, j;
+
+	s = array_push(&p->sysctls, &p->n_sysctls, sizeof(*s));
+	snprintf(s->path, sizeof(s->path), "net/ipv4/conf/all/src_valid_mark");
+	snprintf(s->value, sizeof(s->value), "1");
+	for (i = 0; a->c->lan.interfaces.n && i < ARRAY_SIZE(fwd); i++) {
+		s = array_push(&p->sysctls, &p->n_sysctls, sizeof(*s));
+		snprintf(s->path, sizeof(s->path), "%s", fwd[i]);
+		snprintf(s->value, sizeof(s->value), "1");
+	}
+	/* The value before warren: kept from the journal across reloads and restarts. */
+	for (i = 0; i < p->n_sysctls; i++) {
+		bool known = false;
+
+		for (j = 0; j < a->global.n_sysctls && !known; j++) {
+			if (strcmp(a->global.sysctls[j].path, p->sysctls[i].path) == 0) {
+				memcpy(p->sysctls[i].old, a->global.sysctls[j].old, SYSCTL_VALUE_MAX);
+				known = true;
+			}
+		}
+		if (!known && sysctl_get(p->sysctls[i].path, p->sysctls[i].old, SYSCTL_VALUE_MAX) < 0)
+			p->sysctls[i].old[0] = '\0';
+	}
+}
+
+static void nft_spec_build(struct agent *a, struct nft_spec *spec, struct nft_tunnel **tuns)
+{
+	size_t i, n = 0;
+
+	memset(spec, 0, sizeof(*spec));
+	*tuns = xcalloc(a->n_tuns, sizeof(**tuns));
+	for (i = 0; i < a->n_tuns; i++) {
+		const struct tunnel *ct = config_find_tunnel(a->c, a->tuns[i].name);
+		struct nft_tunnel *nt = &(*tuns)[n];
+
+		if (!ct || a->tuns[i].state != TUN_UP)
+			continue;
+		nt->ifname = ct->ifname;
+		nt->families = ct->families;
+		nt->snat = ct->snat;
+		nt->addrs = ct->addresses;
+		n++;
+	}
+	spec->lan_ifs = a->c->lan.interfaces;
+	spec->lan_subnets = a->c->lan.subnets;
+	spec->tunnels = *tuns;
+	spec->n_tunnels = n;
+}
+
+static int global_converge(struct agent *a)
+{
+	struct agent_link *links = xcalloc(a->n_tuns + 1, sizeof(*links));
+	int *active = xcalloc(a->n_grps + 1, sizeof(*active));
+	struct cidrv native = { 0 };
+	struct tunnel_stats st;
+	struct nft_tunnel *nts;
+	struct nft_spec spec;
+	struct plan p;
+	char err[256] = "";
+	bool match = false;
+	size_t i, n = 0;
+	int r;
+
+	for (i = 0; i < a->n_tuns; i++) {
+		const struct tunnel *ct = config_find_tunnel(a->c, a->tuns[i].name);
+
+		links[i].ifname = a->tuns[i].ifname;
+		links[i].slot = a->tuns[i].slot;
+		links[i].families = ct ? ct->families : 0;
+		links[i].ifindex = a->tuns[i].state == TUN_UP ? a->tuns[i].ifindex : 0;
+		n++;
+	}
+	for (i = 0; i < a->n_grps; i++)
+		active[i] = a->grps[i].active;
+	native_addrs(a, &native);
+	agent_plan_routing(&p, a->c, links, n, active, native.v, native.n);
+	global_sysctls(a, &p);
+	r = journal_update(a, &p, &a->global_journal);
+	if (r == 0)
+		r = tunnel_apply(a->nl, a->wgb, &p, NULL, &st, err, sizeof(err));
+	if (r < 0)
+		log_err("routing: %s", err[0] ? err : strerror(-r));
+	else if (st.writes)
+		log_info("routing: %zu writes", st.writes);
+	plan_clear(&a->global);
+	a->global = p;
+
+	nft_spec_build(a, &spec, &nts);
+	if (nft_matches(a->nfnl, &spec, &match) == 0 && !match) {
+		int e = nft_apply(a->nfnl, &spec, &a->nft_gen);
+
+		if (e < 0) {
+			log_err("nftables: %s", nl_strerror(a->nfnl, e));
+			r = r ? r : e;
+		} else {
+			monitor_own_nft_gen(a->mon, a->nft_gen);
+			log_info("nftables: table inet warren written");
+		}
+	}
+	free(nts);
+	cidrv_clear(&native);
+	free(links);
+	free(active);
+	return r;
+}
+
+static void monitor_update(struct agent *a)
+{
+	struct monitor_link *links = xcalloc(a->n_tuns + 1, sizeof(*links));
+	struct monitor_interest in = { 0 };
+	size_t i;
+
+	for (i = 0; i < a->n_tuns; i++) {
+		links[i].name = a->tuns[i].ifname;
+		links[i].ifindex = a->tuns[i].ifindex;
+	}
+	in.links = links;
+	in.n_links = a->n_tuns;
+	in.protocol = a->c->daemon.route_protocol;
+	in.nft = true;
+	monitor_set_interest(a->mon, &in);
+	free(links);
+}
+
+static void agent_converge(struct agent *a)
+{
+	uint64_t next = 0;
+	size_t i;
+
+	a->last_converge = loop_now_ms();
+	for (i = 0; i < a->n_tuns; i++) {
+		struct tun *t = &a->tuns[i];
+		const struct tunnel *ct = config_find_tunnel(a->c, t->name);
+		bool in_group = false;
+		struct link l;
+		size_t g, m;
+
+		for (g = 0; g < a->c->n_groups && !in_group; g++)
+			for (m = 0; m < a->c->groups[g].members.n && !in_group; m++)
+				in_group = strcmp(a->c->groups[g].members.v[m], t->name) == 0;
+		tun_converge(a, t, ct, in_group);
+		t->ifindex = link_get(a->nl, t->ifname, &l) == 0 ? l.index : 0;
+		if (t->retry_at && (!next || t->retry_at < next))
+			next = t->retry_at;
+	}
+	groups_choose(a);
+	global_converge(a);
+	monitor_update(a);
+	if (next) {
+		uint64_t now = loop_now_ms();
+
+		timer_arm(a->retry, next > now ? next - now : 0);
+	}
+}
+
+static void on_repair(struct loop *l, struct timer *t, void *data)
+{
+	(void)l;
+	(void)t;
+	agent_converge(data);
+}
+
+/* Converge soon, but never more often than REPAIR_MIN_GAP_MS. */
+static void agent_schedule(struct agent *a, uint64_t delay_ms)
+{
+	uint64_t now = loop_now_ms(), earliest = a->last_converge + REPAIR_MIN_GAP_MS;
+
+	if (now + delay_ms < earliest)
+		delay_ms = earliest - now;
+	if (!timer_armed(a->repair))
+		timer_arm(a->repair, delay_ms);
+}
+
+static void on_periodic(struct loop *l, struct timer *t, void *data)
+{
+	(void)l;
+	agent_schedule(data, 0);
+	timer_arm(t, PERIODIC_MS);
+}
+
+static void on_watchdog(struct loop *l, struct timer *t, void *data)
+{
+	(void)l;
+	(void)data;
+	sd_notify_watchdog();
+	timer_arm(t, sd_watchdog_interval_ms() / 2);
+}
+
+static void on_resolved(void *data)
+{
+	agent_schedule(data, 0);
+}
+
+/* ---- the monitor: repair what others change ---- */
+
+static void on_event(const struct monitor_event *ev, void *data)
+{
+	static const char *const what[] = { "link", "address", "route", "rule", "nftables table",
+					    "notifications" };
+	struct agent *a = data;
+
+	/* Our own changes come back as notifications too. */
+	if (ev->portid && ev->portid == a->nl->portid)
+		return;
+	if (ev->kind == MON_NFT && ev->nft_pid == (uint32_t)getpid())
+		return;
+	if (ev->kind == MON_OVERRUN)
+		log_warn("netlink notifications were lost; checking everything");
+	else if (ev->portid == 0 && ev->kind != MON_NFT)
+		log_debug("%s %s changed by the kernel; checking", what[ev->kind], ev->ifname);
+	else
+		log_info("%s %s%s%s by %s; restoring", what[ev->kind],
+			 ev->ifname[0] ? ev->ifname : "", ev->ifname[0] ? " " : "",
+			 ev->deleted ? "deleted" : "changed",
+			 ev->nft_comm[0] ? ev->nft_comm : "someone else");
+	agent_schedule(a, REPAIR_DELAY_MS);
+}
+
+static void on_monitor(struct loop *l, int fd, uint32_t events, void *data)
+{
+	struct agent *a = data;
+
+	(void)l;
+	(void)events;
+	monitor_read(a->mon, fd);
+}
+
+/* ---- tunnels of a configuration ---- */
+
+static void tun_init(struct tun *t, const struct tunnel *ct)
+{
+	memset(t, 0, sizeof(*t));
+	snprintf(t->name, sizeof(t->name), "%s", ct->name);
+	snprintf(t->ifname, sizeof(t->ifname), "%s", ct->ifname);
+	t->pidfd = -1;
+	t->since = time(NULL);
+	t->state = TUN_STARTING;
+}
+
+static void tun_remove(struct agent *a, struct tun *t)
+{
+	char err[256] = "";
+	struct plan j;
+	int r;
+
+	tun_unwatch(a, t);
+	r = journal_read(a->state_dir, t->ifname, &j);
+	if (r == 0) {
+		r = tunnel_remove(a->nl, a->wgb, &j, NULL, err, sizeof(err));
+		if (r < 0)
+			log_err("tunnel %s: removing: %s", t->name, err);
+		else
+			journal_remove(a->state_dir, t->ifname);
+		plan_clear(&j);
+	}
+	if (t->planned)
+		plan_clear(&t->plan);
+	free(t->journal);
+	t->journal = NULL;
+	t->planned = false;
+}
+
+static bool slot_used(const struct tun *tuns, size_t n, unsigned int slot)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (tuns[i].slot == slot)
+			return true;
+	return false;
+}
+
+/* Line up runtime tunnels with config c: kept ones keep their slot and state (so their
+ * tables do not move), gone ones are removed, new ones get the lowest free slot, or the
+ * slot a journal from an earlier run gives them. */
+static int agent_adopt(struct agent *a, struct config *c)
+{
+	struct tun *tuns = xcalloc(c->n_tunnels + 1, sizeof(*tuns));
+	struct grp *grps;
+	size_t i, j;
+
+	if (c->n_tunnels > AGENT_MAX_TUNNELS || c->n_groups > AGENT_MAX_GROUPS) {
+		log_err("at most %d tunnels and %d groups", AGENT_MAX_TUNNELS, AGENT_MAX_GROUPS);
+		free(tuns);
+		return -E2BIG;
+	}
+	for (i = 0; i < a->n_tuns; i++) {
+		const struct tunnel *ct = config_find_tunnel(c, a->tuns[i].name);
+
+		if (!ct || strcmp(ct->ifname, a->tuns[i].ifname) != 0) {
+			log_info("tunnel %s: removed from the configuration", a->tuns[i].name);
+			tun_remove(a, &a->tuns[i]);
+		}
+	}
+	for (i = 0; i < c->n_tunnels; i++) {
+		const struct tunnel *ct = &c->tunnels[i];
+		struct tun *old = NULL;
+		struct plan jp;
+
+		for (j = 0; j < a->n_tuns && !old; j++)
+			if (strcmp(a->tuns[j].name, ct->name) == 0 &&
+			    strcmp(a->tuns[j].ifname, ct->ifname) == 0)
+				old = &a->tuns[j];
+		if (old) {
+			tuns[i] = *old;
+			continue;
+		}
+		tun_init(&tuns[i], ct);
+		tuns[i].slot = PLAN_SLOTS;
+		if (journal_read(a->state_dir, ct->ifname, &jp) == 0) {
+			if (!slot_used(tuns, i, jp.slot))
+				tuns[i].slot = jp.slot;
+			plan_clear(&jp);
+		}
+	}
+	for (i = 0; i < c->n_tunnels; i++) {
+		unsigned int s = 0;
+
+		if (tuns[i].slot < AGENT_MAX_TUNNELS)
+			continue;
+		while (slot_used(tuns, c->n_tunnels, s))
+			s++;
+		tuns[i].slot = s;
+	}
+	/* Groups keep their active member (by name) and switch count across a reload. */
+	grps = xcalloc(c->n_groups + 1, sizeof(*grps));
+	for (i = 0; i < c->n_groups; i++) {
+		grps[i].active = -1;
+		for (j = 0; j < a->n_grps; j++) {
+			if (strcmp(a->c->groups[j].name, c->groups[i].name) != 0)
+				continue;
+			grps[i] = a->grps[j];
+			grps[i].active = -1;
+			for (size_t k = 0; a->grps[j].active >= 0 && k < c->n_tunnels; k++)
+				if (strcmp(tuns[k].name, a->tuns[a->grps[j].active].name) == 0)
+					grps[i].active = (int)k;
+		}
+	}
+	free(a->tuns);
+	a->tuns = tuns;
+	a->n_tuns = c->n_tunnels;
+	free(a->grps);
+	a->grps = grps;
+	a->n_grps = c->n_groups;
+	return 0;
+}
+
+/* Journals of links this configuration no longer has: a crash left them behind. */
+static void agent_sweep(struct agent *a)
+{
+	char (*names)[IFNAME_MAX + 1];
+	size_t n, i, j;
+
+	if (journal_list(a->state_dir, &names, &n) < 0)
+		return;
+	for (i = 0; i < n; i++) {
+		bool known = false;
+		struct plan jp;
+		char err[256];
+
+		for (j = 0; j < a->n_tuns && !known; j++)
+			known = strcmp(a->tuns[j].ifname, names[i]) == 0;
+		if (known || journal_read(a->state_dir, names[i], &jp) < 0)
+			continue;
+		log_info("link %s: left by an earlier run; removing it", names[i]);
+		if (tunnel_remove(a->nl, a->wgb, &jp, NULL, err, sizeof(err)) == 0)
+			journal_remove(a->state_dir, names[i]);
+		else
+			log_err("link %s: %s", names[i], err);
+		plan_clear(&jp);
+	}
+	free(names);
+}
+
+static void agent_stop_all(struct agent *a)
+{
+	char err[256] = "";
+	struct plan g;
+	size_t i;
+
+	for (i = 0; i < a->n_tuns; i++)
+		tun_remove(a, &a->tuns[i]);
+	if (nft_remove(a->nfnl) < 0)
+		log_err("nftables: removing table inet warren: %s", nl_strerror(a->nfnl, -1));
+	/* The journal has the values from before warren, also across restarts. */
+	if (journal_read(a->state_dir, GLOBAL_JOURNAL, &g) == 0) {
+		if (tunnel_remove(a->nl, NULL, &g, NULL, err, sizeof(err)) < 0)
+			log_err("routing: %s", err);
+		else
+			journal_remove(a->state_dir, GLOBAL_JOURNAL);
+		plan_clear(&g);
+	}
+}
+
+/* ---- reload and control ---- */
+
+static struct config *agent_load(const char *path, struct diag *d)
+{
+	struct config *c = conf_load(path, d);
+	const char *env = getenv("WARREN_BACKEND");
+
+	if (env && strcmp(env, "kernel") == 0)
+		c->daemon.backend = BACKEND_KERNEL;
+	else if (env && strcmp(env, "userspace") == 0)
+		c->daemon.backend = BACKEND_USERSPACE;
+	return c;
+}
+
+/* Parse into a fresh model; on any error the running one stays. */
+static int agent_reload(struct agent *a, struct json *reply)
+{
+	struct diag d = { 0 };
+	struct config *c;
+	int r = 0;
+
+	sd_notify_reloading();
+	c = agent_load(a->path, &d);
+	if (d.errors) {
+		size_t i;
+
+		for (i = 0; i < d.n; i++) {
+			if (!d.items[i].is_error)
+				continue;
+			log_err("reload: %s", d.items[i].text);
+			if (reply)
+				json_rawf(reply, "%s\n", d.items[i].text);
+		}
+		log_err("reload: configuration has errors; keeping the running one");
+		config_free(c);
+		r = -EINVAL;
+		goto out;
+	}
+	if (strcmp(c->daemon.state_dir, a->c->daemon.state_dir) != 0 ||
+	    c->daemon.backend != a->c->daemon.backend)
+		log_warn("reload: state_dir and backend take effect at the next start");
+	free(c->daemon.state_dir);
+	c->daemon.state_dir = xstrdup(a->c->daemon.state_dir);
+	c->daemon.backend = a->c->daemon.backend;
+	r = agent_adopt(a, c);
+	if (r < 0) {
+		config_free(c);
+		goto out;
+	}
+	config_free(a->c);
+	a->c = c;
+	a->state_dir = c->daemon.state_dir;
+	resolver_flush(a->res);
+	log_info("reload: %s read", a->path);
+	agent_converge(a);
+out:
+	diag_clear(&d);
+	sd_notify_ready();
+	return r;
+}
+
+static void status_json(struct agent *a, struct json *j)
+{
+	size_t i, k;
+	char buf[CIDR_STRLEN + 8], key[KEY_B64_LEN];
+
+	json_obj_begin(j, NULL);
+	json_u64(j, "version", 1);
+	json_str(j, "role", "agent");
+	json_u64(j, "pid", (uint64_t)getpid());
+	json_str(j, "config", a->path);
+	json_u64(j, "started", (uint64_t)a->started);
+	json_arr_begin(j, "tunnels");
+	for (i = 0; i < a->n_tuns; i++) {
+		const struct tun *t = &a->tuns[i];
+		const struct tunnel *ct = config_find_tunnel(a->c, t->name);
+		struct wg_device *dev = NULL;
+
+		json_obj_begin(j, NULL);
+		json_str(j, "name", t->name);
+		json_str(j, "interface", t->ifname);
+		json_str(j, "backend", wg_backend_kind(a->wgb) == BACKEND_KERNEL ? "kernel" : "userspace");
+		json_str(j, "state", tun_state_name[t->state]);
+		json_u64(j, "since", (uint64_t)t->since);
+		if (t->state == TUN_FAILED || t->state == TUN_RESOLVING)
+			json_str(j, "error", t->error);
+		json_arr_begin(j, "addresses");
+		for (k = 0; ct && k < ct->addresses.n; k++)
+			json_str(j, NULL, cidr_fmt(&ct->addresses.v[k], buf));
+		json_end(j);
+		json_u64(j, "mtu", t->planned ? t->plan.mtu : 0);
+		json_u64(j, "table", a->c->daemon.table_base + t->slot);
+		json_arr_begin(j, "routes");
+		for (k = 0; t->planned && k < t->plan.n_routes; k++)
+			json_str(j, NULL, cidr_fmt(&t->plan.routes[k].dst, buf));
+		json_end(j);
+		if (t->state == TUN_UP && wg_get(a->wgb, t->ifname, &dev) == 0) {
+			json_u64(j, "listen_port", dev->listen_port);
+			key_to_base64(key, dev->public_key);
+			json_str(j, "public_key", key);
+		}
+		json_arr_begin(j, "peers");
+		for (k = 0; dev && k < dev->n_peers; k++) {
+			const struct wg_peer *wp = &dev->peers[k];
+			char host[64];
+			size_t m;
+
+			json_obj_begin(j, NULL);
+			key_to_base64(key, wp->public_key);
+			json_str(j, "public_key", key);
+			if (wp->endpoint.sa.sa_family == AF_INET) {
+				inet_ntop(AF_INET, &wp->endpoint.in.sin_addr, host, sizeof(host));
+				json_strf(j, "endpoint", "%s:%u", host, ntohs(wp->endpoint.in.sin_port));
+			} else if (wp->endpoint.sa.sa_family == AF_INET6) {
+				inet_ntop(AF_INET6, &wp->endpoint.in6.sin6_addr, host, sizeof(host));
+				json_strf(j, "endpoint", "[%s]:%u", host, ntohs(wp->endpoint.in6.sin6_port));
+			} else {
+				json_null(j, "endpoint");
+			}
+			json_arr_begin(j, "allowed_ips");
+			for (m = 0; m < wp->n_allowed_ips; m++)
+				json_str(j, NULL, cidr_fmt(&wp->allowed_ips[m], buf));
+			json_end(j);
+			json_u64(j, "latest_handshake", (uint64_t)wp->last_handshake_sec);
+			json_u64(j, "rx_bytes", wp->rx_bytes);
+			json_u64(j, "tx_bytes", wp->tx_bytes);
+			json_u64(j, "persistent_keepalive", wp->persistent_keepalive);
+			json_end(j);
+		}
+		json_end(j);
+		json_end(j);
+		wg_device_free(dev);
+	}
+	json_end(j);
+	json_arr_begin(j, "groups");
+	for (i = 0; i < a->n_grps; i++) {
+		const struct group *g = &a->c->groups[i];
+
+		json_obj_begin(j, NULL);
+		json_str(j, "name", g->name);
+		json_arr_begin(j, "routes");
+		for (k = 0; k < g->routes.n; k++)
+			json_str(j, NULL, cidr_fmt(&g->routes.v[k], buf));
+		json_end(j);
+		json_arr_begin(j, "members");
+		for (k = 0; k < g->members.n; k++)
+			json_str(j, NULL, g->members.v[k]);
+		json_end(j);
+		if (a->grps[i].active >= 0)
+			json_str(j, "active", a->tuns[a->grps[i].active].name);
+		else
+			json_null(j, "active");
+		json_str(j, "fallback", g->fallback == FALLBACK_MAIN ? "main" : "blackhole");
+		json_u64(j, "switches", a->grps[i].switches);
+		json_u64(j, "since", (uint64_t)a->grps[i].since);
+		json_end(j);
+	}
+	json_end(j);
+	json_end(j);
+}
+
+static int on_ctl(int argc, char **argv, struct json *reply, void *data)
+{
+	struct agent *a = data;
+
+	if (strcmp(argv[0], "status") == 0 && argc == 1) {
+		status_json(a, reply);
+		return 0;
+	}
+	if (strcmp(argv[0], "reload") == 0 && argc == 1)
+		return agent_reload(a, reply);
+	return -EOPNOTSUPP;
+}
+
+static void on_signal(struct loop *l, int signo, void *data)
+{
+	struct agent *a = data;
+
+	if (signo == SIGHUP) {
+		log_info("SIGHUP: reloading %s", a->path);
+		agent_reload(a, NULL);
+		return;
+	}
+	log_info("%s: stopping", strsignal(signo));
+	loop_stop(l, 0);
+}
+
+/* ---- setup ---- */
+
+static int agent_open(struct agent *a)
+{
+	int fds[MONITOR_NBUS], r, i;
+
+	r = nl_open(&a->nl, NETLINK_ROUTE);
+	if (r == 0)
+		r = nl_open(&a->nfnl, NFT_NETLINK_BUS);
+	if (r < 0) {
+		log_err("netlink: %s", strerror(-r));
+		return r;
+	}
+	r = wg_backend_open(&a->wgb, a->c->daemon.backend);
+	if (r < 0) {
+		log_err("%s backend: %s", a->c->daemon.backend == BACKEND_KERNEL ? "kernel" : "WireGuard",
+			strerror(-r));
+		return r;
+	}
+	/* Userspace links are made by wireguard-go: it needs the same backend on reload. */
+	a->c->daemon.backend = wg_backend_kind(a->wgb);
+	r = loop_new(&a->loop);
+	if (r < 0)
+		return r;
+	a->mon = monitor_new(on_event, a);
+	r = monitor_open(a->mon);
+	if (r < 0) {
+		log_err("netlink monitor: %s", strerror(-r));
+		return r;
+	}
+	monitor_fds(a->mon, fds);
+	for (i = 0; i < MONITOR_NBUS; i++) {
+		r = loop_add_fd(a->loop, fds[i], EPOLLIN, on_monitor, a);
+		if (r < 0)
+			return r;
+	}
+	r = resolver_new(a->loop, on_resolved, a, &a->res);
+	if (r < 0)
+		return r;
+	if ((r = loop_add_signal(a->loop, SIGTERM, on_signal, a)) < 0 ||
+	    (r = loop_add_signal(a->loop, SIGINT, on_signal, a)) < 0 ||
+	    (r = loop_add_signal(a->loop, SIGHUP, on_signal, a)) < 0 ||
+	    (r = loop_add_signal(a->loop, SIGCHLD, on_sigchld, a)) < 0)
+		return r;
+	a->repair = timer_new(a->loop, on_repair, a);
+	a->retry = timer_new(a->loop, on_repair, a);
+	a->periodic = timer_new(a->loop, on_periodic, a);
+	a->watchdog = timer_new(a->loop, on_watchdog, a);
+	return 0;
+}
+
+static void agent_close(struct agent *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->n_tuns; i++) {
+		tun_unwatch(a, &a->tuns[i]);
+		if (a->tuns[i].planned)
+			plan_clear(&a->tuns[i].plan);
+		free(a->tuns[i].journal);
+	}
+	free(a->tuns);
+	free(a->grps);
+	plan_clear(&a->global);
+	free(a->global_journal);
+	ctl_close(a->ctl);
+	resolver_free(a->res);
+	monitor_free(a->mon);
+	loop_free(a->loop);
+	wg_backend_close(a->wgb);
+	nl_close(a->nfnl);
+	nl_close(a->nl);
+	config_free(a->c);
+}
+
+int cmd_agent(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct agent a = { 0 };
+	struct diag d = { 0 };
+	struct plan g;
+	int o, r;
+
+	a.path = DEFAULT_CONFIG;
+	while ((o = getopt_long(argc, argv, "+c:v", opts, NULL)) != -1) {
+		switch (o) {
+		case 'c':
+			a.path = optarg;
+			break;
+		case 'v':
+			log_threshold = LOG_LEVEL_DEBUG;
+			break;
+		default:
+			return cli_usage(cli_find("agent"), EXIT_USAGE);
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "warren agent: unexpected argument \"%s\"\n", argv[optind]);
+		return cli_usage(cli_find("agent"), EXIT_USAGE);
+	}
+	if (getenv("JOURNAL_STREAM") || getenv("NOTIFY_SOCKET"))
+		log_syslog_prefix = 1;
+	a.c = agent_load(a.path, &d);
+	diag_print(&d, stderr);
+	if (d.errors) {
+		diag_clear(&d);
+		config_free(a.c);
+		return EXIT_USAGE;
+	}
+	diag_clear(&d);
+	a.state_dir = a.c->daemon.state_dir;
+	a.started = time(NULL);
+	r = agent_open(&a);
+	if (r < 0)
+		goto out;
+	r = ctl_open(a.loop, a.c->daemon.socket, on_ctl, &a, &a.ctl);
+	if (r < 0)
+		goto out;
+	/* Values from before warren survive a crash in the journal. */
+	if (journal_read(a.state_dir, GLOBAL_JOURNAL, &g) == 0) {
+		a.global = g;
+		a.global_journal_read = true;
+	}
+	r = agent_adopt(&a, a.c);
+	if (r < 0)
+		goto out;
+	agent_sweep(&a);
+	agent_converge(&a);
+	timer_arm(a.periodic, PERIODIC_MS);
+	if (sd_watchdog_interval_ms())
+		timer_arm(a.watchdog, sd_watchdog_interval_ms() / 2);
+	sd_notify_ready();
+	log_info("agent running with %zu tunnels and %zu groups", a.n_tuns, a.n_grps);
+	r = loop_run(a.loop);
+	sd_notify_stopping();
+	agent_stop_all(&a);
+out:
+	agent_close(&a);
+	return r < 0 ? EXIT_RUNTIME : EXIT_OK;
+}

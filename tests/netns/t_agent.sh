@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# tests/netns/t_agent.sh: `warren agent` with two tunnels: policy routing for the LAN and
+# the host, SNAT on one tunnel only, repair of tampering, reload, crash and clean stop.
+#
+#   ns lan                  ns gw (warren agent)            ns wan (router)
+#   192.168.10.10/24 ------ lanif 192.168.10.1/24
+#   default via .1          wanif 10.201.0.1/24 ------------ 10.201.0.254/24
+#                           default via 10.201.0.254         10.211.0.254/24 ---- ns s1 (hq server)
+#                                                            10.212.0.254/24 ---- ns s2 (cloud server)
+#   s1: 10.211.0.1, wg 10.9.0.1/24 :51820, behind it 172.16.0.1 (on lo)
+#   s2: 10.212.0.1, wg 10.8.0.1/24 :51820, "internet" 198.51.100.1 (on lo), no forwarding
+#   gw tunnels: hq (172.16.0.0/16, snat) and cloud (member of group "internet" 0.0.0.0/0,
+#   sources lan and host, no snat: s2 routes 192.168.10.0/24 back into its tunnel)
+. "$(dirname "$0")/lib.sh"
+require ip wg nc nft
+need_warren
+
+LANIF=$(lname lan) LANH=$(lname lanh) WANIF=$(lname wan) WANR=$(lname wanr)
+R1=$(lname r1) S1IF=$(lname s1) R2=$(lname r2) S2IF=$(lname s2)
+HQ=$(lname hq) CL=$(lname cl) WG1=$(lname wgs1) WG2=$(lname wgs2)
+ns_new lan gw wan s1 s2
+ns_forward gw wan
+veth lan "$LANH" 192.168.10.10/24 gw "$LANIF" 192.168.10.1/24
+veth gw "$WANIF" 10.201.0.1/24 wan "$WANR" 10.201.0.254/24
+veth wan "$R1" 10.211.0.254/24 s1 "$S1IF" 10.211.0.1/24
+veth wan "$R2" 10.212.0.254/24 s2 "$S2IF" 10.212.0.1/24
+ip -n "$(ns lan)" route add default via 192.168.10.1
+ip -n "$(ns gw)" route add default via 10.201.0.254
+ip -n "$(ns s1)" route add default via 10.211.0.254
+ip -n "$(ns s2)" route add default via 10.212.0.254
+addr_add s1 lo 172.16.0.1/32
+addr_add s2 lo 198.51.100.1/32
+KHQ=$(wg_genkey) KCL=$(wg_genkey) KS1=$(wg_genkey) KS2=$(wg_genkey)
+wg_dev s1 "$WG1" "$KS1" 51820 10.9.0.1/24
+wg_add_peer s1 "$WG1" "$(wg_pubkey "$KHQ")" 10.9.0.10/32
+wg_dev s2 "$WG2" "$KS2" 51820 10.8.0.1/24
+wg_add_peer s2 "$WG2" "$(wg_pubkey "$KCL")" 10.8.0.10/32,192.168.10.0/24
+ip -n "$(ns s2)" route add 192.168.10.0/24 dev "$WG2"
+
+STATE=$WT_DIR/state SOCK=$WT_DIR/warren.sock CONF=$WT_DIR/warren.conf
+write_conf() {
+	cat >"$CONF" <<EOF
+daemon = { state_dir = "$STATE"; socket = "$SOCK"; };
+lan = { interfaces = [ "$LANIF" ]; subnets = [ "192.168.10.0/24" ]; };
+tunnels = (
+  { name = "hq"; interface = "$HQ"; private_key = "$KHQ"; address = [ "10.9.0.10/32" ];
+    snat = true; routes = [ "172.16.0.0/16", "10.9.0.0/24" ];
+    peers = ( { public_key = "$(wg_pubkey "$KS1")"; endpoint = "10.211.0.1:51820";
+                allowed_ips = [ "10.9.0.0/24", "172.16.0.0/16" ]; persistent_keepalive = 1; } ); },
+  { name = "cloud"; interface = "$CL"; private_key = "$KCL"; address = [ $1 ];
+    peers = ( { public_key = "$(wg_pubkey "$KS2")"; endpoint = "10.212.0.1:51820";
+                allowed_ips = [ "0.0.0.0/0" ]; persistent_keepalive = 1; } ); }
+);
+groups = ( { name = "internet"; routes = [ "0.0.0.0/0" ]; members = [ "cloud" ];
+             sources = [ "lan", "host" ]; fallback = "blackhole"; } );
+EOF
+}
+write_conf '"10.8.0.10/32"'
+state_save gw before
+
+# start_agent: call directly (not in $(...) or check) so the pid is tracked.
+start_agent() {
+	spawn gw "agent$1" "$WARREN" agent -c "$CONF"
+	AGENT=$WT_LAST_PID
+	wait_for 10 test -S "$SOCK" && wait_for 10 bash -c \
+		"'$WARREN' status --json -s '$SOCK' 2>/dev/null | grep -o '\"state\": *\"up\"' | wc -l | grep -qx 2"
+}
+status_json() { in_ns gw "$WARREN" status --json -s "$SOCK"; }
+
+start_agent 1
+check "the agent starts and both tunnels come up" test $? = 0
+check "LAN host reaches the network behind hq" ping_ok lan 172.16.0.1
+check "LAN host reaches the internet through cloud" ping_ok lan 198.51.100.1
+check "the gateway itself reaches the internet through cloud" ping_ok gw 198.51.100.1
+
+# Who does the far end see? hq SNATs to its tunnel address; cloud carries the LAN address.
+spawn s1 nc1 nc -n -l -v 172.16.0.1 5001
+spawn s2 nc2 nc -n -l -v 198.51.100.1 5002
+sleep 0.3
+echo one | in_ns lan nc -n -N -w 3 172.16.0.1 5001
+echo two | in_ns lan nc -n -N -w 3 198.51.100.1 5002
+wait_for 3 grep -q one "$WT_DIR/nc1.log"; wait_for 3 grep -q two "$WT_DIR/nc2.log"
+check "hq's far end sees the tunnel address (snat = true)" \
+	grep -q "^Connection received on 10.9.0.10 " "$WT_DIR/nc1.log"
+check "cloud's far end sees the LAN address (snat = false)" \
+	grep -q "^Connection received on 192.168.10.10 " "$WT_DIR/nc2.log"
+check "replies from the gateway's own WAN address stay on main" ping_ok wan 10.201.0.1
+check "the underlay next hop is still reached directly" ping_ok gw 10.201.0.254
+
+st=$(status_json)
+check "status --json names both tunnels up" bash -c \
+	'[ "$(grep -o "\"state\": *\"up\"" <<<"$1" | wc -l)" = 2 ]' _ "$st"
+check "status --json shows the group's active member" grep -q '"active": *"cloud"' <<<"$st"
+check "status (text) shows the tunnels" bash -c "in_ns() { ip netns exec \"\$1\" \"\${@:2}\"; }; \
+	ip netns exec $(ns gw) '$WARREN' status -s '$SOCK' | grep -q '^tunnel hq: $HQ'"
+check "nftables masquerades LAN traffic into hq only" bash -c \
+	"ip netns exec $(ns gw) nft list table inet warren | grep -q 'oifname \"$HQ\" ip saddr 192.168.10.0/24 masquerade' &&
+	 ! ip netns exec $(ns gw) nft list table inet warren | grep -q 'oifname \"$CL\" .*masquerade'"
+
+# Tampering is repaired within a second.
+rules_before=$(in_ns gw ip rule show | grep -c 'proto 57')
+in_ns gw nft delete table inet warren
+check "a deleted nft table is restored within 1 s" wait_for 1 in_ns gw nft list table inet warren
+tbl=$(in_ns gw ip route show table all | awk '/172.16.0.0\/16/ { for (i = 1; i <= NF; i++) if ($i == "table") print $(i + 1) }' | head -n1)
+in_ns gw ip route del 172.16.0.0/16 table "$tbl"
+check "a deleted route is restored within 1 s" wait_for 1 bash -c \
+	"ip -n $(ns gw) route show table $tbl | grep -q '^172.16.0.0/16'"
+prio=$(in_ns gw ip rule show | awk -F: '/proto 57/ && /suppress_prefixlength 0/ { print $1; exit }')
+in_ns gw ip rule del pref "$prio"
+check "a deleted rule is restored within 1 s" wait_for 1 bash -c \
+	"ip -n $(ns gw) rule show | grep -q '^$prio:.*suppress_prefixlength 0'"
+in_ns gw ip link set "$HQ" down
+check "a link set down is brought up within 1 s" wait_for 1 bash -c \
+	"ip -n $(ns gw) link show $HQ | grep -q '[<,]UP[,>]'"
+check "traffic through hq works after the repairs" ping_ok lan 172.16.0.1
+
+# A reload that changes cloud leaves hq's session alone.
+hs=$(in_ns gw wg show "$HQ" latest-handshakes | awk '{ print $2 }')
+rx=$(in_ns gw wg show "$HQ" transfer | awk '{ print $2 }')
+write_conf '"10.8.0.10/32", "10.8.1.10/32"'
+check "warren reload exits 0" in_ns gw "$WARREN" reload -s "$SOCK"
+check "the reload added cloud's new address" wait_for 2 bash -c \
+	"ip -n $(ns gw) addr show dev $CL | grep -q 10.8.1.10/32"
+check_eq "hq's handshake time survived the reload" "$hs" "$(in_ns gw wg show "$HQ" latest-handshakes | awk '{ print $2 }')"
+check "hq's counters were not reset" test "$(in_ns gw wg show "$HQ" transfer | awk '{ print $2 }')" -ge "$rx"
+
+# A broken configuration on reload: the old one keeps running, the error is reported.
+cp "$CONF" "$WT_DIR/good.conf"
+sed -i 's/persistent_keepalive = 1; } ); },/persistent_keepalive = 99999; } ); },/' "$CONF"
+out=$(in_ns gw "$WARREN" reload -s "$SOCK" 2>&1); rc=$?
+check_eq "reload of a broken file exits 1" 1 "$rc"
+check "and prints FILE:LINE" grep -q "^$CONF:[0-9]*: tunnel hq: peer 1: persistent_keepalive" <<<"$out"
+check "the tunnels keep working" ping_ok lan 172.16.0.1
+cp "$WT_DIR/good.conf" "$CONF"
+
+# kill -9, then a new agent converges without duplicating anything.
+state_save gw running
+kill -9 "$AGENT"; wait "$AGENT" 2>/dev/null
+start_agent 2
+check "after kill -9 a new agent starts" test $? = 0
+check_eq "no duplicate rules after the restart" "$rules_before" "$(in_ns gw ip rule show | grep -c 'proto 57')"
+check_state "the restarted agent converged to the same state" gw running
+check "traffic flows after the restart" ping_ok lan 198.51.100.1
+
+kill -TERM "$AGENT"
+check "SIGTERM stops the agent" wait_for 10 bash -c "! kill -0 $AGENT 2>/dev/null"
+check_state "after stop the gateway is as before the agent started" gw before
+check "the control socket is gone" test ! -e "$SOCK"
+finish
