@@ -900,12 +900,17 @@ static void status_json(struct agent *a, struct json *j)
 static int on_ctl(int argc, char **argv, struct json *reply, void *data)
 {
 	struct agent *a = data;
+	bool status = strcmp(argv[0], "status") == 0, reload = strcmp(argv[0], "reload") == 0;
 
-	if (strcmp(argv[0], "status") == 0 && argc == 1) {
+	if ((status || reload) && argc > 1) {
+		json_rawf(reply, "%s takes no arguments", argv[0]);
+		return -EINVAL;
+	}
+	if (status) {
 		status_json(a, reply);
 		return 0;
 	}
-	if (strcmp(argv[0], "reload") == 0 && argc == 1)
+	if (reload)
 		return agent_reload(a, reply);
 	return -EOPNOTSUPP;
 }
