@@ -3,6 +3,7 @@
 #   make check        unit, fuzz, netns and kernel tests; ends with "N passed, N failed"
 #   make deps         install the Debian packages the build, tests and demo need
 #   make install      PREFIX=/usr/local DESTDIR=
+#   make demo         a lab in network namespaces, left running; make demo-stop removes it
 #   V=1 shows full command lines; SANITIZE=1 builds with ASan and UBSan;
 #   WERROR=1 (default under CI=true) turns warnings into errors.
 
@@ -11,6 +12,7 @@ PREFIX ?= /usr/local
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
 SYSTEMDUNITDIR ?= /lib/systemd/system
+TMPFILESDIR ?= /usr/lib/tmpfiles.d
 DESTDIR ?=
 B := build
 
@@ -63,7 +65,7 @@ FUZZ_CC ?= clang
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
 FUZZ_OBJ := $(LIB_SRC:%.c=$(B)/fuzz/obj/%.o)
 
-.PHONY: all check unit fuzz deps install uninstall clean demo bench
+.PHONY: all check unit fuzz deps install uninstall clean demo demo-stop bench
 all: $(B)/warren
 
 $(B)/%.o: %.c
@@ -125,18 +127,31 @@ deps:
 			--no-install-recommends $$missing; \
 	else echo "all dependencies installed"; fi
 
+# The units name /usr/sbin/warren; sed points them at this install's $(SBINDIR).
 install: $(B)/warren
 	install -D -m 0755 $(B)/warren $(DESTDIR)$(SBINDIR)/warren
 	install -D -m 0644 docs/warren.8 $(DESTDIR)$(MANDIR)/man8/warren.8
 	install -D -m 0644 docs/warren.conf.5 $(DESTDIR)$(MANDIR)/man5/warren.conf.5
-	for u in systemd/*.service; do [ -f "$$u" ] && install -D -m 0644 "$$u" \
-		$(DESTDIR)$(SYSTEMDUNITDIR)/$$(basename $$u); done; true
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	for u in systemd/*.service; do \
+		sed 's|/usr/sbin/warren|$(SBINDIR)/warren|g' "$$u" >$(DESTDIR)$(SYSTEMDUNITDIR)/$${u#systemd/} && \
+		chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/$${u#systemd/} || exit 1; done
+	install -D -m 0644 systemd/warren.tmpfiles $(DESTDIR)$(TMPFILESDIR)/warren.conf
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/warren $(DESTDIR)$(MANDIR)/man8/warren.8 \
-		$(DESTDIR)$(MANDIR)/man5/warren.conf.5
+		$(DESTDIR)$(MANDIR)/man5/warren.conf.5 $(DESTDIR)$(TMPFILESDIR)/warren.conf \
+		$(patsubst systemd/%,$(DESTDIR)$(SYSTEMDUNITDIR)/%,$(wildcard systemd/*.service))
 
 clean:
 	rm -rf $(B)
+
+# A lab in network namespaces: a branch gateway running warren with two tunnels, a LAN
+# host behind it, two WireGuard servers and a WAN router between them. Left running.
+demo: $(B)/warren
+	$(Q)WARREN=$(B)/warren demo/lab.sh start
+
+demo-stop:
+	$(Q)demo/lab.sh stop
 
 -include $(shell find $(B) -path '$(B)/kernel' -prune -o -type f -name '*.d' -print 2>/dev/null)

@@ -84,6 +84,8 @@ struct agent {
 	struct timer *repair, *retry, *periodic, *watchdog;
 	uint64_t last_converge;
 	uint32_t nft_gen;
+	uint64_t writes;           /* netlink writes made, for status and benchmarks */
+	uint64_t converges;
 	time_t started;
 	int status;
 };
@@ -263,6 +265,7 @@ static int tun_converge(struct agent *a, struct tun *t, const struct tunnel *ct,
 		plan_clear(&p);
 		goto out;
 	}
+	a->writes += st.created + st.peers + st.writes;
 	if (st.created || st.peers || st.writes)
 		log_info("tunnel %s: %s%zu peer and %zu link writes", t->name,
 			 st.created ? "link created, " : "", st.peers, st.writes);
@@ -422,6 +425,7 @@ static int global_converge(struct agent *a)
 	r = journal_update(a, &p, &a->global_journal);
 	if (r == 0)
 		r = tunnel_apply(a->nl, a->wgb, &p, NULL, &st, err, sizeof(err));
+	a->writes += st.writes;
 	if (r < 0)
 		log_err("routing: %s", err[0] ? err : strerror(-r));
 	else if (st.writes)
@@ -432,6 +436,8 @@ static int global_converge(struct agent *a)
 	nft_spec_build(a, &spec, &nts);
 	if (nft_matches(a->nfnl, &spec, &match) == 0 && !match) {
 		int e = nft_apply(a->nfnl, &spec, &a->nft_gen);
+
+		a->writes++;
 
 		if (e < 0) {
 			log_err("nftables: %s", nl_strerror(a->nfnl, e));
@@ -472,6 +478,7 @@ static void agent_converge(struct agent *a)
 	size_t i;
 
 	a->last_converge = loop_now_ms();
+	a->converges++;
 	for (i = 0; i < a->n_tuns; i++) {
 		struct tun *t = &a->tuns[i];
 		const struct tunnel *ct = config_find_tunnel(a->c, t->name);
@@ -527,7 +534,7 @@ static void on_watchdog(struct loop *l, struct timer *t, void *data)
 	(void)l;
 	(void)data;
 	sd_notify_watchdog();
-	timer_arm(t, sd_watchdog_interval_ms() / 2);
+	timer_arm(t, sd_watchdog_interval_ms() / 2 + 1);
 }
 
 static void on_resolved(void *data)
@@ -808,6 +815,8 @@ static void status_json(struct agent *a, struct json *j)
 	json_u64(j, "pid", (uint64_t)getpid());
 	json_str(j, "config", a->path);
 	json_u64(j, "started", (uint64_t)a->started);
+	json_u64(j, "converges", a->converges);
+	json_u64(j, "writes", a->writes);
 	json_arr_begin(j, "tunnels");
 	for (i = 0; i < a->n_tuns; i++) {
 		const struct tun *t = &a->tuns[i];
@@ -1062,7 +1071,7 @@ int cmd_agent(int argc, char **argv)
 	agent_converge(&a);
 	timer_arm(a.periodic, PERIODIC_MS);
 	if (sd_watchdog_interval_ms())
-		timer_arm(a.watchdog, sd_watchdog_interval_ms() / 2);
+		timer_arm(a.watchdog, sd_watchdog_interval_ms() / 2 + 1);
 	sd_notify_ready();
 	log_info("agent running with %zu tunnels and %zu groups", a.n_tuns, a.n_grps);
 	r = loop_run(a.loop);

@@ -6,8 +6,9 @@ run "$WARREN" --version
 expect_eq "--version" "$OUT" "warren $(sed -n 's/^VERSION := //p' "$ROOT/Makefile")"
 run "$WARREN" --help
 expect_eq "--help exits 0" "$RC" 0
-for c in genkey pubkey genpsk check; do
-	printf '%s\n' "$OUT" | grep -q "^  $c " && ok "--help lists $c" || not_ok "--help lists $c"
+HELP=$OUT
+for c in genkey pubkey genpsk check up down agent status reload; do
+	printf '%s\n' "$HELP" | grep -q "^  $c " && ok "--help lists $c" || not_ok "--help lists $c"
 	run "$WARREN" "$c" --help
 	expect_eq "$c --help exits 0 with usage" "$RC:$(printf '%s' "$OUT" | head -n1 | cut -d' ' -f1-3)" \
 		"0:usage: warren $c"

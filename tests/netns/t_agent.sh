@@ -114,6 +114,13 @@ check "a link set down is brought up within 1 s" wait_for 1 bash -c \
 	"ip -n $(ns gw) link show $HQ | grep -q '[<,]UP[,>]'"
 check "traffic through hq works after the repairs" ping_ok lan 172.16.0.1
 
+# A converge with nothing to do writes nothing: reload the same file.
+w0=$(status_json | grep -o '"writes": *[0-9]*' | grep -o '[0-9]*$')
+c0=$(status_json | grep -o '"converges": *[0-9]*' | grep -o '[0-9]*$')
+check "reload of an unchanged file exits 0" in_ns gw "$WARREN" reload -s "$SOCK"
+check_eq "it converged once more" $((c0 + 1)) "$(status_json | grep -o '"converges": *[0-9]*' | grep -o '[0-9]*$')"
+check_eq "and made no netlink write" "$w0" "$(status_json | grep -o '"writes": *[0-9]*' | grep -o '[0-9]*$')"
+
 # A reload that changes cloud leaves hq's session alone.
 hs=$(in_ns gw wg show "$HQ" latest-handshakes | awk '{ print $2 }')
 rx=$(in_ns gw wg show "$HQ" transfer | awk '{ print $2 }')
