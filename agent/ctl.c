@@ -183,42 +183,54 @@ static void printable(char *s)
 		strcpy(s + 37, "...");
 }
 
-static void client_request(struct ctl_client *cl, char *line)
+int ctl_parse_request(char *line, char **argv, int *argcp, char *err, size_t errsize)
 {
-	char *argv[CTL_MAX_ARGS + 1], *word, *save = NULL;
-	struct json reply = { 0 };
-	int argc = 0, r;
-	char *version;
+	char *word, *save = NULL, *version;
+	int argc = 0;
 
 	version = strtok_r(line, " ", &save);
 	if (!version) {
-		client_error(cl, "empty request; expected \"%s COMMAND [ARG...]\"", CTL_PROTOCOL);
-		return;
+		snprintf(err, errsize, "empty request; expected \"%s COMMAND [ARG...]\"", CTL_PROTOCOL);
+		return -EINVAL;
 	}
 	if (strcmp(version, CTL_PROTOCOL) != 0) {
 		printable(version);
 		if (strncmp(version, "warren/", 7) == 0)
-			client_error(cl, "unsupported protocol version \"%s\"; this daemon speaks %s",
-				     version, CTL_PROTOCOL);
+			snprintf(err, errsize, "unsupported protocol version \"%s\"; this daemon speaks %s",
+				 version, CTL_PROTOCOL);
 		else
-			client_error(cl, "not a warren request (\"%s\"); expected \"%s COMMAND [ARG...]\"",
-				     version, CTL_PROTOCOL);
-		return;
+			snprintf(err, errsize, "not a warren request (\"%s\"); expected \"%s COMMAND [ARG...]\"",
+				 version, CTL_PROTOCOL);
+		return -EPROTO;
 	}
 	while ((word = strtok_r(NULL, " ", &save))) {
 		if (argc == CTL_MAX_ARGS) {
-			client_error(cl, "more than %d words in the request", CTL_MAX_ARGS);
-			return;
+			snprintf(err, errsize, "more than %d words in the request", CTL_MAX_ARGS);
+			return -E2BIG;
 		}
 		if (!unescape(word)) {
-			client_error(cl, "word %d: bad %%-escape", argc + 1);
-			return;
+			snprintf(err, errsize, "word %d: bad %%-escape", argc + 1);
+			return -EINVAL;
 		}
 		argv[argc++] = word;
 	}
 	argv[argc] = NULL;
 	if (argc == 0) {
-		client_error(cl, "missing command; expected \"%s COMMAND [ARG...]\"", CTL_PROTOCOL);
+		snprintf(err, errsize, "missing command; expected \"%s COMMAND [ARG...]\"", CTL_PROTOCOL);
+		return -EINVAL;
+	}
+	*argcp = argc;
+	return 0;
+}
+
+static void client_request(struct ctl_client *cl, char *line)
+{
+	char *argv[CTL_MAX_ARGS + 1], err[160];
+	struct json reply = { 0 };
+	int argc = 0, r;
+
+	if (ctl_parse_request(line, argv, &argc, err, sizeof(err)) < 0) {
+		client_error(cl, "%s", err);
 		return;
 	}
 	json_reset(&cl->out);

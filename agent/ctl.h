@@ -39,6 +39,11 @@ struct loop;
  * instead). The reply is sent without blocking, however large. */
 typedef int (*ctl_handler_fn)(int argc, char **argv, struct json *reply, void *data);
 
+/* Split a request line (without its newline, NUL-terminated, modified in place) into
+ * argv (CTL_MAX_ARGS + 1 slots; argv[argc] = NULL), checking the version and decoding
+ * %XX. 0, or -EINVAL / -EPROTO / -E2BIG with the reason in err. */
+int ctl_parse_request(char *line, char **argv, int *argc, char *err, size_t errsize);
+
 /* Listen on path: creates missing parent directories (0755), replaces a stale socket
  * (one nobody answers on), binds with mode 0600 and accepts on loop l. Fails with
  * -EADDRINUSE when another process answers on path, -EEXIST when path is not a socket,
