@@ -269,6 +269,10 @@ static int tun_converge(struct agent *a, struct tun *t, const struct tunnel *ct,
 	if (st.created || st.peers || st.writes)
 		log_info("tunnel %s: %s%zu peer and %zu link writes", t->name,
 			 st.created ? "link created, " : "", st.peers, st.writes);
+	/* A new implementation replaces whatever was watched (a dead one's exit may still be
+	 * on its way). */
+	if (st.pid)
+		tun_unwatch(a, t);
 	tun_watch(a, t, st.pid);
 	if (t->state != TUN_UP)
 		log_info("tunnel %s: up on %s", t->name, t->ifname);
@@ -385,6 +389,7 @@ static void nft_spec_build(struct agent *a, struct nft_spec *spec, struct nft_tu
 		nt->ifname = ct->ifname;
 		nt->families = ct->families;
 		nt->snat = ct->snat;
+		nt->allow_inbound = ct->allow_inbound;
 		nt->addrs = ct->addresses;
 		n++;
 	}

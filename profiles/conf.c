@@ -989,6 +989,11 @@ static void k_tunnel_snat(struct pctx *p, const config_setting_t *s, void *obj)
 	want_bool(p, s, &((struct tunnel *)obj)->snat);
 }
 
+static void k_tunnel_allow_inbound(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	want_bool(p, s, &((struct tunnel *)obj)->allow_inbound);
+}
+
 static void k_tunnel_peers(struct pctx *p, const config_setting_t *s, void *obj)
 {
 	struct tunnel *t = obj;
@@ -1057,6 +1062,7 @@ static const struct key tunnel_keys[] = {
 	{ "routes", k_tunnel_routes },
 	{ "families", k_tunnel_families },
 	{ "snat", k_tunnel_snat },
+	{ "allow_inbound", k_tunnel_allow_inbound },
 	{ "peers", k_tunnel_peers },
 	{ "probe", k_tunnel_probe },
 	{ NULL, NULL }

@@ -73,6 +73,7 @@ struct tunnel {
 	bool has_routes;             /* false: routes are the peers' allowed IPs */
 	unsigned int families;       /* enum family_mask */
 	bool snat;
+	bool allow_inbound;          /* new connections from the tunnel into the LAN pass */
 	struct peer *peers;
 	size_t n_peers;
 	bool peers_imported;         /* peers came from import: their lines are in that file */

@@ -7,7 +7,9 @@
 #   default via .1          wanif 10.201.0.1/24 ------------ 10.201.0.254/24
 #                           default via 10.201.0.254         10.211.0.254/24 ---- ns s1 (hq server)
 #                                                            10.212.0.254/24 ---- ns s2 (cloud server)
-#   s1: 10.211.0.1, wg 10.9.0.1/24 :51820, behind it 172.16.0.1 (on lo)
+#   s1: 10.211.0.1, wg 10.9.0.1/24 :51820, behind it 172.16.0.1 (on lo);
+#       wg 10.7.0.1/24 :51821 for tunnel far, whose endpoint is a host name
+#       (far.warren.test) that resolves only once the test adds it to gw's hosts file
 #   s2: 10.212.0.1, wg 10.8.0.1/24 :51820, "internet" 198.51.100.1 (on lo), no forwarding
 #   gw tunnels: hq (172.16.0.0/16, snat) and cloud (member of group "internet" 0.0.0.0/0,
 #   sources lan and host, no snat: s2 routes 192.168.10.0/24 back into its tunnel)
@@ -17,9 +19,9 @@ need_warren
 
 LANIF=$(lname lan) LANH=$(lname lanh) WANIF=$(lname wan) WANR=$(lname wanr)
 R1=$(lname r1) S1IF=$(lname s1) R2=$(lname r2) S2IF=$(lname s2)
-HQ=$(lname hq) CL=$(lname cl) WG1=$(lname wgs1) WG2=$(lname wgs2)
+HQ=$(lname hq) CL=$(lname cl) FAR=$(lname far) WG1=$(lname wgs1) WG2=$(lname wgs2) WG3=$(lname wgs3)
 ns_new lan gw wan s1 s2
-ns_forward gw wan
+ns_forward wan   # not gw: the agent turns forwarding on there, and back off at stop
 veth lan "$LANH" 192.168.10.10/24 gw "$LANIF" 192.168.10.1/24
 veth gw "$WANIF" 10.201.0.1/24 wan "$WANR" 10.201.0.254/24
 veth wan "$R1" 10.211.0.254/24 s1 "$S1IF" 10.211.0.1/24
@@ -30,12 +32,22 @@ ip -n "$(ns s1)" route add default via 10.211.0.254
 ip -n "$(ns s2)" route add default via 10.212.0.254
 addr_add s1 lo 172.16.0.1/32
 addr_add s2 lo 198.51.100.1/32
-KHQ=$(wg_genkey) KCL=$(wg_genkey) KS1=$(wg_genkey) KS2=$(wg_genkey)
+KHQ=$(wg_genkey) KCL=$(wg_genkey) KFAR=$(wg_genkey) KS1=$(wg_genkey) KS2=$(wg_genkey) KS3=$(wg_genkey)
 wg_dev s1 "$WG1" "$KS1" 51820 10.9.0.1/24
 wg_add_peer s1 "$WG1" "$(wg_pubkey "$KHQ")" 10.9.0.10/32
 wg_dev s2 "$WG2" "$KS2" 51820 10.8.0.1/24
 wg_add_peer s2 "$WG2" "$(wg_pubkey "$KCL")" 10.8.0.10/32,192.168.10.0/24
 ip -n "$(ns s2)" route add 192.168.10.0/24 dev "$WG2"
+wg_dev s1 "$WG3" "$KS3" 51821 10.7.0.1/24
+wg_add_peer s1 "$WG3" "$(wg_pubkey "$KFAR")" 10.7.0.10/32
+
+# gw resolves names from its own hosts file only (ip netns exec mounts /etc/netns/NS/*):
+# no lookup ever leaves the machine.
+ETCNS=/etc/netns/$(ns gw)
+mkdir -p "$ETCNS"
+at_exit rm -rf "$ETCNS"
+printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n' >"$ETCNS/resolv.conf"
+printf '127.0.0.1 localhost\n' >"$ETCNS/hosts"
 
 STATE=$WT_DIR/state SOCK=$WT_DIR/warren.sock CONF=$WT_DIR/warren.conf
 write_conf() {
@@ -49,7 +61,10 @@ tunnels = (
                 allowed_ips = [ "10.9.0.0/24", "172.16.0.0/16" ]; persistent_keepalive = 1; } ); },
   { name = "cloud"; interface = "$CL"; private_key = "$KCL"; address = [ $1 ];
     peers = ( { public_key = "$(wg_pubkey "$KS2")"; endpoint = "10.212.0.1:51820";
-                allowed_ips = [ "0.0.0.0/0" ]; persistent_keepalive = 1; } ); }
+                allowed_ips = [ "0.0.0.0/0" ]; persistent_keepalive = 1; } ); ${2:-} },
+  { name = "far"; interface = "$FAR"; private_key = "$KFAR"; address = [ "10.7.0.10/32" ];
+    peers = ( { public_key = "$(wg_pubkey "$KS3")"; endpoint = "far.warren.test:51821";
+                allowed_ips = [ "10.7.0.0/24" ]; } ); }
 );
 groups = ( { name = "internet"; routes = [ "0.0.0.0/0" ]; members = [ "cloud" ];
              sources = [ "lan", "host" ]; fallback = "blackhole"; } );
@@ -57,18 +72,26 @@ EOF
 }
 write_conf '"10.8.0.10/32"'
 state_save gw before
+FWD=$(in_ns gw sysctl -n net.ipv4.ip_forward)
 
-# start_agent: call directly (not in $(...) or check) so the pid is tracked.
+# start_agent LOG N: call directly (not in $(...) or check) so the pid is tracked; waits
+# for N tunnels up.
 start_agent() {
 	spawn gw "agent$1" "$WARREN" agent -c "$CONF"
 	AGENT=$WT_LAST_PID
-	wait_for 10 test -S "$SOCK" && wait_for 10 bash -c \
-		"'$WARREN' status --json -s '$SOCK' 2>/dev/null | grep -o '\"state\": *\"up\"' | wc -l | grep -qx 2"
+	wait_for 10 test -S "$SOCK" && tunnels_up "$2"
+}
+tunnels_up() {
+	wait_for 10 bash -c \
+		"'$WARREN' status --json -s '$SOCK' 2>/dev/null | grep -o '\"state\": *\"up\"' | wc -l | grep -qx $1"
 }
 status_json() { in_ns gw "$WARREN" status --json -s "$SOCK"; }
 
-start_agent 1
-check "the agent starts and both tunnels come up" test $? = 0
+start_agent 1 2
+check "the agent starts and hq and cloud come up" test $? = 0
+check "far waits for its name without holding the others up" bash -c \
+	"'$WARREN' status --json -s '$SOCK' | grep -q '\"name\": *\"far\",[^}]*\"state\": *\"resolving\"'"
+check_eq "the agent turned forwarding on" 1 "$(in_ns gw sysctl -n net.ipv4.ip_forward)"
 check "LAN host reaches the network behind hq" ping_ok lan 172.16.0.1
 check "LAN host reaches the internet through cloud" ping_ok lan 198.51.100.1
 check "the gateway itself reaches the internet through cloud" ping_ok gw 198.51.100.1
@@ -87,15 +110,35 @@ check "cloud's far end sees the LAN address (snat = false)" \
 check "replies from the gateway's own WAN address stay on main" ping_ok wan 10.201.0.1
 check "the underlay next hop is still reached directly" ping_ok gw 10.201.0.254
 
+# The name appears: far comes up on its own, within its retry backoff.
+echo "10.211.0.1 far.warren.test" >>"$ETCNS/hosts"
+tunnels_up 3
+check "far comes up once its name resolves" test $? = 0
+check "far carries traffic" ping_ok gw 10.7.0.1
+
 st=$(status_json)
-check "status --json names both tunnels up" bash -c \
-	'[ "$(grep -o "\"state\": *\"up\"" <<<"$1" | wc -l)" = 2 ]' _ "$st"
+check "status --json names the tunnels up" bash -c \
+	'[ "$(grep -o "\"state\": *\"up\"" <<<"$1" | wc -l)" = 3 ]' _ "$st"
 check "status --json shows the group's active member" grep -q '"active": *"cloud"' <<<"$st"
 check "status (text) shows the tunnels" bash -c "in_ns() { ip netns exec \"\$1\" \"\${@:2}\"; }; \
 	ip netns exec $(ns gw) '$WARREN' status -s '$SOCK' | grep -q '^tunnel hq: $HQ'"
 check "nftables masquerades LAN traffic into hq only" bash -c \
 	"ip netns exec $(ns gw) nft list table inet warren | grep -q 'oifname \"$HQ\" ip saddr 192.168.10.0/24 masquerade' &&
 	 ! ip netns exec $(ns gw) nft list table inet warren | grep -q 'oifname \"$CL\" .*masquerade'"
+
+# Nothing enters the LAN from a tunnel unless the LAN asked for it, or the tunnel allows it.
+spawn lan nc-in nc -n -l -k 192.168.10.10 5003
+sleep 0.3
+check_not "a new connection from cloud's side into the LAN is refused" \
+	in_ns s2 nc -n -z -w 2 -s 10.8.0.1 192.168.10.10 5003
+
+# A userspace implementation that dies is restarted.
+if [ "$WARREN_BACKEND" = userspace ]; then
+	pkill -9 -f "wireguard-go -f $HQ\$"
+	check "hq's implementation is restarted after it died" wait_for 10 ping_ok lan 172.16.0.1 1
+else
+	skip "hq's implementation is restarted after it died" "kernel backend has no process"
+fi
 
 # Tampering is repaired within a second.
 rules_before=$(in_ns gw ip rule show | grep -c 'proto 57')
@@ -124,10 +167,12 @@ check_eq "and made no netlink write" "$w0" "$(status_json | grep -o '"writes": *
 # A reload that changes cloud leaves hq's session alone.
 hs=$(in_ns gw wg show "$HQ" latest-handshakes | awk '{ print $2 }')
 rx=$(in_ns gw wg show "$HQ" transfer | awk '{ print $2 }')
-write_conf '"10.8.0.10/32", "10.8.1.10/32"'
+write_conf '"10.8.0.10/32", "10.8.1.10/32"' 'allow_inbound = true;'
 check "warren reload exits 0" in_ns gw "$WARREN" reload -s "$SOCK"
 check "the reload added cloud's new address" wait_for 2 bash -c \
 	"ip -n $(ns gw) addr show dev $CL | grep -q 10.8.1.10/32"
+check "with allow_inbound, cloud's side may connect into the LAN" \
+	in_ns s2 nc -n -z -w 2 -s 10.8.0.1 192.168.10.10 5003
 check_eq "hq's handshake time survived the reload" "$hs" "$(in_ns gw wg show "$HQ" latest-handshakes | awk '{ print $2 }')"
 check "hq's counters were not reset" test "$(in_ns gw wg show "$HQ" transfer | awk '{ print $2 }')" -ge "$rx"
 
@@ -143,7 +188,7 @@ cp "$WT_DIR/good.conf" "$CONF"
 # kill -9, then a new agent converges without duplicating anything.
 state_save gw running
 kill -9 "$AGENT"; wait "$AGENT" 2>/dev/null
-start_agent 2
+start_agent 2 3
 check "after kill -9 a new agent starts" test $? = 0
 check_eq "no duplicate rules after the restart" "$rules_before" "$(in_ns gw ip rule show | grep -c 'proto 57')"
 check_state "the restarted agent converged to the same state" gw running
@@ -152,5 +197,6 @@ check "traffic flows after the restart" ping_ok lan 198.51.100.1
 kill -TERM "$AGENT"
 check "SIGTERM stops the agent" wait_for 10 bash -c "! kill -0 $AGENT 2>/dev/null"
 check_state "after stop the gateway is as before the agent started" gw before
+check_eq "forwarding is back as it was" "$FWD" "$(in_ns gw sysctl -n net.ipv4.ip_forward)"
 check "the control socket is gone" test ! -e "$SOCK"
 finish

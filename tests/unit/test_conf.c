@@ -168,7 +168,7 @@ static void test_full(void **state)
 		"    listen_port = 51820;  mtu = 1420;\n"
 		"    routes = [ \"172.16.0.0/16\" ];\n"
 		"    families = [ \"ipv4\", \"ipv6\" ];\n"
-		"    snat = true;\n"
+		"    snat = true; allow_inbound = true;\n"
 		"    peers = ( { public_key = \"" P2 "\"; preshared_key = \"" PSK "\";\n"
 		"                endpoint = \"vpn1.example.net:51820\"; allowed_ips = [ \"0.0.0.0/0\" ];\n"
 		"                persistent_keepalive = 25; },\n"
@@ -220,6 +220,7 @@ static void test_full(void **state)
 	assert_cidr(&t->routes.v[0], "172.16.0.0/16");
 	assert_int_equal(t->families, FAMILY_BOTH);
 	assert_true(t->snat);
+	assert_true(t->allow_inbound);
 	assert_int_equal(t->line, 13);
 	assert_string_equal(t->source, "warren.conf");
 	assert_null(t->import);
@@ -261,6 +262,7 @@ static void test_full(void **state)
 	assert_int_equal(t->families, FAMILY_IPV4);
 	assert_false(t->has_routes);
 	assert_false(t->snat);
+	assert_false(t->allow_inbound);
 	assert_false(t->probe.enabled);
 	assert_int_equal(t->n_peers, 1);
 	assert_key(t->peers[0].public_key, P3);
@@ -352,6 +354,8 @@ static void test_types(void **state)
 	EXPECT(T("mtu = \"1420\";"), "warren.conf:2: tunnel hq: mtu: expected an integer, got a string");
 	EXPECT(T("mtu = 1420.5;"), "warren.conf:2: tunnel hq: mtu: expected an integer, got a float");
 	EXPECT(T("snat = 1;"), "warren.conf:2: tunnel hq: snat: expected a boolean (true or false), got an integer");
+	EXPECT(T("allow_inbound = \"yes\";"),
+	       "warren.conf:2: tunnel hq: allow_inbound: expected a boolean (true or false), got a string");
 	EXPECT(T("address = \"10.0.0.1/32\";"),
 	       "warren.conf:2: tunnel hq: address: expected a list of strings, got a string");
 	EXPECT(T("address = ( \"10.0.0.1/32\", 5 );"),
