@@ -907,6 +907,7 @@ static void k_tunnel_private_key(struct pctx *p, const config_setting_t *s, void
 	free(t->private_key_file);
 	t->private_key_file = NULL;
 	t->has_private_key = want_key(p, s, t->private_key, true);
+	t->private_key_bad = !t->has_private_key;
 }
 
 static void k_tunnel_private_key_file(struct pctx *p, const config_setting_t *s, void *obj)
@@ -1531,7 +1532,7 @@ static void validate_tunnel(struct config *c, size_t idx, struct diag *d)
 
 	if (t->private_key_file && !t->has_private_key)
 		load_key_file(c, t, label, d);
-	else if (!t->has_private_key)
+	else if (!t->has_private_key && !t->private_key_bad)
 		diag_error(d, file, t->line, c->is_wgquick ? "%s: no PrivateKey" :
 			   "%s: no private key: set private_key or private_key_file", label);
 	/* each clash once, against the first tunnel it clashes with */

@@ -13,8 +13,8 @@
  * and the files it reads. */
 struct config *conf_load(const char *path, struct diag *d);
 
-/* true when text is a wg-quick file: its first line that is not blank or a comment is a
- * "[Section]" header. */
+/* true when text is a wg-quick file: a line is just "[Interface]" or "[Peer]" (any case),
+ * or the first line that is not blank or a comment is a "[Section]" header. */
 bool conf_is_wgquick(const char *text);
 
 /* The libconfig reader: fills c from text (path is used for messages and for resolving

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <sodium.h>
 
@@ -9,9 +10,50 @@
 #include "wgquick.h"
 #include "../common/util.h"
 
+/* Keys only wg-quick spells so (warren.conf's are lower case with underscores). */
+static bool is_wgquick_key(const char *p, size_t n)
+{
+	static const char *const keys[] = {
+		"PrivateKey", "PublicKey", "PresharedKey", "AllowedIPs", "ListenPort",
+		"PersistentKeepalive", "SaveConfig", "PreUp", "PostUp", "PreDown", "PostDown",
+	};
+	size_t i, k;
+
+	for (i = 0; i < ARRAY_SIZE(keys); i++) {
+		k = strlen(keys[i]);
+		if (n > k && strncasecmp(p, keys[i], k) == 0 && (p[k] == '=' || p[k] == ' ' || p[k] == '\t'))
+			return true;
+	}
+	return false;
+}
+
+/* A line that is only "[Interface]" or "[Peer]", or starts with a key only wg-quick
+ * files have, can never be libconfig. */
+static bool has_section_line(const char *s)
+{
+	while (*s) {
+		size_t len = strcspn(s, "\n"), n;
+		const char *p = s;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		n = len - (size_t)(p - s);
+		while (n && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\r'))
+			n--;
+		if ((n == 11 && strncasecmp(p, "[Interface]", 11) == 0) ||
+		    (n == 6 && strncasecmp(p, "[Peer]", 6) == 0) || is_wgquick_key(p, n))
+			return true;
+		s += len + (s[len] == '\n');
+	}
+	return false;
+}
+
 bool conf_is_wgquick(const char *text)
 {
 	const char *s = text;
+
+	if (has_section_line(text))
+		return true;
 
 	if (strncmp(s, "\xef\xbb\xbf", 3) == 0)
 		s += 3;

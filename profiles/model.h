@@ -61,6 +61,7 @@ struct tunnel {
 	char ifname[IFNAME_MAX + 1];
 	uint8_t private_key[KEY_LEN];
 	bool has_private_key;
+	bool private_key_bad;        /* one was given but did not parse (reported already) */
 	char *private_key_file;      /* resolved against the config's directory */
 	struct cidrv addresses;
 	uint16_t listen_port;

@@ -391,9 +391,11 @@ static void do_privatekey(struct ctx *c, const char *value)
 	/* the value is a secret, even a malformed one: never quote it */
 	if (key_from_base64(c->t->private_key, value) < 0) {
 		diag_error(c->d, c->path, c->line, "PrivateKey: invalid key (not 44 characters of base64)");
+		c->t->private_key_bad = true;
 		return;
 	}
 	c->t->has_private_key = true;
+	c->t->private_key_bad = false;
 }
 
 static struct peer *cur_peer(struct ctx *c)

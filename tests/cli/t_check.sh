@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# warren check on the corpus: every realistic wg-quick file is accepted, every broken one
+# is rejected with exit 2 and exactly the FILE:LINE messages its first lines expect.
+. "$(dirname "$0")/lib.sh"
+
+for f in "$ROOT"/tests/data/*.conf; do
+	run "$WARREN" check "$f"
+	expect_eq "check accepts $(basename "$f")" "$RC:$OUT" "0:configuration OK"
+done
+for f in "$ROOT"/tests/data/broken/*.conf; do
+	run "$WARREN" check "$f"
+	# Every expected line, in order, is among the errors (a file too minimal to bring up,
+	# or named unlike an interface, has more).
+	want=$(sed -n "s|^# expect: |$f:|p" "$f")
+	got=$(printf '%s\n' "$ERR" | grep -Fx -f <(printf '%s\n' "$want"))
+	expect_eq "check rejects $(basename "$f") with exit 2 and its message" "$RC:$got" "2:$want"
+done
+
+# The same through -c, and a warren configuration importing a provider file.
+cat >"$TMP/warren.conf" <<CONF
+tunnels = ( { name = "warp"; import = "$ROOT/tests/data/wgcf-profile.conf"; families = [ "ipv4" ]; } );
+CONF
+run "$WARREN" check -c "$TMP/warren.conf"
+expect_eq "check -c accepts a configuration importing a wg-quick file" "$RC:$OUT" "0:configuration OK"
+printf 'tunnels = ( { name = "Bad!"; } );\n' >"$TMP/bad.conf"
+run "$WARREN" check -c "$TMP/bad.conf"
+expect_eq "check -c rejects a bad tunnel name with exit 2" "$RC" 2
+expect_eq "and names file, line and value" "$(printf '%s\n' "$ERR" | head -n1)" \
+	"$TMP/bad.conf:1: tunnel 1: name \"Bad!\": must be 1-12 characters of a-z, 0-9, '_' and '-'"
+finish
