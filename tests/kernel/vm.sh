@@ -151,6 +151,11 @@ build_base() {
 		[ -e "$f" ] && cp -L "$f" "$STAGE$f"
 	done
 	[ -d /etc/ld.so.conf.d ] && cp -rL /etc/ld.so.conf.d "$STAGE/etc/"
+	# glibc loads libgcc_s at run time to unwind exiting threads (getaddrinfo_a's): ldd
+	# never names it, and without it the process aborts.
+	for f in /lib/x86_64-linux-gnu/libgcc_s.so.1 /usr/lib/x86_64-linux-gnu/libgcc_s.so.1; do
+		[ -e "$f" ] && install_file "$f" "$f" && break
+	done
 	[ -d /etc/iproute2 ] && cp -rL /etc/iproute2 "$STAGE/etc/"
 	[ -d /usr/share/iproute2 ] && mkdir -p "$STAGE/usr/share" && cp -rL /usr/share/iproute2 "$STAGE/usr/share/"
 	command -v ldconfig >/dev/null && ldconfig -r "$STAGE" 2>/dev/null

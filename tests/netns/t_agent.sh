@@ -46,7 +46,8 @@ wg_add_peer s1 "$WG3" "$(wg_pubkey "$KFAR")" 10.7.0.10/32
 ETCNS=/etc/netns/$(ns gw)
 mkdir -p "$ETCNS"
 at_exit rm -rf "$ETCNS"
-printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n' >"$ETCNS/resolv.conf"
+[ -e /etc/resolv.conf ] &&
+	printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n' >"$ETCNS/resolv.conf"
 printf '127.0.0.1 localhost\n' >"$ETCNS/hosts"
 
 STATE=$WT_DIR/state SOCK=$WT_DIR/warren.sock CONF=$WT_DIR/warren.conf
@@ -125,6 +126,20 @@ check "status (text) shows the tunnels" bash -c "in_ns() { ip netns exec \"\$1\"
 check "nftables masquerades LAN traffic into hq only" bash -c \
 	"ip netns exec $(ns gw) nft list table inet warren | grep -q 'oifname \"$HQ\" ip saddr 192.168.10.0/24 masquerade' &&
 	 ! ip netns exec $(ns gw) nft list table inet warren | grep -q 'oifname \"$CL\" .*masquerade'"
+
+# TCP MSS is clamped to the tunnel's path MTU: hq's far end sees 1380 (1420 - 40), not 1460.
+spawn s1 syn tcpdump -n -v -i "$WG1" -c 1 'tcp[tcpflags] & tcp-syn != 0 and dst port 5004'
+spawn s1 nc4 nc -n -l 172.16.0.1 5004
+sleep 0.5
+echo mss | in_ns lan nc -n -N -w 3 172.16.0.1 5004
+wait_for 3 grep -q "mss" "$WT_DIR/syn.log"
+check "the SYN through hq carries the clamped MSS 1380" grep -q "mss 1380" "$WT_DIR/syn.log"
+
+# A packet for a tunnel's own address arriving from the LAN is dropped (anti-spoofing).
+ip -n "$(ns lan)" route add 10.9.0.10/32 via 192.168.10.1
+check_not "the LAN cannot reach hq's tunnel address from outside the tunnel" \
+	in_ns lan ping -n -c 1 -W 1 10.9.0.10
+ip -n "$(ns lan)" route del 10.9.0.10/32
 
 # Nothing enters the LAN from a tunnel unless the LAN asked for it, or the tunnel allows it.
 spawn lan nc-in nc -n -l -k 192.168.10.10 5003
