@@ -750,17 +750,6 @@ static void agent_stop_all(struct agent *a)
 
 /* ---- reload and control ---- */
 
-static struct config *agent_load(const char *path, struct diag *d)
-{
-	struct config *c = conf_load(path, d);
-	const char *env = getenv("WARREN_BACKEND");
-
-	if (env && strcmp(env, "kernel") == 0)
-		c->daemon.backend = BACKEND_KERNEL;
-	else if (env && strcmp(env, "userspace") == 0)
-		c->daemon.backend = BACKEND_USERSPACE;
-	return c;
-}
 
 /* Parse into a fresh model; on any error the running one stays. */
 static int agent_reload(struct agent *a, struct json *reply)
@@ -770,7 +759,7 @@ static int agent_reload(struct agent *a, struct json *reply)
 	int r = 0;
 
 	sd_notify_reloading();
-	c = agent_load(a->path, &d);
+	c = cli_load(a->path, &d);
 	if (d.errors) {
 		size_t i;
 
@@ -1048,7 +1037,7 @@ int cmd_agent(int argc, char **argv)
 	}
 	if (getenv("JOURNAL_STREAM") || getenv("NOTIFY_SOCKET"))
 		log_syslog_prefix = 1;
-	a.c = agent_load(a.path, &d);
+	a.c = cli_load(a.path, &d);
 	diag_print(&d, stderr);
 	if (d.errors) {
 		diag_clear(&d);

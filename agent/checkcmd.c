@@ -1,9 +1,29 @@
 /* `warren check`: parse and validate a file, print every problem, change nothing. */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 #include "../profiles/conf.h"
+
+struct config *cli_load(const char *path, struct diag *d)
+{
+	const char *env = getenv("WARREN_BACKEND");
+	struct config *c = conf_load(path, d);
+
+	if (!env || !*env)
+		return c;
+	if (strcmp(env, "kernel") == 0)
+		c->daemon.backend = BACKEND_KERNEL;
+	else if (strcmp(env, "userspace") == 0)
+		c->daemon.backend = BACKEND_USERSPACE;
+	else if (strcmp(env, "auto") == 0)
+		c->daemon.backend = BACKEND_AUTO;
+	else
+		diag_error(d, NULL, 0, "WARREN_BACKEND \"%s\": expected auto, kernel or userspace", env);
+	return c;
+}
 
 int cmd_check(int argc, char **argv)
 {

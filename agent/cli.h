@@ -19,6 +19,12 @@ struct command {
 /* true when argv holds -h or --help before any "--"; the command then prints its usage. */
 int cli_wants_help(int argc, char **argv);
 int cli_usage(const struct command *cmd, int status);
+
+struct config;
+struct diag;
+/* conf_load, then WARREN_BACKEND (auto, kernel, userspace) from the environment overrides
+ * daemon.backend; a bad value is an error in d. */
+struct config *cli_load(const char *path, struct diag *d);
 const struct command *cli_find(const char *name);
 
 int cmd_genkey(int argc, char **argv);

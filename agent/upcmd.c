@@ -56,24 +56,12 @@ static int oneshot_args(struct oneshot *o, int argc, char **argv)
 	return 0;
 }
 
-/* Load and validate; every problem is printed, and nothing is touched on error.
- * WARREN_BACKEND in the environment overrides daemon.backend. */
+/* Load and validate; every problem is printed, and nothing is touched on error. */
 static struct config *oneshot_load(const struct oneshot *o)
 {
-	const char *env = getenv("WARREN_BACKEND");
 	struct diag d = { 0 };
-	struct config *c = conf_load(o->path, &d);
+	struct config *c = cli_load(o->path, &d);
 
-	if (env && *env) {
-		if (strcmp(env, "kernel") == 0)
-			c->daemon.backend = BACKEND_KERNEL;
-		else if (strcmp(env, "userspace") == 0)
-			c->daemon.backend = BACKEND_USERSPACE;
-		else if (strcmp(env, "auto") == 0)
-			c->daemon.backend = BACKEND_AUTO;
-		else
-			diag_error(&d, NULL, 0, "WARREN_BACKEND \"%s\": expected auto, kernel or userspace", env);
-	}
 	diag_print(&d, stderr);
 	if (d.errors) {
 		config_free(c);

@@ -299,22 +299,6 @@ err:
 
 /* ---- messages ---- */
 
-/* Quoted values may hold "\n" and the like: keep every message on one line. */
-static char *escape_controls(const char *s)
-{
-	char *out = xmalloc(strlen(s) * 4 + 1), *o = out;
-
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch < 0x20 || ch == 0x7f)
-			o += sprintf(o, "\\x%02x", ch);
-		else
-			*o++ = (char)ch;
-	}
-	*o = '\0';
-	return out;
-}
 
 static char *display_file(const struct pctx *p, const config_setting_t *s)
 {
@@ -335,8 +319,8 @@ static void perr(struct pctx *p, const config_setting_t *s, const char *fmt, ...
 	if (vasprintf(&msg, fmt, ap) < 0)
 		abort();
 	va_end(ap);
-	esc = escape_controls(msg);
-	esc_file = escape_controls(file);
+	esc = diag_escape(msg);
+	esc_file = diag_escape(file);
 	diag_error(p->d, esc_file, s ? (int)config_setting_source_line(s) : 0, "%s%s%s",
 		   p->obj ? p->obj : "", p->obj ? ": " : "", esc);
 	free(esc_file);
@@ -1417,7 +1401,7 @@ void conf_parse_libconfig(struct config *c, const char *path, const char *text, 
 	config_set_include_dir(&cf, p.dir);
 	if (!config_read_string(&cf, text)) {
 		const char *ef = config_error_file(&cf);
-		char *file = ef ? join_path(p.dir, ef) : xstrdup(path), *esc = escape_controls(file);
+		char *file = ef ? join_path(p.dir, ef) : xstrdup(path), *esc = diag_escape(file);
 
 		diag_error(d, esc, config_error_line(&cf), "%s", config_error_text(&cf));
 		free(esc);
@@ -1455,7 +1439,7 @@ static char *where(const char *file, int line, const char *here)
 static void load_key_file(struct config *c, struct tunnel *t, const char *label, struct diag *d)
 {
 	const char *file = tunnel_file(c, t);
-	char *text = NULL, *b, *e, *name = escape_controls(t->private_key_file);
+	char *text = NULL, *b, *e, *name = diag_escape(t->private_key_file);
 	struct stat st;
 	size_t len = 0;
 	int r;
@@ -1495,7 +1479,7 @@ static void warn_hooks(struct config *c, const struct tunnel *t, const char *lab
 
 	for (i = 0; i < ARRAY_SIZE(v); i++)
 		for (j = 0; j < v[i]->n; j++) {
-			cmd = escape_controls(v[i]->v[j]);
+			cmd = diag_escape(v[i]->v[j]);
 			diag_warn(d, file, 0, "%s: %s \"%s\" skipped: hooks run only with daemon.allow_hooks = true",
 				  label, names[i], cmd);
 			free(cmd);

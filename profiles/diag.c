@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "diag.h"
 #include "../common/util.h"
@@ -75,4 +76,20 @@ void diag_clear(struct diag *d)
 	free(d->items);
 	d->items = NULL;
 	d->n = d->errors = d->warnings = 0;
+}
+
+char *diag_escape(const char *s)
+{
+	char *out = xmalloc(strlen(s) * 4 + 1), *o = out;
+
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch < 0x20 || ch == 0x7f)
+			o += sprintf(o, "\\x%02x", ch);
+		else
+			*o++ = (char)ch;
+	}
+	*o = '\0';
+	return out;
 }

@@ -27,5 +27,8 @@ void diag_print(const struct diag *d, FILE *f);
 /* The text of the first error, or NULL. */
 const char *diag_first_error(const struct diag *d);
 void diag_clear(struct diag *d);
+/* s with control bytes as \xNN, so a quoted value keeps its message on one line; the
+ * caller frees it. */
+char *diag_escape(const char *s);
 
 #endif

@@ -58,28 +58,12 @@ static bool is_digit(char ch)
 	return ch >= '0' && ch <= '9';
 }
 
-/* The value as it goes into a message: control bytes escaped so a message stays one line. */
-static char *escape(const char *s)
-{
-	char *out = xmalloc(strlen(s) * 4 + 1), *o = out;
-
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch < 0x20 || ch == 0x7f)
-			o += sprintf(o, "\\x%02x", ch);
-		else
-			*o++ = (char)ch;
-	}
-	*o = '\0';
-	return out;
-}
 
 /* FIELD "VALUE": message */
 static void __attribute__((format(printf, 4, 5)))
 bad(struct ctx *c, const char *field, const char *value, const char *fmt, ...)
 {
-	char *msg, *v = escape(value);
+	char *msg, *v = diag_escape(value);
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -456,7 +440,7 @@ static void do_allowedips(struct ctx *c, const char *value)
 			continue;
 		}
 		if (cidr_host_bits_set(&a)) {
-			char *e = escape(item);
+			char *e = diag_escape(item);
 
 			cidr_mask(&a);
 			diag_warn(c->d, c->path, c->line, "AllowedIPs \"%s\": host bits set, using %s",
@@ -514,7 +498,7 @@ static void do_endpoint(struct ctx *c, const char *value)
 		goto out;
 	}
 	if (v[0] != '[' && strchr(host, ':')) {
-		char *e = escape(value);
+		char *e = diag_escape(value);
 
 		/* wg takes the last colon as the port separator; say how it was read */
 		diag_warn(c->d, c->path, c->line,
@@ -633,7 +617,7 @@ static void open_section(struct ctx *c, const char *header)
 		c->pk_bad = false;
 		c->sec = SEC_PEER;
 	} else {
-		char *e = escape(header);
+		char *e = diag_escape(header);
 
 		diag_error(c->d, c->path, c->line, "unknown section \"%s\"", e);
 		free(e);
@@ -674,7 +658,7 @@ static void process_line(struct ctx *c, char *line)
 		return;
 	eq = strchr(line, '=');
 	if (!eq) {
-		char *e = escape(line);
+		char *e = diag_escape(line);
 
 		key_stripped = strip_blanks(line);
 		i = find_key(line, key_stripped);
@@ -697,7 +681,7 @@ static void process_line(struct ctx *c, char *line)
 	key_stripped = strip_blanks(key);
 	i = find_key(key, key_stripped);
 	if (i < 0 || c->sec == SEC_NONE) {
-		char *e = escape(key);
+		char *e = diag_escape(key);
 
 		if (c->sec == SEC_NONE) {
 			diag_error(c->d, c->path, c->line, "key \"%s\" outside a section", e);
