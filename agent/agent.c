@@ -15,6 +15,7 @@
 #include "agent.h"
 #include "cli.h"
 #include "ctl.h"
+#include "event.h"
 #include "journal.h"
 #include "loop.h"
 #include "resolver.h"
@@ -161,6 +162,15 @@ static void tun_set_state(struct tun *t, enum tun_state s, const char *error)
 	snprintf(t->error, sizeof(t->error), "%s", error ? error : "");
 }
 
+/* Tell on_event when a tunnel starts or stops carrying traffic. */
+static void tun_event(struct agent *a, struct tun *t, bool up, const char *reason)
+{
+	struct event ev = { .name = up ? "tunnel-up" : "tunnel-down", .tunnel = t->name,
+			    .reason = reason };
+
+	event_run(&a->c->daemon.on_event, &ev);
+}
+
 static void tun_retry(struct agent *a, struct tun *t)
 {
 	t->backoff_ms = t->backoff_ms ? t->backoff_ms * 2 : RETRY_MIN_MS;
@@ -186,6 +196,8 @@ static void on_pid_exit(struct loop *l, int fd, uint32_t events, void *data)
 		log_warn("tunnel %s: %s (pid %d) exited; restarting it", t->name,
 			 a->c->daemon.userspace_command, (int)t->pid);
 		tun_unwatch(a, t);
+		if (t->state == TUN_UP)
+			tun_event(a, t, false, "userspace implementation exited");
 		tun_set_state(t, TUN_FAILED, "userspace implementation exited");
 		tun_retry(a, t);
 		agent_schedule(a, 0);
@@ -260,6 +272,8 @@ static int tun_converge(struct agent *a, struct tun *t, const struct tunnel *ct,
 		r = tunnel_apply(a->nl, a->wgb, &p, a->c->daemon.userspace_command, &st, err, sizeof(err));
 	if (r < 0) {
 		log_err("tunnel %s: %s", t->name, err[0] ? err : strerror(-r));
+		if (t->state == TUN_UP)
+			tun_event(a, t, false, err[0] ? err : strerror(-r));
 		tun_set_state(t, TUN_FAILED, err[0] ? err : strerror(-r));
 		tun_retry(a, t);
 		plan_clear(&p);
@@ -274,8 +288,10 @@ static int tun_converge(struct agent *a, struct tun *t, const struct tunnel *ct,
 	if (st.pid)
 		tun_unwatch(a, t);
 	tun_watch(a, t, st.pid);
-	if (t->state != TUN_UP)
+	if (t->state != TUN_UP) {
 		log_info("tunnel %s: up on %s", t->name, t->ifname);
+		tun_event(a, t, true, "link configured");
+	}
 	tun_set_state(t, TUN_UP, NULL);
 	t->backoff_ms = 0;
 	if (t->planned)
@@ -336,9 +352,16 @@ static void groups_choose(struct agent *a)
 		if (pick != a->grps[g].active) {
 			if (a->grps[g].since)
 				a->grps[g].switches++;
-			log_info("group %s: active %s (was %s)", gr->name,
-				 pick >= 0 ? a->tuns[pick].name : "none",
-				 a->grps[g].active >= 0 ? a->tuns[a->grps[g].active].name : "none");
+			struct event ev = {
+				.name = "group-switch", .group = gr->name,
+				.active = pick >= 0 ? a->tuns[pick].name : NULL,
+				.previous = a->grps[g].active >= 0 ? a->tuns[a->grps[g].active].name : NULL,
+				.reason = pick >= 0 ? "first member that is up" : "no member is up",
+			};
+
+			log_info("group %s: active %s (was %s)", gr->name, ev.active ? ev.active : "none",
+				 ev.previous ? ev.previous : "none");
+			event_run(&a->c->daemon.on_event, &ev);
 			a->grps[g].active = pick;
 			a->grps[g].since = time(NULL);
 		}

@@ -601,6 +601,25 @@ static void k_allow_hooks(struct pctx *p, const config_setting_t *s, void *obj)
 	want_bool(p, s, &((struct daemon_conf *)obj)->allow_hooks);
 }
 
+static void push_arg(struct pctx *p, const config_setting_t *e, const char *v, void *arg)
+{
+	(void)p;
+	(void)e;
+	strv_push(arg, v);
+}
+
+static void k_on_event(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	struct daemon_conf *dc = obj;
+
+	strv_clear(&dc->on_event);
+	if (!want_strings(p, s, push_arg, &dc->on_event))
+		return;
+	/* Run as argv, never through a shell: the first word is the program. */
+	if (!dc->on_event.n || !dc->on_event.v[0][0])
+		perr(p, s, "on_event: the first element must name a program");
+}
+
 static void k_route_protocol(struct pctx *p, const config_setting_t *s, void *obj)
 {
 	long long v;
@@ -654,6 +673,7 @@ static const struct key daemon_keys[] = {
 	{ "state_dir", k_state_dir },
 	{ "socket", k_socket },
 	{ "allow_hooks", k_allow_hooks },
+	{ "on_event", k_on_event },
 	{ NULL, NULL }
 };
 

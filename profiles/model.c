@@ -112,6 +112,7 @@ void config_free(struct config *c)
 	free(c->daemon.userspace_command);
 	free(c->daemon.state_dir);
 	free(c->daemon.socket);
+	strv_clear(&c->daemon.on_event);
 	strv_clear(&c->lan.interfaces);
 	cidrv_clear(&c->lan.subnets);
 	for (i = 0; i < c->n_tunnels; i++)

@@ -104,6 +104,7 @@ struct daemon_conf {
 	char *state_dir;             /* default /var/lib/warren */
 	char *socket;                /* default /run/warren/warren.sock */
 	bool allow_hooks;
+	struct strv on_event;        /* argv run on every tunnel or group event; empty: none */
 	/* What warren owns in the kernel (DESIGN.md section 4): */
 	uint8_t route_protocol;      /* RTPROT on routes and rules, default 57 */
 	uint32_t rule_priority;      /* first of 100 rule priorities, default 6200 */

@@ -53,7 +53,7 @@ printf '127.0.0.1 localhost\n' >"$ETCNS/hosts"
 STATE=$WT_DIR/state SOCK=$WT_DIR/warren.sock CONF=$WT_DIR/warren.conf
 write_conf() {
 	cat >"$CONF" <<EOF
-daemon = { state_dir = "$STATE"; socket = "$SOCK"; };
+daemon = { state_dir = "$STATE"; socket = "$SOCK"; on_event = [ "$WT_DIR/event.sh", "arg 1" ]; };
 lan = { interfaces = [ "$LANIF" ]; subnets = [ "192.168.10.0/24" ]; };
 tunnels = (
   { name = "hq"; interface = "$HQ"; private_key = "$KHQ"; address = [ "10.9.0.10/32" ];
@@ -71,6 +71,12 @@ groups = ( { name = "internet"; routes = [ "0.0.0.0/0" ]; members = [ "cloud" ];
              sources = [ "lan", "host" ]; fallback = "blackhole"; } );
 EOF
 }
+# on_event gets argv as given (no shell) and the event in its environment.
+cat >"$WT_DIR/event.sh" <<'EOF'
+#!/bin/sh
+echo "$1|$WARREN_EVENT|$WARREN_TUNNEL|$WARREN_GROUP|$WARREN_ACTIVE|$WARREN_PREVIOUS" >>"${0%/*}/events.log"
+EOF
+chmod +x "$WT_DIR/event.sh"
 write_conf '"10.8.0.10/32"'
 state_save gw before
 FWD=$(in_ns gw sysctl -n net.ipv4.ip_forward)
@@ -93,6 +99,10 @@ check "the agent starts and hq and cloud come up" test $? = 0
 check "far waits for its name without holding the others up" bash -c \
 	"'$WARREN' status --json -s '$SOCK' | grep -q '\"name\": *\"far\",[^}]*\"state\": *\"resolving\"'"
 check_eq "the agent turned forwarding on" 1 "$(in_ns gw sysctl -n net.ipv4.ip_forward)"
+wait_for 2 grep -q "group-switch" "$WT_DIR/events.log"
+check "on_event ran for hq coming up" grep -qx "arg 1|tunnel-up|hq|||" "$WT_DIR/events.log"
+check "on_event ran for the group's first active member" \
+	grep -qx "arg 1|group-switch||internet|cloud|" "$WT_DIR/events.log"
 check "LAN host reaches the network behind hq" ping_ok lan 172.16.0.1
 check "LAN host reaches the internet through cloud" ping_ok lan 198.51.100.1
 check "the gateway itself reaches the internet through cloud" ping_ok gw 198.51.100.1

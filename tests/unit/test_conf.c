@@ -604,6 +604,21 @@ static void test_ranges(void **state)
 	       "warren.conf:4: group g: hold_ms \"-1\": must be at least 0");
 }
 
+static void test_on_event(void **state)
+{
+	struct config *c;
+
+	EXPECT("daemon = { on_event = [ ]; };\n",
+	       "warren.conf:1: daemon: on_event: the first element must name a program");
+	EXPECT("daemon = { on_event = \"/bin/logger\"; };\n",
+	       "warren.conf:1: daemon: on_event: expected a list of strings, got a string");
+	c = load_ok("daemon = { on_event = [ \"/usr/bin/logger\", \"-t\", \"warren\" ]; };\n");
+	assert_int_equal(c->daemon.on_event.n, 3);
+	assert_string_equal(c->daemon.on_event.v[0], "/usr/bin/logger");
+	assert_string_equal(c->daemon.on_event.v[2], "warren");
+	config_free(c);
+}
+
 static void test_detect_wgquick_keys(void **state)
 {
 	(void)state;
@@ -1055,6 +1070,7 @@ int main(void)
 		cmocka_unit_test(test_validate_direct),
 		cmocka_unit_test(test_kernel_ownership),
 		cmocka_unit_test(test_detect_wgquick_keys),
+		cmocka_unit_test(test_on_event),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
