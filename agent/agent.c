@@ -16,8 +16,10 @@
 #include "cli.h"
 #include "ctl.h"
 #include "event.h"
+#include "health.h"
 #include "journal.h"
 #include "loop.h"
+#include "probe.h"
 #include "resolver.h"
 #include "sdnotify.h"
 #include "tunnel.h"
@@ -25,6 +27,7 @@
 #include "../common/log.h"
 #include "../common/util.h"
 #include "../netcfg/addr.h"
+#include "../netcfg/conntrack.h"
 #include "../netcfg/link.h"
 #include "../netcfg/monitor.h"
 #include "../netcfg/nft.h"
@@ -57,6 +60,9 @@ struct tun {
 	pid_t pid;                 /* userspace implementation serving the link */
 	int pidfd;
 	int ifindex;
+	struct prober *probe;      /* NULL: no probe configured */
+	struct probe probe_cfg;    /* what it was started with, to notice a changed one */
+	uint64_t up_ms;            /* monotonic ms the tunnel last became usable */
 };
 
 struct grp {
@@ -82,7 +88,7 @@ struct agent {
 	struct plan global;
 	char *global_journal;
 	bool global_journal_read;  /* old sysctl values came from a previous run's journal */
-	struct timer *repair, *retry, *periodic, *watchdog;
+	struct timer *repair, *retry, *periodic, *watchdog, *hold;
 	uint64_t last_converge;
 	uint32_t nft_gen;
 	uint64_t writes;           /* netlink writes made, for status and benchmarks */
@@ -92,6 +98,7 @@ struct agent {
 };
 
 static void agent_schedule(struct agent *a, uint64_t delay_ms);
+static void tun_probe_sync(struct agent *a, struct tun *t, const struct tunnel *ct);
 
 /* ---- journals ---- */
 
@@ -291,6 +298,7 @@ static int tun_converge(struct agent *a, struct tun *t, const struct tunnel *ct,
 	if (t->state != TUN_UP) {
 		log_info("tunnel %s: up on %s", t->name, t->ifname);
 		tun_event(a, t, true, "link configured");
+		t->up_ms = loop_now_ms();
 	}
 	tun_set_state(t, TUN_UP, NULL);
 	t->backoff_ms = 0;
@@ -334,36 +342,104 @@ static int group_member_index(const struct agent *a, const char *name)
 	return -1;
 }
 
-/* The active member of each group: for now, the first member that is up. */
-static void groups_choose(struct agent *a)
+/* A member can carry a group's traffic: its link is up and its probe (if any) is not
+ * failing. A probe still without a verdict counts as usable, so a fresh start does not
+ * black-hole anything while the first replies are on their way. */
+static bool tun_usable(const struct tun *t)
 {
-	size_t g, m;
+	return t->state == TUN_UP &&
+	       (!t->probe || probe_health(t->probe)->state != HEALTH_DOWN);
+}
+
+/* How long t must still stay usable before it may take a group back (0: now). */
+static uint64_t tun_hold_left(const struct tun *t, uint32_t hold_ms, uint64_t now)
+{
+	if (t->probe && probe_health(t->probe)->state == HEALTH_UP)
+		return health_hold_left_ms(probe_health(t->probe), hold_ms, now);
+	return now - t->up_ms >= hold_ms ? 0 : hold_ms - (now - t->up_ms);
+}
+
+/* The active member of each group: the first usable member, except that one preferred
+ * over the current active member must first have stayed usable for its hold (which
+ * grows while it flaps). A failed active member is replaced at once. Returns the number
+ * of switches; old[g] gets the member each switched group left. */
+static size_t groups_choose(struct agent *a, int *old)
+{
+	uint64_t now = loop_now_ms(), wait = 0;
+	size_t g, m, switched = 0;
 
 	for (g = 0; g < a->n_grps; g++) {
 		const struct group *gr = &a->c->groups[g];
-		int pick = -1;
+		int cur = a->grps[g].active, pick = -1;
 
-		for (m = 0; m < gr->members.n && pick < 0; m++) {
+		old[g] = -1;
+		for (m = 0; m < gr->members.n; m++) {
 			int i = group_member_index(a, gr->members.v[m]);
+			uint64_t left;
 
-			if (i >= 0 && a->tuns[i].state == TUN_UP)
+			if (i < 0 || !tun_usable(&a->tuns[i]))
+				continue;
+			if (i == cur) {
 				pick = i;
+				break;
+			}
+			left = cur >= 0 && tun_usable(&a->tuns[cur]) ? tun_hold_left(&a->tuns[i], gr->hold_ms, now) : 0;
+			if (left == 0) {
+				pick = i;
+				break;
+			}
+			/* Preferred but still on hold: look again when it may win back. */
+			if (!wait || left < wait)
+				wait = left;
 		}
-		if (pick != a->grps[g].active) {
-			if (a->grps[g].since)
-				a->grps[g].switches++;
+		if (pick == cur)
+			continue;
+		{
 			struct event ev = {
 				.name = "group-switch", .group = gr->name,
 				.active = pick >= 0 ? a->tuns[pick].name : NULL,
-				.previous = a->grps[g].active >= 0 ? a->tuns[a->grps[g].active].name : NULL,
-				.reason = pick >= 0 ? "first member that is up" : "no member is up",
+				.previous = cur >= 0 ? a->tuns[cur].name : NULL,
+				.reason = pick < 0 ? "no member is usable" :
+					  cur >= 0 && !tun_usable(&a->tuns[cur]) ? "active member failed" :
+					  "preferred member is back",
 			};
 
-			log_info("group %s: active %s (was %s)", gr->name, ev.active ? ev.active : "none",
-				 ev.previous ? ev.previous : "none");
+			log_info("group %s: active %s (was %s): %s", gr->name, ev.active ? ev.active : "none",
+				 ev.previous ? ev.previous : "none", ev.reason);
 			event_run(&a->c->daemon.on_event, &ev);
-			a->grps[g].active = pick;
-			a->grps[g].since = time(NULL);
+		}
+		if (a->grps[g].since)
+			a->grps[g].switches++;
+		old[g] = cur;
+		a->grps[g].active = pick;
+		a->grps[g].since = time(NULL);
+		switched++;
+	}
+	if (wait && wait != UINT64_MAX)
+		timer_arm(a->hold, wait);
+	return switched;
+}
+
+/* Flows a group SNATed through a member it left keep their NAT binding to the dead
+ * address: forget them so their next packet is translated for the new member. */
+static void groups_flush_nat(struct agent *a, const int *old)
+{
+	size_t g, k;
+
+	for (g = 0; g < a->n_grps; g++) {
+		const struct tunnel *ct;
+		size_t n;
+
+		if (old[g] < 0 || old[g] == a->grps[g].active)
+			continue;
+		ct = config_find_tunnel(a->c, a->tuns[old[g]].name);
+		for (k = 0; ct && ct->snat && k < ct->addresses.n; k++) {
+			int r = conntrack_flush_nat(a->nfnl, &ct->addresses.v[k], &n);
+
+			if (r < 0)
+				log_warn("tunnel %s: forgetting its NAT flows: %s", ct->name, nl_strerror(a->nfnl, r));
+			else if (n)
+				log_info("tunnel %s: forgot %zu NAT flows", ct->name, n);
 		}
 	}
 }
@@ -503,7 +579,8 @@ static void monitor_update(struct agent *a)
 static void agent_converge(struct agent *a)
 {
 	uint64_t next = 0;
-	size_t i;
+	size_t i, switched;
+	int *old;
 
 	a->last_converge = loop_now_ms();
 	a->converges++;
@@ -519,11 +596,17 @@ static void agent_converge(struct agent *a)
 				in_group = strcmp(a->c->groups[g].members.v[m], t->name) == 0;
 		tun_converge(a, t, ct, in_group);
 		t->ifindex = link_get(a->nl, t->ifname, &l) == 0 ? l.index : 0;
+		if (ct)
+			tun_probe_sync(a, t, ct);
 		if (t->retry_at && (!next || t->retry_at < next))
 			next = t->retry_at;
 	}
-	groups_choose(a);
+	old = xcalloc(a->n_grps + 1, sizeof(*old));
+	switched = groups_choose(a, old);
 	global_converge(a);
+	if (switched)
+		groups_flush_nat(a, old);
+	free(old);
 	monitor_update(a);
 	if (next) {
 		uint64_t now = loop_now_ms();
@@ -568,6 +651,68 @@ static void on_watchdog(struct loop *l, struct timer *t, void *data)
 static void on_resolved(void *data)
 {
 	agent_schedule(data, 0);
+}
+
+/* ---- probes: health moves groups ---- */
+
+/* Re-choose active members and move only the routing: the sub-second path. */
+static void agent_groups(struct agent *a)
+{
+	int *old = xcalloc(a->n_grps + 1, sizeof(*old));
+
+	if (groups_choose(a, old)) {
+		global_converge(a);
+		groups_flush_nat(a, old);
+	}
+	free(old);
+}
+
+static void on_hold(struct loop *l, struct timer *t, void *data)
+{
+	(void)l;
+	(void)t;
+	agent_groups(data);
+}
+
+static void on_probe(struct prober *p, enum health_event ev, const char *reason, void *data)
+{
+	struct agent *a = data;
+	size_t i;
+
+	for (i = 0; i < a->n_tuns; i++) {
+		struct tun *t = &a->tuns[i];
+
+		if (t->probe != p)
+			continue;
+		if (ev == HEALTH_EV_UP) {
+			log_info("tunnel %s: probe %s healthy: %s", t->name, probe_ifname(p), reason);
+			t->up_ms = loop_now_ms();
+		} else {
+			log_warn("tunnel %s: probe %s failing: %s", t->name, probe_ifname(p), reason);
+		}
+		tun_event(a, t, ev == HEALTH_EV_UP, reason);
+		agent_groups(a);
+		return;
+	}
+}
+
+/* Start, restart (changed settings) or stop t's probe to match the configuration. */
+static void tun_probe_sync(struct agent *a, struct tun *t, const struct tunnel *ct)
+{
+	int r;
+
+	if (t->probe && ct->probe.enabled && memcmp(&t->probe_cfg, &ct->probe, sizeof(ct->probe)) == 0)
+		return;
+	probe_free(t->probe);
+	t->probe = NULL;
+	if (!ct->probe.enabled)
+		return;
+	r = probe_new(a->loop, t->ifname, &ct->probe, on_probe, a, &t->probe);
+	if (r < 0) {
+		log_err("tunnel %s: probe: %s", t->name, strerror(-r));
+		return;
+	}
+	t->probe_cfg = ct->probe;
 }
 
 /* ---- the monitor: repair what others change ---- */
@@ -623,6 +768,8 @@ static void tun_remove(struct agent *a, struct tun *t)
 	int r;
 
 	tun_unwatch(a, t);
+	probe_free(t->probe);
+	t->probe = NULL;
 	r = journal_read(a->state_dir, t->ifname, &j);
 	if (r == 0) {
 		r = tunnel_remove(a->nl, a->wgb, &j, NULL, err, sizeof(err));
@@ -848,6 +995,20 @@ static void status_json(struct agent *a, struct json *j)
 		json_u64(j, "since", (uint64_t)t->since);
 		if (t->state == TUN_FAILED || t->state == TUN_RESOLVING)
 			json_str(j, "error", t->error);
+		if (t->probe) {
+			struct probe_stats ps;
+
+			probe_stats(t->probe, &ps);
+			json_obj_begin(j, "probe");
+			json_str(j, "health", health_state_name(ps.health));
+			json_u64(j, "since", (uint64_t)(time(NULL) - (time_t)((loop_now_ms() - ps.since_ms) / 1000)));
+			json_u64(j, "rtt_us", ps.rtt_avg_us);
+			json_u64(j, "loss_pct", ps.loss_pct);
+			json_u64(j, "sent", ps.sent);
+			json_u64(j, "received", ps.received);
+			json_str(j, "reason", ps.reason);
+			json_end(j);
+		}
 		json_arr_begin(j, "addresses");
 		for (k = 0; ct && k < ct->addresses.n; k++)
 			json_str(j, NULL, cidr_fmt(&ct->addresses.v[k], buf));
@@ -1002,6 +1163,7 @@ static int agent_open(struct agent *a)
 	a->retry = timer_new(a->loop, on_repair, a);
 	a->periodic = timer_new(a->loop, on_periodic, a);
 	a->watchdog = timer_new(a->loop, on_watchdog, a);
+	a->hold = timer_new(a->loop, on_hold, a);
 	return 0;
 }
 
@@ -1011,6 +1173,7 @@ static void agent_close(struct agent *a)
 
 	for (i = 0; i < a->n_tuns; i++) {
 		tun_unwatch(a, &a->tuns[i]);
+		probe_free(a->tuns[i].probe);
 		if (a->tuns[i].planned)
 			plan_clear(&a->tuns[i].plan);
 		free(a->tuns[i].journal);
