@@ -244,11 +244,12 @@ static void on_sigchld(struct loop *l, int signo, void *data)
 
 /* ---- converging ---- */
 
-static int tun_converge(struct agent *a, struct tun *t, const struct tunnel *ct, bool in_group)
+static int tun_converge(struct agent *a, struct tun *t, const struct tunnel *ct,
+			const struct cidrv *group_routes)
 {
 	struct plan_opts o = {
 		.backend = wg_backend_kind(a->wgb), .slot = t->slot, .agent = true,
-		.group_member = in_group, .resolve = resolver_plan_cb, .resolve_ctx = a->res,
+		.group_routes = group_routes, .resolve = resolver_plan_cb, .resolve_ctx = a->res,
 	};
 	struct tunnel_stats st;
 	struct diag d = { 0 };
@@ -587,14 +588,17 @@ static void agent_converge(struct agent *a)
 	for (i = 0; i < a->n_tuns; i++) {
 		struct tun *t = &a->tuns[i];
 		const struct tunnel *ct = config_find_tunnel(a->c, t->name);
-		bool in_group = false;
+		struct cidrv group_routes = { 0 };
 		struct link l;
-		size_t g, m;
+		size_t g, m, k;
 
-		for (g = 0; g < a->c->n_groups && !in_group; g++)
-			for (m = 0; m < a->c->groups[g].members.n && !in_group; m++)
-				in_group = strcmp(a->c->groups[g].members.v[m], t->name) == 0;
-		tun_converge(a, t, ct, in_group);
+		for (g = 0; g < a->c->n_groups; g++)
+			for (m = 0; m < a->c->groups[g].members.n; m++)
+				if (strcmp(a->c->groups[g].members.v[m], t->name) == 0)
+					for (k = 0; k < a->c->groups[g].routes.n; k++)
+						cidrv_push(&group_routes, &a->c->groups[g].routes.v[k]);
+		tun_converge(a, t, ct, &group_routes);
+		cidrv_clear(&group_routes);
 		t->ifindex = link_get(a->nl, t->ifname, &l) == 0 ? l.index : 0;
 		if (ct)
 			tun_probe_sync(a, t, ct);

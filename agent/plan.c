@@ -195,8 +195,21 @@ static void plan_routes(struct plan *p, const struct config *c, const struct tun
 		plan_add_default_rules(p, c, AF_INET6, table, mark, mask);
 }
 
+/* Does a group this tunnel serves decide where a's traffic goes? True when a contains (or
+ * equals) one of the groups' routes: a member's 0.0.0.0/0 or its copy of the group's
+ * office network must not pre-empt the group, while its own narrower networks stay. */
+static bool group_decides(const struct plan_opts *o, const struct cidr *a)
+{
+	size_t i;
+
+	for (i = 0; o->group_routes && i < o->group_routes->n; i++)
+		if (cidr_contains(a, &o->group_routes->v[i]))
+			return true;
+	return false;
+}
+
 /* The agent's routing: every route of the tunnel in its own table, looked up by the agent's
- * rules; a group member's default routes belong to its group. */
+ * rules; what its groups route belongs to the groups. */
 static void plan_agent_routes(struct plan *p, const struct config *c, const struct tunnel *t,
 			      const struct plan_opts *o)
 {
@@ -213,7 +226,7 @@ static void plan_agent_routes(struct plan *p, const struct config *c, const stru
 		for (j = 0; j < t->peers[i].allowed_ips.n; j++) {
 			const struct cidr *a = &t->peers[i].allowed_ips.v[j];
 
-			if (family_wanted(t, a->family) && !(o->group_member && a->prefix == 0))
+			if (family_wanted(t, a->family) && !group_decides(o, a))
 				plan_add_route(p, c, a, table);
 		}
 	}

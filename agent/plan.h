@@ -56,8 +56,9 @@ struct plan_opts {
 	/* Agent: every route goes into the tunnel's own table and rules are the agent's;
 	 * one-shot: routes go to main, a default route behind two rules of the slot. */
 	bool agent;
-	/* A group member leaves default routes of its allowed IPs to the group. */
-	bool group_member;
+	/* The routes of the groups this tunnel is a member of: allowed IPs as wide as one of
+	 * them (or wider) are the group's to route, not the member's. */
+	const struct cidrv *group_routes;
 	/* Endpoint lookup; NULL resolves synchronously with plan_resolve. A resolver may
 	 * return -EAGAIN (not known yet): the plan fails with it and says nothing. */
 	int (*resolve)(void *ctx, const char *host, uint16_t port, union wg_endpoint *ep);
