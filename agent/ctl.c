@@ -779,7 +779,7 @@ static void render_peer(FILE *f, const struct json_value *p, time_t now)
 
 static void render_tunnel(FILE *f, const struct json_value *t, time_t now)
 {
-	const struct json_value *peers = json_get_arr(t, "peers");
+	const struct json_value *peers = json_get_arr(t, "peers"), *probe;
 	const char *state = str_or(t, "state", "?"), *s;
 	uint64_t v;
 	size_t i;
@@ -814,6 +814,19 @@ static void render_tunnel(FILE *f, const struct json_value *t, time_t now)
 	if ((s = json_get_str(t, "public_key"))) {
 		fputs("  public key ", f);
 		put_clean(f, s);
+		fputc('\n', f);
+	}
+	if ((probe = json_get_obj(t, "probe"))) {
+		fputs("  probe ", f);
+		put_clean(f, str_or(probe, "health", "?"));
+		if (json_get_u64(probe, "since", &v) && v) {
+			fputs(" since ", f);
+			put_clock(f, v, now);
+		}
+		if (json_get_u64(probe, "rtt_us", &v))
+			fprintf(f, "  rtt %" PRIu64 ".%" PRIu64 " ms", v / 1000, v % 1000 / 100);
+		if (json_get_u64(probe, "loss_pct", &v))
+			fprintf(f, "  loss %" PRIu64 "%%", v);
 		fputc('\n', f);
 	}
 	for (i = 0; peers && i < peers->n; i++)

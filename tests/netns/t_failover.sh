@@ -78,6 +78,8 @@ spawn gw agent "$WARREN" agent -c "$CONF"
 check "both tunnels healthy" wait_for 10 bash -c \
 	"[ \$(ip netns exec $(ns gw) '$WARREN' status --json -s '$SOCK' | grep -o '\"health\": *\"up\"' | wc -l) = 2 ]"
 check_eq "the group starts on the primary" primary "$(active)"
+check "status shows each probe's health, RTT and loss" bash -c \
+	"ip netns exec $(ns gw) '$WARREN' status -s '$SOCK' | grep -Eq '^  probe up since [0-9:]+  rtt [0-9]+\.[0-9] ms  loss 0%\$'"
 check "the LAN reaches the office" ping_ok lan 172.20.0.1
 
 # The primary dies while the LAN host sends 50 packets a second.
