@@ -262,6 +262,9 @@ static int plan_device(struct plan *p, const struct config *c, const struct tunn
 		for (j = 0; j < tp->allowed_ips.n; j++) {
 			struct cidr a = tp->allowed_ips.v[j];
 
+			/* A family the tunnel must not carry is refused by WireGuard itself too. */
+			if (!family_wanted(t, a.family))
+				continue;
 			cidr_mask(&a);  /* the kernel stores them masked; compare like with like */
 			wg_peer_add_allowed_ip(wp, &a);
 		}
@@ -306,9 +309,11 @@ int plan_tunnel(struct plan *p, const struct config *c, const struct tunnel *t,
 	r = plan_device(p, c, t, o, d);
 	if (r < 0)
 		return r;
+	/* Addresses of a family the tunnel does not carry would invite that family in. */
 	p->addrs = xcalloc(t->addresses.n, sizeof(*p->addrs));
-	p->n_addrs = t->addresses.n;
-	memcpy(p->addrs, t->addresses.v, t->addresses.n * sizeof(*p->addrs));
+	for (size_t i = 0; i < t->addresses.n; i++)
+		if (family_wanted(t, t->addresses.v[i].family))
+			p->addrs[p->n_addrs++] = t->addresses.v[i];
 	if (o->agent)
 		plan_agent_routes(p, c, t, o);
 	else
