@@ -61,6 +61,7 @@ struct tun {
 	int pidfd;
 	int ifindex;
 	struct prober *probe;      /* NULL: no probe configured */
+	uint64_t rx_seen;          /* peers' rx bytes at the last probe event (passive signal) */
 	struct probe probe_cfg;    /* what it was started with, to notice a changed one */
 	uint64_t up_ms;            /* monotonic ms the tunnel last became usable */
 };
@@ -678,9 +679,36 @@ static void on_hold(struct loop *l, struct timer *t, void *data)
 	agent_groups(data);
 }
 
+/* The passive side of a health change: the newest handshake and whether anything was
+ * received since the last change, read from the device. */
+static void tun_passive(struct agent *a, struct tun *t, char *buf, size_t size)
+{
+	struct wg_device *dev = NULL;
+	int64_t newest = 0;
+	uint64_t rx = 0;
+	size_t i;
+
+	buf[0] = '\0';
+	if (wg_get(a->wgb, t->ifname, &dev) < 0)
+		return;
+	for (i = 0; i < dev->n_peers; i++) {
+		rx += dev->peers[i].rx_bytes;
+		if (dev->peers[i].last_handshake_sec > newest)
+			newest = dev->peers[i].last_handshake_sec;
+	}
+	if (newest)
+		snprintf(buf, size, "; handshake %llds ago, %s", (long long)(time(NULL) - newest),
+			 rx > t->rx_seen ? "receiving" : "nothing received since");
+	else
+		snprintf(buf, size, "; no handshake yet");
+	t->rx_seen = rx;
+	wg_device_free(dev);
+}
+
 static void on_probe(struct prober *p, enum health_event ev, const char *reason, void *data)
 {
 	struct agent *a = data;
+	char passive[96], why[HEALTH_REASON_MAX + 96];
 	size_t i;
 
 	for (i = 0; i < a->n_tuns; i++) {
@@ -688,13 +716,15 @@ static void on_probe(struct prober *p, enum health_event ev, const char *reason,
 
 		if (t->probe != p)
 			continue;
+		tun_passive(a, t, passive, sizeof(passive));
+		snprintf(why, sizeof(why), "%s%s", reason, passive);
 		if (ev == HEALTH_EV_UP) {
-			log_info("tunnel %s: probe %s healthy: %s", t->name, probe_ifname(p), reason);
+			log_info("tunnel %s: probe %s healthy: %s", t->name, probe_ifname(p), why);
 			t->up_ms = loop_now_ms();
 		} else {
-			log_warn("tunnel %s: probe %s failing: %s", t->name, probe_ifname(p), reason);
+			log_warn("tunnel %s: probe %s failing: %s", t->name, probe_ifname(p), why);
 		}
-		tun_event(a, t, ev == HEALTH_EV_UP, reason);
+		tun_event(a, t, ev == HEALTH_EV_UP, why);
 		agent_groups(a);
 		return;
 	}
