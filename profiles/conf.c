@@ -1401,13 +1401,227 @@ static void k_root_groups(struct pctx *p, const config_setting_t *s, void *obj)
 	parse_list(p, s, parse_group);
 }
 
+/* ---- server ---- */
+
+static void k_server_interface(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	struct server_conf *sc = obj;
+	const char *v, *why;
+
+	if (!want_string(p, s, &v))
+		return;
+	why = conf_ifname_problem(v);
+	if (why)
+		perr(p, s, "interface \"%s\": %s", v, why);
+	else
+		snprintf(sc->ifname, sizeof(sc->ifname), "%s", v);
+}
+
+static void k_server_listen_port(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	want_u16(p, s, 1, &((struct server_conf *)obj)->listen_port);
+}
+
+static void k_server_private_key(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	struct server_conf *sc = obj;
+
+	free(sc->private_key_file);
+	sc->private_key_file = NULL;
+	sc->has_private_key = want_key(p, s, sc->private_key, true);
+	sc->private_key_bad = !sc->has_private_key;
+}
+
+static void k_server_private_key_file(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	want_path(p, s, &((struct server_conf *)obj)->private_key_file);
+}
+
+static void k_server_endpoint(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	struct server_conf *sc = obj;
+	const char *v, *why = NULL;
+	char *host = NULL;
+	uint16_t port = 0;
+
+	if (!want_string(p, s, &v))
+		return;
+	if (conf_parse_endpoint(v, &host, &port, &why) < 0) {
+		perr(p, s, "endpoint \"%s\": %s", v, why);
+		return;
+	}
+	free(sc->endpoint_host);
+	sc->endpoint_host = host;
+	sc->endpoint_port = port;
+}
+
+static void k_server_pool(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	struct server_conf *sc = obj;
+	bool v4 = false, v6 = false;
+	size_t i;
+
+	want_prefixes(p, s, &sc->pool, HOSTBITS_ERROR);
+	for (i = 0; i < sc->pool.n; i++) {
+		bool *seen = sc->pool.v[i].family == AF_INET ? &v4 : &v6;
+		char buf[CIDR_STRLEN];
+
+		/* One pool per family: each user gets one address from each. */
+		if (*seen)
+			perr(p, s, "pool \"%s\": a second %s pool", cidr_fmt(&sc->pool.v[i], buf),
+			     sc->pool.v[i].family == AF_INET ? "IPv4" : "IPv6");
+		*seen = true;
+		if (sc->pool.v[i].prefix > (sc->pool.v[i].family == AF_INET ? 30 : 126))
+			perr(p, s, "pool \"%s\": too small for a server and a client",
+			     cidr_fmt(&sc->pool.v[i], buf));
+	}
+}
+
+static void k_server_dns(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	struct server_conf *sc = obj;
+	size_t i;
+
+	want_prefixes(p, s, &sc->dns, HOSTBITS_KEEP);
+	for (i = 0; i < sc->dns.n; i++) {
+		char buf[CIDR_STRLEN];
+
+		if (sc->dns.v[i].prefix != (sc->dns.v[i].family == AF_INET ? 32 : 128))
+			perr(p, s, "dns \"%s\": an address, not a prefix", cidr_fmt(&sc->dns.v[i], buf));
+	}
+}
+
+static void k_server_client_allowed_ips(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	want_prefixes(p, s, &((struct server_conf *)obj)->client_allowed_ips, HOSTBITS_ERROR);
+}
+
+static void k_server_client_keepalive(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	want_u16(p, s, 0, &((struct server_conf *)obj)->client_keepalive);
+}
+
+static void k_server_mtu(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	long long v = -1;
+
+	if (want_int(p, s, 0, 65535, &v) && v && v < 1280)
+		perr(p, s, "mtu \"%lld\": out of range (1280-65535, or 0 for automatic)", v);
+	else if (v >= 0)
+		((struct server_conf *)obj)->mtu = (uint32_t)v;
+}
+
+static void k_server_egress(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	struct server_conf *sc = obj;
+	const char *v, *why;
+
+	if (!want_string(p, s, &v))
+		return;
+	why = conf_ifname_problem(v);
+	if (why)
+		perr(p, s, "egress \"%s\": %s", v, why);
+	else
+		snprintf(sc->egress, sizeof(sc->egress), "%s", v);
+}
+
+static void k_server_snat(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	want_bool(p, s, &((struct server_conf *)obj)->snat);
+}
+
+static void k_server_database(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	want_path(p, s, &((struct server_conf *)obj)->database);
+}
+
+static void k_server_session_idle_s(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	want_u32(p, s, 1, &((struct server_conf *)obj)->session_idle_s);
+}
+
+static void k_server_session_retention_days(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	want_u32(p, s, 1, &((struct server_conf *)obj)->session_retention_days);
+}
+
+static void k_server_portal_listen(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	struct server_portal_conf *pc = obj;
+	const char *v, *why = NULL;
+	char *host = NULL;
+	uint16_t port = 0;
+
+	if (!want_string(p, s, &v))
+		return;
+	if (conf_parse_endpoint(v, &host, &port, &why) < 0) {
+		perr(p, s, "listen \"%s\": %s", v, why);
+		return;
+	}
+	free(host);
+	free(pc->listen);
+	pc->listen = xstrdup(v);
+	pc->enabled = true;
+}
+
+static void k_server_portal_cert(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	want_path(p, s, &((struct server_portal_conf *)obj)->tls_cert_file);
+}
+
+static void k_server_portal_key(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	want_path(p, s, &((struct server_portal_conf *)obj)->tls_key_file);
+}
+
+static const struct key server_portal_keys[] = {
+	{ "listen", k_server_portal_listen },
+	{ "tls_cert_file", k_server_portal_cert },
+	{ "tls_key_file", k_server_portal_key },
+	{ NULL, NULL }
+};
+
+static void k_server_portal(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	parse_section(p, s, server_portal_keys, &((struct server_conf *)obj)->portal);
+}
+
+static const struct key server_keys[] = {
+	{ "interface", k_server_interface },
+	{ "listen_port", k_server_listen_port },
+	{ "private_key", k_server_private_key },
+	{ "private_key_file", k_server_private_key_file },
+	{ "endpoint", k_server_endpoint },
+	{ "pool", k_server_pool },
+	{ "dns", k_server_dns },
+	{ "client_allowed_ips", k_server_client_allowed_ips },
+	{ "client_keepalive", k_server_client_keepalive },
+	{ "mtu", k_server_mtu },
+	{ "egress", k_server_egress },
+	{ "snat", k_server_snat },
+	{ "database", k_server_database },
+	{ "session_idle_s", k_server_session_idle_s },
+	{ "session_retention_days", k_server_session_retention_days },
+	{ "portal", k_server_portal },
+	{ NULL, NULL }
+};
+
+static void k_root_server(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	struct server_conf *sc = &p->c->server;
+
+	sc->enabled = true;
+	sc->line = config_setting_source_line(s);
+	parse_section(p, s, server_keys, sc);
+}
+
 static const struct key root_keys[] = {
 	{ "daemon", k_root_daemon },
 	{ "lan", k_root_lan },
 	{ "tunnels", k_root_tunnels },
 	{ "groups", k_root_groups },
 	{ "portal", k_root_portal },
-	{ "server", NULL },     /* the server role reads it */
+	{ "server", k_root_server },
 	{ NULL, NULL }
 };
 
@@ -1456,36 +1670,44 @@ static char *where(const char *file, int line, const char *here)
 	return xasprintf("line %d", line);
 }
 
-static void load_key_file(struct config *c, struct tunnel *t, const char *label, struct diag *d)
+/* Read a private key file into key: an error naming it when it is missing or bad, a
+ * warning when others may read it. */
+static void load_key(const char *path, uint8_t key[KEY_LEN], bool *has, const char *file,
+		     int line, const char *label, struct diag *d)
 {
-	const char *file = tunnel_file(c, t);
-	char *text = NULL, *b, *e, *name = diag_escape(t->private_key_file);
+	char *text = NULL, *b, *e, *name = diag_escape(path);
 	struct stat st;
 	size_t len = 0;
 	int r;
 
-	r = read_regular(t->private_key_file, KEY_FILE_MAX, &text, &len, &st);
+	r = read_regular(path, KEY_FILE_MAX, &text, &len, &st);
 	if (r < 0) {
-		diag_error(d, file, t->line, "%s: private_key_file \"%s\": %s", label, name, file_error(r));
+		diag_error(d, file, line, "%s: private_key_file \"%s\": %s", label, name, file_error(r));
 		goto out;
 	}
 	if (st.st_mode & (S_IRGRP | S_IROTH))
-		diag_warn(d, file, t->line, "%s: private_key_file \"%s\": readable by group or others (mode %04o)",
+		diag_warn(d, file, line, "%s: private_key_file \"%s\": readable by group or others (mode %04o)",
 			  label, name, (unsigned int)(st.st_mode & 07777));
 	for (b = text; isspace((unsigned char)*b); b++)
 		;
 	for (e = text + len; e > b && isspace((unsigned char)e[-1]); e--)
 		;
 	*e = '\0';
-	if (key_from_base64(t->private_key, b) == 0)
-		t->has_private_key = true;
+	if (key_from_base64(key, b) == 0)
+		*has = true;
 	else
-		diag_error(d, file, t->line, "%s: private_key_file \"%s\": not a valid key (44 characters of base64)",
+		diag_error(d, file, line, "%s: private_key_file \"%s\": not a valid key (44 characters of base64)",
 			   label, name);
 	sodium_memzero(text, len);
 	free(text);
 out:
 	free(name);
+}
+
+static void load_key_file(struct config *c, struct tunnel *t, const char *label, struct diag *d)
+{
+	load_key(t->private_key_file, t->private_key, &t->has_private_key, tunnel_file(c, t), t->line,
+		 label, d);
 }
 
 static void warn_hooks(struct config *c, const struct tunnel *t, const char *label, struct diag *d)
@@ -1603,6 +1825,34 @@ static void validate_group(struct config *c, size_t idx, struct diag *d)
 	free(label);
 }
 
+/* What the server role cannot run without, and its key file. */
+static void validate_server(struct config *c, struct diag *d)
+{
+	struct server_conf *sc = &c->server;
+
+	if (sc->private_key_file && !sc->has_private_key)
+		load_key(sc->private_key_file, sc->private_key, &sc->has_private_key, c->path, sc->line,
+			 "server", d);
+	else if (!sc->has_private_key && !sc->private_key_bad)
+		diag_error(d, c->path, sc->line, "server: no private key: set private_key or private_key_file");
+	if (!sc->client_allowed_ips.n) {
+		struct cidr all;
+
+		cidr_parse(&all, "0.0.0.0/0");
+		cidrv_push(&sc->client_allowed_ips, &all);
+		cidr_parse(&all, "::/0");
+		cidrv_push(&sc->client_allowed_ips, &all);
+	}
+	if (!sc->pool.n)
+		diag_error(d, c->path, sc->line, "server: pool missing: at least one prefix to give clients addresses from");
+	if (!sc->endpoint_host)
+		diag_error(d, c->path, sc->line, "server: endpoint missing: the host:port client configurations point at");
+	if (sc->snat && !sc->egress[0])
+		diag_error(d, c->path, sc->line, "server: snat needs egress: the link clients reach the world through");
+	if (sc->portal.enabled && (!sc->portal.tls_cert_file || !sc->portal.tls_key_file))
+		diag_error(d, c->path, sc->line, "server: portal: tls_cert_file and tls_key_file are required");
+}
+
 void config_validate(struct config *c, struct diag *d)
 {
 	size_t i;
@@ -1611,6 +1861,8 @@ void config_validate(struct config *c, struct diag *d)
 		validate_tunnel(c, i, d);
 	for (i = 0; i < c->n_groups; i++)
 		validate_group(c, i, d);
+	if (c->server.enabled)
+		validate_server(c, d);
 	/* Encrypted packets are told apart by the mask's bits: the mark must lie within them. */
 	if (c->daemon.fwmark & ~c->daemon.fwmark_mask)
 		diag_error(d, c->path, 0, "daemon: fwmark 0x%x has bits outside fwmark_mask 0x%x",

@@ -1,4 +1,5 @@
 /* Construction and destruction of the configuration model; secrets are wiped on free. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -99,6 +100,13 @@ struct config *config_new(void)
 	c->daemon.fwmark = 0x5700;
 	c->daemon.fwmark_mask = 0xff00;
 	c->portal.interval = 60;
+	snprintf(c->server.ifname, sizeof(c->server.ifname), "wg0");
+	c->server.listen_port = 51820;
+	c->server.client_keepalive = 25;
+	c->server.mtu = 1420;
+	c->server.database = xstrdup("/var/lib/warren/warren.db");
+	c->server.session_idle_s = 180;
+	c->server.session_retention_days = 180;
 	return c;
 }
 
@@ -126,6 +134,16 @@ void config_free(struct config *c)
 	free(c->groups);
 	free(c->portal.url);
 	free(c->portal.ca_file);
+	sodium_memzero(c->server.private_key, sizeof(c->server.private_key));
+	free(c->server.private_key_file);
+	free(c->server.endpoint_host);
+	cidrv_clear(&c->server.pool);
+	cidrv_clear(&c->server.dns);
+	cidrv_clear(&c->server.client_allowed_ips);
+	free(c->server.database);
+	free(c->server.portal.listen);
+	free(c->server.portal.tls_cert_file);
+	free(c->server.portal.tls_key_file);
 	free(c);
 }
 

@@ -125,6 +125,38 @@ struct portal_conf {
 	uint32_t interval;           /* seconds, default 60 */
 };
 
+struct server_portal_conf {
+	bool enabled;
+	char *listen;                /* "[::]:8443" */
+	char *tls_cert_file;
+	char *tls_key_file;
+};
+
+/* The server role: one WireGuard link for many users, their state in a database. */
+struct server_conf {
+	bool enabled;                /* the file has a server section */
+	char ifname[IFNAME_MAX + 1]; /* default "wg0" */
+	uint16_t listen_port;        /* default 51820 */
+	uint8_t private_key[KEY_LEN];
+	bool has_private_key;
+	bool private_key_bad;
+	char *private_key_file;
+	char *endpoint_host;         /* what client configurations point at */
+	uint16_t endpoint_port;
+	struct cidrv pool;           /* at most one per family; the server takes the first */
+	struct cidrv dns;
+	struct cidrv client_allowed_ips;   /* default 0.0.0.0/0, ::/0 */
+	uint16_t client_keepalive;   /* default 25 */
+	uint32_t mtu;                /* default 1420 */
+	char egress[IFNAME_MAX + 1];
+	bool snat;
+	char *database;              /* default /var/lib/warren/warren.db */
+	uint32_t session_idle_s;     /* default 180 */
+	uint32_t session_retention_days;   /* default 180 */
+	struct server_portal_conf portal;
+	int line;
+};
+
 struct config {
 	char *path;                  /* the file read */
 	bool is_wgquick;             /* the file was a plain wg-quick file */
@@ -135,6 +167,7 @@ struct config {
 	struct group *groups;
 	size_t n_groups;
 	struct portal_conf portal;
+	struct server_conf server;
 };
 
 /* A new config with every default filled in. */

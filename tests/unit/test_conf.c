@@ -187,7 +187,8 @@ static void test_full(void **state)
 		");\n"
 		"portal = { url = \"https://portal.example.net\";\n"
 		"           ca_file = \"portal-ca.pem\"; interval = 90; };\n"
-		"server = { interface = \"wg0\"; listen_port = 51820; };\n");
+		"server = { interface = \"wg0\"; listen_port = 51820; private_key = \"" K1 "\";\n"
+		"  endpoint = \"vpn.example.net:51820\"; pool = [ \"10.9.0.0/24\" ]; };\n");
 
 	assert_string_equal(c->path, "warren.conf");
 	assert_false(c->is_wgquick);
@@ -346,7 +347,10 @@ static void test_unknown_keys(void **state)
 
 static void test_server_skipped(void **state)
 {
-	EXPECT_OK("server = { interface = \"wg0\"; anything = ( 1, \"x\" ); };\n");
+	/* The server section is read like the others: unknown settings are errors. */
+	EXPECT("server = { private_key = \"" K1 "\"; endpoint = \"v:1\"; pool = [ \"10.9.0.0/24\" ];\n"
+	       "  anything = ( 1, \"x\" ); };\n",
+	       "warren.conf:2: server: unknown setting \"anything\"");
 }
 
 static void test_types(void **state)
@@ -617,6 +621,59 @@ static void test_on_event(void **state)
 	assert_string_equal(c->daemon.on_event.v[0], "/usr/bin/logger");
 	assert_string_equal(c->daemon.on_event.v[2], "warren");
 	config_free(c);
+}
+
+static void test_server_section(void **state)
+{
+	struct config *c;
+	char buf[CIDR_STRLEN];
+
+	(void)state;
+	write_file("server.key", K1 "\n", 0600);
+	c = load_ok("server = {\n"
+		    "  interface = \"wg0\"; listen_port = 51820; private_key_file = \"server.key\";\n"
+		    "  endpoint = \"vpn.example.net:51820\";\n"
+		    "  pool = [ \"10.9.0.0/24\", \"fd09::/64\" ];\n"
+		    "  dns = [ \"10.9.0.1\" ];\n"
+		    "  client_keepalive = 25; mtu = 1420;\n"
+		    "  egress = \"eth0\"; snat = true;\n"
+		    "  database = \"warren.db\";\n"
+		    "  session_idle_s = 180; session_retention_days = 180;\n"
+		    "  portal = { listen = \"[::]:8443\"; tls_cert_file = \"portal.crt\"; tls_key_file = \"portal.key\"; };\n"
+		    "};\n");
+	assert_true(c->server.enabled);
+	assert_string_equal(c->server.ifname, "wg0");
+	assert_true(c->server.has_private_key);
+	assert_key(c->server.private_key, K1);
+	assert_string_equal(c->server.endpoint_host, "vpn.example.net");
+	assert_int_equal(c->server.endpoint_port, 51820);
+	assert_int_equal(c->server.pool.n, 2);
+	assert_cidr(&c->server.pool.v[1], "fd09::/64");
+	assert_int_equal(c->server.client_allowed_ips.n, 2);   /* default: everything */
+	assert_string_equal(cidr_fmt(&c->server.client_allowed_ips.v[1], buf), "::/0");
+	assert_string_equal(c->server.egress, "eth0");
+	assert_true(c->server.snat);
+	assert_string_equal(c->server.database + strlen(c->server.database) - 9, "warren.db");
+	assert_true(c->server.portal.enabled);
+	assert_string_equal(c->server.portal.listen, "[::]:8443");
+	config_free(c);
+
+	EXPECT("server = { private_key = \"" K1 "\"; endpoint = \"v:1\";\n"
+	       "  pool = [ \"10.9.0.0/24\", \"10.10.0.0/24\" ]; };\n",
+	       "warren.conf:2: server: pool \"10.10.0.0/24\": a second IPv4 pool");
+	EXPECT("server = { private_key = \"" K1 "\"; endpoint = \"v:1\"; pool = [ \"10.9.0.0/31\" ]; };\n",
+	       "warren.conf:1: server: pool \"10.9.0.0/31\": too small for a server and a client");
+	EXPECT("server = { private_key = \"" K1 "\"; pool = [ \"10.9.0.0/24\" ]; };\n",
+	       "warren.conf:1: server: endpoint missing: the host:port client configurations point at");
+	EXPECT("server = { endpoint = \"v:1\"; pool = [ \"10.9.0.0/24\" ]; snat = true; };\n",
+	       "warren.conf:1: server: no private key: set private_key or private_key_file",
+	       "warren.conf:1: server: snat needs egress: the link clients reach the world through");
+	EXPECT("server = { private_key = \"" K1 "\"; endpoint = \"v:99999\"; pool = [ \"10.9.0.0/24\" ]; };\n",
+	       "warren.conf:1: server: endpoint \"v:99999\": port out of range",
+	       "warren.conf:1: server: endpoint missing: the host:port client configurations point at");
+	EXPECT("server = { private_key = \"" K1 "\"; endpoint = \"v:1\"; pool = [ \"10.9.0.0/24\" ];\n"
+	       "  dns = [ \"10.9.0.0/24\" ]; };\n",
+	       "warren.conf:2: server: dns \"10.9.0.0/24\": an address, not a prefix");
 }
 
 static void test_detect_wgquick_keys(void **state)
@@ -1071,6 +1128,7 @@ int main(void)
 		cmocka_unit_test(test_kernel_ownership),
 		cmocka_unit_test(test_detect_wgquick_keys),
 		cmocka_unit_test(test_on_event),
+		cmocka_unit_test(test_server_section),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
