@@ -12,15 +12,7 @@ struct config *cli_load(const char *path, struct diag *d)
 	const char *env = getenv("WARREN_BACKEND");
 	struct config *c = conf_load(path, d);
 
-	if (!env || !*env)
-		return c;
-	if (strcmp(env, "kernel") == 0)
-		c->daemon.backend = BACKEND_KERNEL;
-	else if (strcmp(env, "userspace") == 0)
-		c->daemon.backend = BACKEND_USERSPACE;
-	else if (strcmp(env, "auto") == 0)
-		c->daemon.backend = BACKEND_AUTO;
-	else
+	if (env && *env && backend_from_name(env, &c->daemon.backend) < 0)
 		diag_error(d, NULL, 0, "WARREN_BACKEND \"%s\": expected auto, kernel or userspace", env);
 	return c;
 }

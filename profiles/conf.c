@@ -554,15 +554,7 @@ static void k_backend(struct pctx *p, const config_setting_t *s, void *obj)
 	struct daemon_conf *dc = obj;
 	const char *v;
 
-	if (!want_string(p, s, &v))
-		return;
-	if (strcmp(v, "auto") == 0)
-		dc->backend = BACKEND_AUTO;
-	else if (strcmp(v, "kernel") == 0)
-		dc->backend = BACKEND_KERNEL;
-	else if (strcmp(v, "userspace") == 0)
-		dc->backend = BACKEND_USERSPACE;
-	else
+	if (want_string(p, s, &v) && backend_from_name(v, &dc->backend) < 0)
 		perr(p, s, "backend \"%s\": must be auto, kernel or userspace", v);
 }
 

@@ -1,4 +1,5 @@
 /* Construction and destruction of the configuration model; secrets are wiped on free. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,4 +156,18 @@ struct tunnel *config_find_tunnel(const struct config *c, const char *name)
 		if (strcmp(c->tunnels[i].name, name) == 0)
 			return &c->tunnels[i];
 	return NULL;
+}
+
+int backend_from_name(const char *name, enum backend *out)
+{
+	static const char *const names[] = { "auto", "kernel", "userspace" };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		if (strcmp(name, names[i]) == 0) {
+			*out = (enum backend)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
 }

@@ -185,5 +185,7 @@ void cidrv_push(struct cidrv *v, const struct cidr *c);
 void cidrv_clear(struct cidrv *v);
 
 struct tunnel *config_find_tunnel(const struct config *c, const char *name);
+/* "auto", "kernel" or "userspace"; 0 or -EINVAL. */
+int backend_from_name(const char *name, enum backend *out);
 
 #endif
