@@ -18,7 +18,7 @@ B := build
 
 CC ?= cc
 PKG_CONFIG ?= pkg-config
-LIBS_PC := libmnl libnftnl libsodium libconfig libcurl
+LIBS_PC := libmnl libnftnl libsodium libconfig libcurl sqlite3 libqrencode zlib
 
 ifeq ($(V),1)
 Q :=
@@ -50,7 +50,7 @@ endif
 ALL_CFLAGS = $(CPPFLAGS) $(WARNFLAGS) $(CFLAGS) $(PC_CFLAGS) -std=gnu11
 
 # Every .c below these folders is part of the product; agent/main.c holds main().
-LIB_SRC := $(filter-out agent/main.c,$(sort $(wildcard common/*.c profiles/*.c netcfg/*.c agent/*.c)))
+LIB_SRC := $(filter-out agent/main.c,$(sort $(wildcard common/*.c profiles/*.c netcfg/*.c agent/*.c server/*.c)))
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
 MAIN_OBJ := $(B)/agent/main.o
 
@@ -115,7 +115,8 @@ bench: $(B)/warren
 
 # Packages for build, tests (wireguard-go peers, QEMU kernel tier, fuzzers) and demo.
 DEB_PKGS := build-essential pkg-config clang libmnl-dev libnftnl-dev libsodium-dev \
-	libconfig-dev libcurl4-openssl-dev libcmocka-dev wireguard-go wireguard-tools \
+	libconfig-dev libcurl4-openssl-dev libsqlite3-dev libqrencode-dev zlib1g-dev \
+	libcmocka-dev wireguard-go wireguard-tools \
 	nftables iproute2 iputils-ping netcat-openbsd tcpdump procps kmod \
 	qemu-system-x86 busybox-static linux-image-amd64 cpio
 deps:
