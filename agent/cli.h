@@ -2,6 +2,8 @@
 #ifndef WARREN_CLI_H
 #define WARREN_CLI_H
 
+#include <stdbool.h>
+
 /* Exit statuses, DESIGN.md section 2. */
 #define EXIT_OK 0
 #define EXIT_RUNTIME 1
@@ -25,6 +27,14 @@ struct diag;
 /* conf_load, then WARREN_BACKEND (auto, kernel, userspace) from the environment overrides
  * daemon.backend; a bad value is an error in d. */
 struct config *cli_load(const char *path, struct diag *d);
+
+struct json;
+/* One request to the daemon at -s SOCK, else the -c CONF file's daemon.socket, else the
+ * default: 0 with *ok and reply filled, or an exit status (the reason printed). */
+int ctl_client_call(const char *sock, const char *conf, int argc, char **argv, bool *ok,
+		    struct json *reply);
+int cmd_server(int argc, char **argv);
+int cmd_user(int argc, char **argv);
 const struct command *cli_find(const char *name);
 
 int cmd_genkey(int argc, char **argv);

@@ -129,6 +129,18 @@ static void print_error(const struct json *reply)
 	fputs(json_text(reply), stderr);
 }
 
+int ctl_client_call(const char *sock, const char *conf, int argc, char **argv, bool *ok,
+		    struct json *reply)
+{
+	struct target t;
+	int r = resolve_target(sock, conf, &t);
+
+	if (r == 0)
+		r = call(&t, argc, argv, ok, reply);
+	target_clear(&t);
+	return r;
+}
+
 int cmd_status(int argc, char **argv)
 {
 	char *req[] = { "status", NULL };

@@ -13,6 +13,11 @@ static const struct command commands[] = {
 	{ "agent", cmd_agent, "run the agent: keep every tunnel of FILE up (foreground)",
 	  "[-v] [-c FILE]" },
 	{ "down", cmd_down, "remove everything \"up FILE\" made", "[--state-dir DIR] FILE" },
+	{ "server", cmd_server, "run the server role (foreground)", "[-c FILE]" },
+	{ "user", cmd_user, "manage the server's users",
+	  "add NAME [--expires DATE|DURATION] [--quota SIZE[/month]] [--public-key KEY] | "
+	  "list [--json] | show NAME [--json] | config NAME | qr NAME [--png F|--svg F] | "
+	  "disable NAME | enable NAME | delete NAME   [-s SOCKET] [-c FILE]" },
 	{ "status", cmd_status, "show the tunnels and groups of the running daemon",
 	  "[--json] [-s SOCKET] [-c FILE]" },
 	{ "reload", cmd_reload, "make the running daemon re-read its configuration",

@@ -7,7 +7,7 @@ expect_eq "--version" "$OUT" "warren $(sed -n 's/^VERSION := //p' "$ROOT/Makefil
 run "$WARREN" --help
 expect_eq "--help exits 0" "$RC" 0
 HELP=$OUT
-for c in genkey pubkey genpsk check up down agent status reload; do
+for c in genkey pubkey genpsk check up down agent status reload server user; do
 	printf '%s\n' "$HELP" | grep -q "^  $c " && ok "--help lists $c" || not_ok "--help lists $c"
 	run "$WARREN" "$c" --help
 	expect_eq "$c --help exits 0 with usage" "$RC:$(printf '%s' "$OUT" | head -n1 | cut -d' ' -f1-3)" \
