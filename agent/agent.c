@@ -88,14 +88,12 @@ struct agent {
 	size_t n_grps;
 	struct plan global;
 	char *global_journal;
-	bool global_journal_read;  /* old sysctl values came from a previous run's journal */
 	struct timer *repair, *retry, *periodic, *watchdog, *hold;
 	uint64_t last_converge;
 	uint32_t nft_gen;
 	uint64_t writes;           /* netlink writes made, for status and benchmarks */
 	uint64_t converges;
 	time_t started;
-	int status;
 };
 
 static void agent_schedule(struct agent *a, uint64_t delay_ms);
@@ -1274,10 +1272,8 @@ int cmd_agent(int argc, char **argv)
 	if (r < 0)
 		goto out;
 	/* Values from before warren survive a crash in the journal. */
-	if (journal_read(a.state_dir, GLOBAL_JOURNAL, &g) == 0) {
+	if (journal_read(a.state_dir, GLOBAL_JOURNAL, &g) == 0)
 		a.global = g;
-		a.global_journal_read = true;
-	}
 	r = agent_adopt(&a, a.c);
 	if (r < 0)
 		goto out;
