@@ -547,6 +547,41 @@ static bool want_key(struct pctx *p, const config_setting_t *s, uint8_t key[KEY_
 	return ok;
 }
 
+/* An interface name into buf (IFNAME_MAX + 1 bytes); the message names the key. */
+static bool want_ifname(struct pctx *p, const config_setting_t *s, char *buf)
+{
+	const char *v, *why;
+
+	if (!want_string(p, s, &v))
+		return false;
+	why = conf_ifname_problem(v);
+	if (why) {
+		perr(p, s, "%s \"%s\": %s", key_of(s), v, why);
+		return false;
+	}
+	strlcpy_check(buf, v, IFNAME_MAX + 1);
+	return true;
+}
+
+/* host:port, [v6]:port or a name; *host is replaced (the caller owns it). */
+static bool want_endpoint(struct pctx *p, const config_setting_t *s, char **host, uint16_t *port)
+{
+	const char *v, *why = NULL;
+	char *h = NULL;
+	uint16_t n = 0;
+
+	if (!want_string(p, s, &v))
+		return false;
+	if (conf_parse_endpoint(v, &h, &n, &why) < 0) {
+		perr(p, s, "%s \"%s\": %s", key_of(s), v, why);
+		return false;
+	}
+	free(*host);
+	*host = h;
+	*port = n;
+	return true;
+}
+
 /* ---- daemon ---- */
 
 static void k_backend(struct pctx *p, const config_setting_t *s, void *obj)
@@ -759,19 +794,8 @@ static void k_peer_preshared_key(struct pctx *p, const config_setting_t *s, void
 static void k_peer_endpoint(struct pctx *p, const config_setting_t *s, void *obj)
 {
 	struct peer *pe = obj;
-	const char *v, *why;
-	char *host;
-	uint16_t port;
 
-	if (!want_string(p, s, &v))
-		return;
-	if (conf_parse_endpoint(v, &host, &port, &why) < 0) {
-		perr(p, s, "endpoint \"%s\": %s", v, why);
-		return;
-	}
-	free(pe->endpoint_host);
-	pe->endpoint_host = host;
-	pe->endpoint_port = port;
+	want_endpoint(p, s, &pe->endpoint_host, &pe->endpoint_port);
 }
 
 static void k_peer_allowed_ips(struct pctx *p, const config_setting_t *s, void *obj)
@@ -879,16 +903,7 @@ static bool want_group_list(struct pctx *p, const config_setting_t *s)
 
 static void k_tunnel_interface(struct pctx *p, const config_setting_t *s, void *obj)
 {
-	struct tunnel *t = obj;
-	const char *v, *why;
-
-	if (!want_string(p, s, &v))
-		return;
-	why = conf_ifname_problem(v);
-	if (why)
-		perr(p, s, "interface \"%s\": %s", v, why);
-	else
-		strlcpy_check(t->ifname, v, sizeof(t->ifname));
+	want_ifname(p, s, ((struct tunnel *)obj)->ifname);
 }
 
 static void k_tunnel_private_key(struct pctx *p, const config_setting_t *s, void *obj)
@@ -1397,16 +1412,7 @@ static void k_root_groups(struct pctx *p, const config_setting_t *s, void *obj)
 
 static void k_server_interface(struct pctx *p, const config_setting_t *s, void *obj)
 {
-	struct server_conf *sc = obj;
-	const char *v, *why;
-
-	if (!want_string(p, s, &v))
-		return;
-	why = conf_ifname_problem(v);
-	if (why)
-		perr(p, s, "interface \"%s\": %s", v, why);
-	else
-		snprintf(sc->ifname, sizeof(sc->ifname), "%s", v);
+	want_ifname(p, s, ((struct server_conf *)obj)->ifname);
 }
 
 static void k_server_listen_port(struct pctx *p, const config_setting_t *s, void *obj)
@@ -1432,19 +1438,8 @@ static void k_server_private_key_file(struct pctx *p, const config_setting_t *s,
 static void k_server_endpoint(struct pctx *p, const config_setting_t *s, void *obj)
 {
 	struct server_conf *sc = obj;
-	const char *v, *why = NULL;
-	char *host = NULL;
-	uint16_t port = 0;
 
-	if (!want_string(p, s, &v))
-		return;
-	if (conf_parse_endpoint(v, &host, &port, &why) < 0) {
-		perr(p, s, "endpoint \"%s\": %s", v, why);
-		return;
-	}
-	free(sc->endpoint_host);
-	sc->endpoint_host = host;
-	sc->endpoint_port = port;
+	want_endpoint(p, s, &sc->endpoint_host, &sc->endpoint_port);
 }
 
 static void k_server_pool(struct pctx *p, const config_setting_t *s, void *obj)
@@ -1505,16 +1500,7 @@ static void k_server_mtu(struct pctx *p, const config_setting_t *s, void *obj)
 
 static void k_server_egress(struct pctx *p, const config_setting_t *s, void *obj)
 {
-	struct server_conf *sc = obj;
-	const char *v, *why;
-
-	if (!want_string(p, s, &v))
-		return;
-	why = conf_ifname_problem(v);
-	if (why)
-		perr(p, s, "egress \"%s\": %s", v, why);
-	else
-		snprintf(sc->egress, sizeof(sc->egress), "%s", v);
+	want_ifname(p, s, ((struct server_conf *)obj)->egress);
 }
 
 static void k_server_snat(struct pctx *p, const config_setting_t *s, void *obj)
@@ -1540,19 +1526,15 @@ static void k_server_session_retention_days(struct pctx *p, const config_setting
 static void k_server_portal_listen(struct pctx *p, const config_setting_t *s, void *obj)
 {
 	struct server_portal_conf *pc = obj;
-	const char *v, *why = NULL;
 	char *host = NULL;
-	uint16_t port = 0;
+	uint16_t port;
 
-	if (!want_string(p, s, &v))
+	/* Checked as an endpoint, kept as written for the HTTP side to bind. */
+	if (!want_endpoint(p, s, &host, &port))
 		return;
-	if (conf_parse_endpoint(v, &host, &port, &why) < 0) {
-		perr(p, s, "listen \"%s\": %s", v, why);
-		return;
-	}
 	free(host);
 	free(pc->listen);
-	pc->listen = xstrdup(v);
+	pc->listen = xstrdup(config_setting_get_string(s));
 	pc->enabled = true;
 }
 
