@@ -11,7 +11,6 @@
 #include "../common/util.h"
 
 #define REQ_WORDS 128       /* 512 bytes: an address request is under 100 */
-#define DUMP_TRIES 5
 
 static const struct nlattr_policy addr_policy[IFA_MAX + 1] = {
 	[IFA_ADDRESS] = { MNL_TYPE_BINARY, 0 },   /* length checked against the family */
@@ -170,27 +169,18 @@ int addr_dump(struct nl *nl, int family, int ifindex, struct addr **addrs, size_
 {
 	struct addr_filter f = { ifindex, NULL, 0 };
 	uint32_t buf[REQ_WORDS];
-	int r = -EINTR, tries;
+	struct nlmsghdr *nlh;
+	struct ifaddrmsg *ifa;
+	int r;
 
 	if (family != AF_UNSPEC && family != AF_INET && family != AF_INET6)
 		return -EAFNOSUPPORT;
-	for (tries = 0; tries < DUMP_TRIES && r == -EINTR; tries++) {
-		struct nlmsghdr *nlh;
-		struct ifaddrmsg *ifa;
-
-		/* An interrupted dump may have missed or doubled entries: start over. */
-		free(f.v);
-		f.v = NULL;
-		f.n = 0;
-		nlh = nl_msg(nl, buf, RTM_GETADDR, NLM_F_DUMP);
-		ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
-		ifa->ifa_family = (uint8_t)family;
-		r = nl_talk(nl, nlh, addr_dump_cb, &f);
-	}
-	if (r < 0) {
-		free(f.v);
+	nlh = nl_msg(nl, buf, RTM_GETADDR, NLM_F_DUMP);
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = (uint8_t)family;
+	r = nl_dump(nl, nlh, addr_dump_cb, &f, &f.v, &f.n);
+	if (r < 0)
 		return r;
-	}
 	*addrs = f.v;
 	*n = f.n;
 	return 0;

@@ -19,7 +19,6 @@ _Static_assert(CONNTRACK_IPS_SRC_NAT == IPS_SRC_NAT, "IPS_SRC_NAT");
 _Static_assert(CONNTRACK_IPS_DST_NAT == IPS_DST_NAT, "IPS_DST_NAT");
 
 #define REQ_WORDS 64            /* 256 bytes: a dump request is under 100 */
-#define DUMP_TRIES 5
 /* Deletes per sendmsg. Every one is ACKed while the kernel still works through the send,
  * so the ACKs (each an skb of ~700 bytes truesize) must fit the default receive buffer
  * (212992 bytes) or the kernel drops them and the wait never ends. */
@@ -376,7 +375,7 @@ static int collect_dump(struct nl *nl, struct collect *c, bool filter)
 	uint32_t buf[REQ_WORDS];
 	int err = -EINTR, tries;
 
-	for (tries = 0; tries < DUMP_TRIES && err == -EINTR; tries++) {
+	for (tries = 0; tries < NL_DUMP_TRIES && err == -EINTR; tries++) {
 		/* An interrupted dump may have missed or doubled entries: start over. */
 		free(c->v);
 		c->v = NULL;

@@ -20,7 +20,6 @@ _Static_assert(LINK_F_UP == IFF_UP, "LINK_F_UP must match IFF_UP");
 #endif
 
 #define REQ_WORDS 256       /* 1 KiB, 4-byte aligned: any single link request fits */
-#define DUMP_TRIES 5        /* NLM_F_DUMP_INTR retries before giving up with -EINTR */
 
 static const struct nlattr_policy link_policy[IFLA_MAX + 1] = {
 	[IFLA_IFNAME] = { MNL_TYPE_NUL_STRING, IFNAMSIZ },
@@ -298,27 +297,17 @@ int link_dump(struct nl *nl, struct link **links, size_t *n)
 {
 	struct link_list list = { NULL, 0 };
 	uint32_t buf[REQ_WORDS];
-	int r = -EINTR, tries;
+	struct nlmsghdr *nlh;
+	int r;
 
-	for (tries = 0; tries < DUMP_TRIES && r == -EINTR; tries++) {
-		struct nlmsghdr *nlh;
-
-		/* An interrupted dump may have missed or doubled entries: start over. */
-		free(list.v);
-		list.v = NULL;
-		list.n = 0;
-		if (!link_hdr(nl, buf, sizeof(buf), RTM_GETLINK, NLM_F_DUMP, 0))
-			return -EMSGSIZE;
-		nlh = (struct nlmsghdr *)buf;
-		if (!mnl_attr_put_u32_check(nlh, sizeof(buf), IFLA_EXT_MASK,
-					    RTEXT_FILTER_SKIP_STATS))
-			return -EMSGSIZE;
-		r = nl_talk(nl, nlh, link_dump_cb, &list);
-	}
-	if (r < 0) {
-		free(list.v);
+	if (!link_hdr(nl, buf, sizeof(buf), RTM_GETLINK, NLM_F_DUMP, 0))
+		return -EMSGSIZE;
+	nlh = (struct nlmsghdr *)buf;
+	if (!mnl_attr_put_u32_check(nlh, sizeof(buf), IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS))
+		return -EMSGSIZE;
+	r = nl_dump(nl, nlh, link_dump_cb, &list, &list.v, &list.n);
+	if (r < 0)
 		return r;
-	}
 	*links = list.v;
 	*n = list.n;
 	return 0;

@@ -164,6 +164,28 @@ out:
 	return intr ? -EINTR : 0;
 }
 
+int nl_dump(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data, void *v, size_t *n)
+{
+	void **arr = v;
+	int r = -EINTR, tries;
+
+	for (tries = 0; tries < NL_DUMP_TRIES && r == -EINTR; tries++) {
+		/* An interrupted dump may have missed or doubled entries: start over. */
+		free(*arr);
+		*arr = NULL;
+		*n = 0;
+		if (tries)
+			nlh->nlmsg_seq = ++nl->seq;
+		r = nl_talk(nl, nlh, cb, data);
+	}
+	if (r < 0) {
+		free(*arr);
+		*arr = NULL;
+		*n = 0;
+	}
+	return r;
+}
+
 int nl_talk_batch(struct nl *nl, void *buf, size_t len, int *failed)
 {
 	uint32_t first = 0, last = 0, pending = 0;

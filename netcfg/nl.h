@@ -33,6 +33,12 @@ struct nlmsghdr *nl_msg(struct nl *nl, void *buf, uint16_t type, uint16_t flags)
  * resets what cb collected and asks again. */
 int nl_talk(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data);
 
+/* A dump collected by cb into an array (*v of *n items, as array_push grows it): asked
+ * again, with *v emptied, while the kernel reports it interrupted (NLM_F_DUMP_INTR), at
+ * most NL_DUMP_TRIES times. On failure *v is freed. 0 or -errno (-EINTR: never calm). */
+#define NL_DUMP_TRIES 5
+int nl_dump(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data, void *v, size_t *n);
+
 /* Send several requests laid back to back in buf (each from nl_msg, each with NLM_F_ACK)
  * in one sendmsg, then collect every ACK. Returns 0 or the first -errno; *failed is set to
  * the index of the first failing message (or -1). Every message is still answered.

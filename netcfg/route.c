@@ -14,7 +14,6 @@ _Static_assert(ROUTE_TABLE_MAIN == RT_TABLE_MAIN, "main table");
 _Static_assert(ROUTE_TABLE_LOCAL == RT_TABLE_LOCAL, "local table");
 
 #define REQ_WORDS 128       /* 512 bytes: a route request is under 150 */
-#define DUMP_TRIES 5
 
 static const struct nlattr_policy route_policy[RTA_MAX + 1] = {
 	[RTA_DST] = { MNL_TYPE_BINARY, 0 },      /* address lengths checked per family */
@@ -300,28 +299,19 @@ int route_dump(struct nl *nl, int family, uint32_t table, struct route **routes,
 {
 	struct route_filter f = { table, NULL, 0 };
 	uint32_t buf[REQ_WORDS];
-	int err = -EINTR, tries;
+	struct nlmsghdr *nlh;
+	struct rtmsg *rtm;
+	int err;
 
 	if (family != AF_UNSPEC && family != AF_INET && family != AF_INET6)
 		return -EAFNOSUPPORT;
-	for (tries = 0; tries < DUMP_TRIES && err == -EINTR; tries++) {
-		struct nlmsghdr *nlh;
-		struct rtmsg *rtm;
-
-		/* An interrupted dump may have missed or doubled entries: start over. */
-		free(f.v);
-		f.v = NULL;
-		f.n = 0;
-		/* Without strict checking the kernel dumps every table; filter above. */
-		nlh = nl_msg(nl, buf, RTM_GETROUTE, NLM_F_DUMP);
-		rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-		rtm->rtm_family = (uint8_t)family;
-		err = nl_talk(nl, nlh, route_dump_cb, &f);
-	}
-	if (err < 0) {
-		free(f.v);
+	/* Without strict checking the kernel dumps every table; filter above. */
+	nlh = nl_msg(nl, buf, RTM_GETROUTE, NLM_F_DUMP);
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = (uint8_t)family;
+	err = nl_dump(nl, nlh, route_dump_cb, &f, &f.v, &f.n);
+	if (err < 0)
 		return err;
-	}
 	*routes = f.v;
 	*n = f.n;
 	return 0;

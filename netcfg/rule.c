@@ -16,7 +16,6 @@
 _Static_assert(RULE_NAMSIZ == IFNAMSIZ, "RULE_NAMSIZ must match IFNAMSIZ");
 
 #define REQ_WORDS 128       /* 512 bytes: a rule request is under 200 */
-#define DUMP_TRIES 5
 
 static const struct nlattr_policy rule_policy[FRA_MAX + 1] = {
 	[FRA_DST] = { MNL_TYPE_BINARY, 0 },     /* address lengths checked per family */
@@ -283,27 +282,18 @@ int rule_dump(struct nl *nl, int family, struct rule **rules, size_t *n)
 {
 	struct rule_list list = { NULL, 0 };
 	uint32_t buf[REQ_WORDS];
-	int err = -EINTR, tries;
+	struct fib_rule_hdr *frh;
+	struct nlmsghdr *nlh;
+	int err;
 
 	if (family != AF_UNSPEC && family != AF_INET && family != AF_INET6)
 		return -EAFNOSUPPORT;
-	for (tries = 0; tries < DUMP_TRIES && err == -EINTR; tries++) {
-		struct nlmsghdr *nlh;
-		struct fib_rule_hdr *frh;
-
-		/* An interrupted dump may have missed or doubled entries: start over. */
-		free(list.v);
-		list.v = NULL;
-		list.n = 0;
-		nlh = nl_msg(nl, buf, RTM_GETRULE, NLM_F_DUMP);
-		frh = mnl_nlmsg_put_extra_header(nlh, sizeof(*frh));
-		frh->family = (uint8_t)family;
-		err = nl_talk(nl, nlh, rule_dump_cb, &list);
-	}
-	if (err < 0) {
-		free(list.v);
+	nlh = nl_msg(nl, buf, RTM_GETRULE, NLM_F_DUMP);
+	frh = mnl_nlmsg_put_extra_header(nlh, sizeof(*frh));
+	frh->family = (uint8_t)family;
+	err = nl_dump(nl, nlh, rule_dump_cb, &list, &list.v, &list.n);
+	if (err < 0)
 		return err;
-	}
 	*rules = list.v;
 	*n = list.n;
 	return 0;
