@@ -244,13 +244,14 @@ static void on_sigchld(struct loop *l, int signo, void *data)
 /* ---- converging ---- */
 
 static int tun_converge(struct agent *a, struct tun *t, const struct tunnel *ct,
+			const struct tunnel_snapshot *snap,
 			const struct cidrv *group_routes)
 {
 	struct plan_opts o = {
 		.backend = wg_backend_kind(a->wgb), .slot = t->slot, .agent = true,
 		.group_routes = group_routes, .resolve = resolver_plan_cb, .resolve_ctx = a->res,
 	};
-	struct tunnel_stats st;
+	struct tunnel_stats st = { 0 };
 	struct diag d = { 0 };
 	struct plan p;
 	char err[256] = "";
@@ -276,7 +277,8 @@ static int tun_converge(struct agent *a, struct tun *t, const struct tunnel *ct,
 		tun_set_state(t, TUN_STARTING, NULL);
 	r = journal_update(a, &p, &t->journal);
 	if (r == 0)
-		r = tunnel_apply(a->nl, a->wgb, &p, a->c->daemon.userspace_command, &st, err, sizeof(err));
+		r = tunnel_apply(a->nl, a->wgb, &p, a->c->daemon.userspace_command, snap, &st, err,
+				 sizeof(err));
 	if (r < 0) {
 		log_err("tunnel %s: %s", t->name, err[0] ? err : strerror(-r));
 		if (t->state == TUN_UP)
@@ -312,13 +314,11 @@ out:
 }
 
 /* Global addresses of the host outside warren's tunnels: replies from them stay on main. */
-static void native_addrs(struct agent *a, struct cidrv *out)
+static void native_addrs(struct agent *a, const struct tunnel_snapshot *snap, struct cidrv *out)
 {
-	struct addr *addrs = NULL;
-	size_t n = 0, i, j;
+	const struct addr *addrs = snap->addrs;
+	size_t n = snap->n_addrs, i, j;
 
-	if (addr_dump(a->nl, AF_UNSPEC, 0, &addrs, &n) < 0)
-		return;
 	for (i = 0; i < n; i++) {
 		bool tunnel = false;
 
@@ -329,7 +329,6 @@ static void native_addrs(struct agent *a, struct cidrv *out)
 		if (!tunnel)
 			cidrv_push(out, &addrs[i].addr);
 	}
-	free(addrs);
 }
 
 static int group_member_index(const struct agent *a, const char *name)
@@ -498,12 +497,14 @@ static void nft_spec_build(struct agent *a, struct nft_spec *spec, struct nft_tu
 	spec->n_tunnels = n;
 }
 
-static int global_converge(struct agent *a)
+/* snap: the state read at the start of this converge, or NULL to read it now. */
+static int global_converge(struct agent *a, const struct tunnel_snapshot *snap)
 {
+	struct tunnel_snapshot own = { 0 };
 	struct agent_link *links = xcalloc(a->n_tuns + 1, sizeof(*links));
 	int *active = xcalloc(a->n_grps + 1, sizeof(*active));
 	struct cidrv native = { 0 };
-	struct tunnel_stats st;
+	struct tunnel_stats st = { 0 };
 	struct nft_tunnel *nts;
 	struct nft_spec spec;
 	struct plan p;
@@ -523,12 +524,15 @@ static int global_converge(struct agent *a)
 	}
 	for (i = 0; i < a->n_grps; i++)
 		active[i] = a->grps[i].active;
-	native_addrs(a, &native);
+	if (!snap && tunnel_snapshot_take(a->nl, &own) == 0)
+		snap = &own;
+	if (snap)
+		native_addrs(a, snap, &native);
 	agent_plan_routing(&p, a->c, links, n, active, native.v, native.n);
 	global_sysctls(a, &p);
 	r = journal_update(a, &p, &a->global_journal);
 	if (r == 0)
-		r = tunnel_apply(a->nl, a->wgb, &p, NULL, &st, err, sizeof(err));
+		r = tunnel_apply(a->nl, a->wgb, &p, NULL, snap, &st, err, sizeof(err));
 	a->writes += st.writes;
 	if (r < 0)
 		log_err("routing: %s", err[0] ? err : strerror(-r));
@@ -542,7 +546,6 @@ static int global_converge(struct agent *a)
 		int e = nft_apply(a->nfnl, &spec, &a->nft_gen);
 
 		a->writes++;
-
 		if (e < 0) {
 			log_err("nftables: %s", nl_strerror(a->nfnl, e));
 			r = r ? r : e;
@@ -553,6 +556,7 @@ static int global_converge(struct agent *a)
 	}
 	free(nts);
 	cidrv_clear(&native);
+	tunnel_snapshot_clear(&own);
 	free(links);
 	free(active);
 	return r;
@@ -578,12 +582,16 @@ static void monitor_update(struct agent *a)
 
 static void agent_converge(struct agent *a)
 {
+	struct tunnel_snapshot snap = { 0 };
+	bool have_snap;
 	uint64_t next = 0;
 	size_t i, switched;
 	int *old;
 
 	a->last_converge = loop_now_ms();
 	a->converges++;
+	/* One read of the kernel serves every tunnel and the agent's own routing. */
+	have_snap = tunnel_snapshot_take(a->nl, &snap) == 0;
 	for (i = 0; i < a->n_tuns; i++) {
 		struct tun *t = &a->tuns[i];
 		const struct tunnel *ct = config_find_tunnel(a->c, t->name);
@@ -596,7 +604,7 @@ static void agent_converge(struct agent *a)
 				if (strcmp(a->c->groups[g].members.v[m], t->name) == 0)
 					for (k = 0; k < a->c->groups[g].routes.n; k++)
 						cidrv_push(&group_routes, &a->c->groups[g].routes.v[k]);
-		tun_converge(a, t, ct, &group_routes);
+		tun_converge(a, t, ct, have_snap ? &snap : NULL, &group_routes);
 		cidrv_clear(&group_routes);
 		t->ifindex = link_get(a->nl, t->ifname, &l) == 0 ? l.index : 0;
 		if (ct)
@@ -606,7 +614,8 @@ static void agent_converge(struct agent *a)
 	}
 	old = xcalloc(a->n_grps + 1, sizeof(*old));
 	switched = groups_choose(a, old);
-	global_converge(a);
+	global_converge(a, have_snap ? &snap : NULL);
+	tunnel_snapshot_clear(&snap);
 	if (switched)
 		groups_flush_nat(a, old);
 	free(old);
@@ -664,7 +673,7 @@ static void agent_groups(struct agent *a)
 	int *old = xcalloc(a->n_grps + 1, sizeof(*old));
 
 	if (groups_choose(a, old)) {
-		global_converge(a);
+		global_converge(a, NULL);
 		groups_flush_nat(a, old);
 	}
 	free(old);

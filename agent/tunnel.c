@@ -114,6 +114,29 @@ static int tunnel_link(struct nl *nl, struct plan *p, const char *userspace_comm
 	return r;
 }
 
+int tunnel_snapshot_take(struct nl *nl, struct tunnel_snapshot *s)
+{
+	int r;
+
+	memset(s, 0, sizeof(*s));
+	r = addr_dump(nl, AF_UNSPEC, 0, &s->addrs, &s->n_addrs);
+	if (r == 0)
+		r = route_dump(nl, AF_UNSPEC, 0, &s->routes, &s->n_routes);
+	if (r == 0)
+		r = rule_dump(nl, AF_UNSPEC, &s->rules, &s->n_rules);
+	if (r < 0)
+		tunnel_snapshot_clear(s);
+	return r;
+}
+
+void tunnel_snapshot_clear(struct tunnel_snapshot *s)
+{
+	free(s->addrs);
+	free(s->routes);
+	free(s->rules);
+	memset(s, 0, sizeof(*s));
+}
+
 static bool is_link_local(const struct cidr *a)
 {
 	return a->family == AF_INET6 && a->addr[0] == 0xfe && (a->addr[1] & 0xc0) == 0x80;
@@ -137,27 +160,35 @@ static bool rule_is_ours(const struct plan *p, const struct rule *r)
 /* Everything after the device, as one batch: what is missing is added, what changed is
  * replaced, and what is ours but no longer planned is removed. Nothing right is touched. */
 static int tunnel_batch(struct nl *nl, struct plan *p, const struct link *l,
-			struct tunnel_stats *st, char *err, size_t errsize)
+			const struct tunnel_snapshot *snap, struct tunnel_stats *st, char *err,
+			size_t errsize)
 {
+	struct tunnel_snapshot own = { 0 };
 	struct addr *addrs = NULL;
-	struct route *routes = NULL;
-	struct rule *rules = NULL;
-	size_t n_addrs = 0, n_routes = 0, n_rules = 0, i, j, room;
+	const struct route *routes;
+	const struct rule *rules;
+	size_t n_addrs = 0, n_routes, n_rules, i, j, room;
 	struct batch b = { 0 };
 	char buf[CIDR_STRLEN];
 	int r = 0, failed;
 	void *slot;
 
-	if (l)
-		r = addr_dump(nl, AF_UNSPEC, l->index, &addrs, &n_addrs);
-	if (r == 0)
-		r = route_dump(nl, AF_UNSPEC, 0, &routes, &n_routes);
-	if (r == 0 && p->prio_count)
-		r = rule_dump(nl, AF_UNSPEC, &rules, &n_rules);
-	if (r < 0) {
-		snprintf(err, errsize, "link %s: reading kernel state: %s", p->ifname, nl_strerror(nl, r));
-		goto out;
+	if (!snap) {
+		r = tunnel_snapshot_take(nl, &own);
+		if (r < 0) {
+			snprintf(err, errsize, "link %s: reading kernel state: %s", p->ifname,
+				 nl_strerror(nl, r));
+			return r;
+		}
+		snap = &own;
 	}
+	routes = snap->routes;
+	n_routes = snap->n_routes;
+	rules = snap->rules;
+	n_rules = p->prio_count ? snap->n_rules : 0;
+	for (i = 0; l && i < snap->n_addrs; i++)
+		if (snap->addrs[i].ifindex == l->index)
+			*(struct addr *)array_push(&addrs, &n_addrs, sizeof(*addrs)) = snap->addrs[i];
 	if (!l)
 		goto routing;
 	if (p->mtu && l->mtu != p->mtu) {
@@ -261,13 +292,13 @@ build_failed:
 out:
 	batch_free(&b);
 	free(addrs);
-	free(routes);
-	free(rules);
+	tunnel_snapshot_clear(&own);
 	return r;
 }
 
 int tunnel_apply(struct nl *nl, struct wg_backend *wgb, struct plan *p,
-		 const char *userspace_command, struct tunnel_stats *st, char *err, size_t errsize)
+		 const char *userspace_command, const struct tunnel_snapshot *snap,
+		 struct tunnel_stats *st, char *err, size_t errsize)
 {
 	struct link l;
 	size_t i;
@@ -285,7 +316,7 @@ int tunnel_apply(struct nl *nl, struct wg_backend *wgb, struct plan *p,
 			return r;
 		}
 	}
-	r = tunnel_batch(nl, p, p->ifname[0] ? &l : NULL, st, err, errsize);
+	r = tunnel_batch(nl, p, p->ifname[0] ? &l : NULL, snap, st, err, errsize);
 	if (r < 0)
 		return r;
 	for (i = 0; i < p->n_sysctls; i++) {

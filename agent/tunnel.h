@@ -17,16 +17,33 @@ struct tunnel_stats {
 	size_t writes;       /* rtnetlink requests sent */
 };
 
+/* Kernel state read once and shared by the tunnel_apply calls of one converge: each plan
+ * owns different objects (its link, its tables, its rule range), so what one writes never
+ * makes another's view wrong. */
+struct tunnel_snapshot {
+	struct addr *addrs;
+	size_t n_addrs;
+	struct route *routes;
+	size_t n_routes;
+	struct rule *rules;
+	size_t n_rules;
+};
+
+int tunnel_snapshot_take(struct nl *nl, struct tunnel_snapshot *s);
+void tunnel_snapshot_clear(struct tunnel_snapshot *s);
+
 /* A plan with an empty ifname has no link: only its routes, rules and sysctls are
  * converged (the agent's own rules and group tables).
  *
  * Make the kernel hold what p asks for: create the link when it is missing (kernel:
  * rtnetlink; userspace: start userspace_command), converge the device with the fewest
  * peer writes, then add what is missing of MTU, addresses, link state, routes and rules
- * in one netlink batch. Nothing already right is written again. 0 or -errno, with one
- * line naming the object and the cause in err. */
+ * in one netlink batch. Nothing already right is written again. snap (NULL: dump now)
+ * is what the kernel held. 0 or -errno, with one line naming the object and the cause in
+ * err. */
 int tunnel_apply(struct nl *nl, struct wg_backend *wgb, struct plan *p,
-		 const char *userspace_command, struct tunnel_stats *st, char *err, size_t errsize);
+		 const char *userspace_command, const struct tunnel_snapshot *snap,
+		 struct tunnel_stats *st, char *err, size_t errsize);
 
 /* Remove what a journal names: rules, routes, the link (or the userspace implementation),
  * and restore sysctls whose value is still warren's (keep says which of them another

@@ -247,7 +247,7 @@ static int oneshot_up_one(struct nl *nl, struct wg_backend *wgb, const struct co
 			strerror(-r));
 		goto out;
 	}
-	r = tunnel_apply(nl, wgb, &p, c->daemon.userspace_command, &st, err, sizeof(err));
+	r = tunnel_apply(nl, wgb, &p, c->daemon.userspace_command, NULL, &st, err, sizeof(err));
 	if (r < 0) {
 		fprintf(stderr, "warren: tunnel %s: %s\n", t->name, err);
 		goto out;

@@ -137,7 +137,8 @@ static int server_converge(struct server *s)
 		log_err("database: %s", db_errmsg(s->db));
 		return r;
 	}
-	r = tunnel_apply(s->nl, s->wgb, &s->plan, s->c->daemon.userspace_command, &st, err, sizeof(err));
+	r = tunnel_apply(s->nl, s->wgb, &s->plan, s->c->daemon.userspace_command, NULL, &st, err,
+			 sizeof(err));
 	if (r < 0)
 		log_err("server link %s: %s", sc->ifname, err);
 	else if (st.created || st.peers || st.writes)
