@@ -854,8 +854,70 @@ static void render_group(FILE *f, const struct json_value *g)
 	fputs(")\n", f);
 }
 
+/* The server's own line, then one block per user. */
+static void render_server(FILE *f, const struct json_value *sv)
+{
+	uint64_t v;
+
+	fputs("server ", f);
+	put_clean(f, json_get_str(sv, "interface"));
+	if (json_get_u64(sv, "listen_port", &v))
+		fprintf(f, " port %" PRIu64, v);
+	fputs(" key ", f);
+	put_clean(f, json_get_str(sv, "public_key"));
+	if (json_get_u64(sv, "users", &v))
+		fprintf(f, ": %" PRIu64 " user%s", v, v == 1 ? "" : "s");
+	if (json_get_u64(sv, "online", &v))
+		fprintf(f, ", %" PRIu64 " online", v);
+	fputc('\n', f);
+}
+
+static void render_user(FILE *f, const struct json_value *u, time_t now)
+{
+	const struct json_value *ep = json_get(u, "endpoint");
+	bool online = false;
+	uint64_t v, rate;
+
+	json_get_bool(u, "online", &online);
+	fputs("  user ", f);
+	put_clean(f, json_get_str(u, "name"));
+	fputs(": ", f);
+	/* online, offline, or why it is off: expired, quota, disabled */
+	if (online)
+		fputs("online", f);
+	else if (strcmp(str_or(u, "state", "?"), "enabled") == 0)
+		fputs("offline", f);
+	else
+		put_clean(f, str_or(u, "state", "?"));
+	fputs("  ", f);
+	put_list(f, json_get_arr(u, "addresses"));
+	fputs("\n    endpoint ", f);
+	put_clean(f, ep && ep->type == JSON_STRING ? ep->s : "none");
+	fputs("  handshake ", f);
+	put_ago(f, json_get_u64(u, "latest_handshake", &v) ? v : 0, now);
+	fputs("  rx ", f);
+	if (json_get_u64(u, "rx_bytes", &v))
+		put_bytes(f, v);
+	if (json_get_u64(u, "rx_rate", &rate) && rate) {
+		fputs(" (", f);
+		put_bytes(f, rate);
+		fputs("/s)", f);
+	}
+	fputs("  tx ", f);
+	if (json_get_u64(u, "tx_bytes", &v))
+		put_bytes(f, v);
+	if (json_get_u64(u, "tx_rate", &rate) && rate) {
+		fputs(" (", f);
+		put_bytes(f, rate);
+		fputs("/s)", f);
+	}
+	fputc('\n', f);
+}
+
 void ctl_render_status(FILE *f, const struct json_value *st, time_t now)
 {
+	const struct json_value *server = json_get_obj(st, "server");
+	const struct json_value *users = json_get_arr(st, "users");
 	const struct json_value *tunnels = json_get_arr(st, "tunnels");
 	const struct json_value *groups = json_get_arr(st, "groups");
 	uint64_t v;
@@ -878,4 +940,8 @@ void ctl_render_status(FILE *f, const struct json_value *st, time_t now)
 		render_tunnel(f, tunnels->items[i], now);
 	for (i = 0; groups && i < groups->n; i++)
 		render_group(f, groups->items[i]);
+	if (server)
+		render_server(f, server);
+	for (i = 0; users && i < users->n; i++)
+		render_user(f, users->items[i], now);
 }

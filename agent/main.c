@@ -15,10 +15,14 @@ static const struct command commands[] = {
 	{ "down", cmd_down, "remove everything \"up FILE\" made", "[--state-dir DIR] FILE" },
 	{ "server", cmd_server, "run the server role (foreground)", "[-c FILE]" },
 	{ "user", cmd_user, "manage the server's users",
-	  "add NAME [--expires DATE|DURATION] [--quota SIZE[/month]] [--public-key KEY] | "
-	  "list [--json] | show NAME [--json] | config NAME | qr NAME [--png F|--svg F] | "
-	  "disable NAME | enable NAME | delete NAME   [-s SOCKET] [-c FILE]" },
-	{ "status", cmd_status, "show the tunnels and groups of the running daemon",
+	  "add NAME [--expires DATE|DURATION] [--quota SIZE[/month]] [--reset-day DAY] "
+	  "[--public-key KEY] | list [--json] | show NAME [--json] | config NAME | "
+	  "qr NAME [--png F|--svg F] | set NAME [--expires DATE|DURATION|never] "
+	  "[--quota SIZE[/month]|none] [--reset-day DAY] | disable NAME | enable NAME | "
+	  "delete NAME | rotate NAME [--public-key KEY]   [-s SOCKET] [-c FILE]" },
+	{ "session", cmd_session, "list the server's session log",
+	  "list [--user NAME] [--since DATE] [--json] [-s SOCKET] [-c FILE]" },
+	{ "status", cmd_status, "show the running daemon: tunnels and groups, or the server's users",
 	  "[--json] [-s SOCKET] [-c FILE]" },
 	{ "reload", cmd_reload, "make the running daemon re-read its configuration",
 	  "[-s SOCKET] [-c FILE]" },

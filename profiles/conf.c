@@ -1518,6 +1518,14 @@ static void k_server_session_idle_s(struct pctx *p, const config_setting_t *s, v
 	want_u32(p, s, 1, &((struct server_conf *)obj)->session_idle_s);
 }
 
+static void k_server_accounting_interval_ms(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	long long v;
+
+	if (want_int(p, s, 100, 3600000, &v))
+		((struct server_conf *)obj)->accounting_interval_ms = (uint32_t)v;
+}
+
 static void k_server_session_retention_days(struct pctx *p, const config_setting_t *s, void *obj)
 {
 	want_u32(p, s, 1, &((struct server_conf *)obj)->session_retention_days);
@@ -1576,6 +1584,7 @@ static const struct key server_keys[] = {
 	{ "database", k_server_database },
 	{ "session_idle_s", k_server_session_idle_s },
 	{ "session_retention_days", k_server_session_retention_days },
+	{ "accounting_interval_ms", k_server_accounting_interval_ms },
 	{ "portal", k_server_portal },
 	{ NULL, NULL }
 };

@@ -108,6 +108,7 @@ struct config *config_new(void)
 	c->server.database = xstrdup("/var/lib/warren/warren.db");
 	c->server.session_idle_s = 180;
 	c->server.session_retention_days = 180;
+	c->server.accounting_interval_ms = 2000;
 	return c;
 }
 

@@ -153,6 +153,7 @@ struct server_conf {
 	char *database;              /* default /var/lib/warren/warren.db */
 	uint32_t session_idle_s;     /* default 180 */
 	uint32_t session_retention_days;   /* default 180 */
+	uint32_t accounting_interval_ms;   /* how often counters are read; default 2000 */
 	struct server_portal_conf portal;
 	int line;
 };

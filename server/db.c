@@ -69,6 +69,12 @@ static const char *const migrations[] = {
 	" endpoint TEXT NOT NULL"
 	") STRICT;"
 	"CREATE INDEX session_endpoints_session ON session_endpoints(session_id, at);",
+	/* 2: the link's counters as last accounted, so a restart neither loses nor counts
+	 * twice what happened while the daemon was away; a session's last activity, so one
+	 * left open by a crash is closed at the right time */
+	"ALTER TABLE users ADD COLUMN seen_rx INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE users ADD COLUMN seen_tx INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE sessions ADD COLUMN last_seen INTEGER;",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == DB_SCHEMA_VERSION,
@@ -76,8 +82,8 @@ _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == DB_SCHEMA_VERSION,
 
 #define USER_COLS "id, name, created, expires, quota_bytes, quota_period, quota_reset_day," \
 	" disabled_reason, public_key, private_key_enc, preshared_key_enc, rx_total, tx_total," \
-	" rx_period, tx_period, period_start"
-#define SESSION_COLS "id, user_id, started, ended, endpoint, address, rx, tx"
+	" rx_period, tx_period, period_start, seen_rx, seen_tx"
+#define SESSION_COLS "id, user_id, started, ended, endpoint, address, rx, tx, last_seen"
 #define SESSION_WINDOW "started < ?3 AND (ended IS NULL OR ended >= ?2) AND (?4 = 0 OR ended IS NULL)"
 
 enum stmt {
@@ -113,12 +119,14 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_ADDR_USER] = "SELECT user_id, address FROM addresses WHERE user_id = ?1"
 		" ORDER BY family, rowid",
 	[ST_COUNTERS_ADD] = "UPDATE users SET rx_total = rx_total + ?2, tx_total = tx_total + ?3,"
-		" rx_period = rx_period + ?2, tx_period = tx_period + ?3 WHERE id = ?1",
+		" rx_period = rx_period + ?2, tx_period = tx_period + ?3, seen_rx = ?4,"
+		" seen_tx = ?5 WHERE id = ?1",
 	[ST_PERIOD_RESET] = "UPDATE users SET rx_period = 0, tx_period = 0, period_start = ?2"
 		" WHERE id = ?1",
 	[ST_SESS_OPEN] = "INSERT INTO sessions (user_id, started, endpoint, address)"
 		" VALUES (?1, ?2, ?3, ?4)",
-	[ST_SESS_BYTES] = "UPDATE sessions SET rx = rx + ?2, tx = tx + ?3 WHERE id = ?1",
+	[ST_SESS_BYTES] = "UPDATE sessions SET rx = rx + ?2, tx = tx + ?3, last_seen = ?4"
+		" WHERE id = ?1",
 	[ST_SESS_CLOSE] = "UPDATE sessions SET ended = ?2 WHERE id = ?1 AND ended IS NULL",
 	[ST_SESS_EP_ADD] = "INSERT INTO session_endpoints (session_id, at, endpoint)"
 		" VALUES (?1, ?2, ?3)",
@@ -565,6 +573,8 @@ static int read_user(struct db *db, sqlite3_stmt *s, struct db_user *u)
 	u->rx_period = (uint64_t)sqlite3_column_int64(s, 13);
 	u->tx_period = (uint64_t)sqlite3_column_int64(s, 14);
 	u->period_start = sqlite3_column_int64(s, 15);
+	u->seen_rx = (uint64_t)sqlite3_column_int64(s, 16);
+	u->seen_tx = (uint64_t)sqlite3_column_int64(s, 17);
 	return 0;
 corrupt:
 	set_err(db, "user row %" PRId64 " is corrupt", u->id);
@@ -769,8 +779,10 @@ int db_addr_list_user(struct db *db, int64_t user_id, db_addr_fn fn, void *arg)
 	return stmt_walk(db, s, addr_row, &w);
 }
 
+/* Deltas in ?2 and ?3, and two more values in ?4 and ?5 (bound only when the statement
+ * has them). */
 static int add_deltas(struct db *db, enum stmt id, int64_t row, uint64_t rx, uint64_t tx,
-		      const char *what)
+		      int64_t v4, int64_t v5, const char *what)
 {
 	sqlite3_stmt *s = stmt_get(db, id);
 
@@ -779,12 +791,17 @@ static int add_deltas(struct db *db, enum stmt id, int64_t row, uint64_t rx, uin
 	sqlite3_bind_int64(s, 1, row);
 	sqlite3_bind_int64(s, 2, (int64_t)rx);
 	sqlite3_bind_int64(s, 3, (int64_t)tx);
+	sqlite3_bind_int64(s, 4, v4);
+	if (sqlite3_bind_parameter_count(s) >= 5)
+		sqlite3_bind_int64(s, 5, v5);
 	return exec_one(db, s, what);
 }
 
-int db_counters_add(struct db *db, int64_t user_id, uint64_t rx_delta, uint64_t tx_delta)
+int db_counters_add(struct db *db, int64_t user_id, uint64_t rx_delta, uint64_t tx_delta,
+		    uint64_t seen_rx, uint64_t seen_tx)
 {
-	return add_deltas(db, ST_COUNTERS_ADD, user_id, rx_delta, tx_delta, "user");
+	return add_deltas(db, ST_COUNTERS_ADD, user_id, rx_delta, tx_delta, (int64_t)seen_rx,
+			  (int64_t)seen_tx, "user");
 }
 
 int db_counters_reset_period(struct db *db, int64_t user_id, int64_t start)
@@ -830,9 +847,10 @@ int db_session_open(struct db *db, int64_t user_id, int64_t started, const char 
 }
 
 int db_session_add_bytes(struct db *db, int64_t session_id, uint64_t rx_delta,
-			 uint64_t tx_delta)
+			 uint64_t tx_delta, int64_t last_seen)
 {
-	return add_deltas(db, ST_SESS_BYTES, session_id, rx_delta, tx_delta, "session");
+	return add_deltas(db, ST_SESS_BYTES, session_id, rx_delta, tx_delta, last_seen, 0,
+			  "session");
 }
 
 int db_session_close(struct db *db, int64_t session_id, int64_t ended)
@@ -879,6 +897,7 @@ static int session_row(struct db *db, sqlite3_stmt *s, void *ctx)
 		.ended = sqlite3_column_int64(s, 3),
 		.rx = (uint64_t)sqlite3_column_int64(s, 6),
 		.tx = (uint64_t)sqlite3_column_int64(s, 7),
+		.last_seen = sqlite3_column_int64(s, 8),
 	};
 
 	if (strlcpy_check(r.endpoint, ep ? ep : "", sizeof(r.endpoint)) < 0 ||

@@ -12,7 +12,7 @@
 struct db;
 
 /* The schema version this code writes; a database with a higher one is refused. */
-#define DB_SCHEMA_VERSION 1
+#define DB_SCHEMA_VERSION 2
 
 #define DB_USER_NAME_MAX 64
 /* Room for a secretbox of a 32-byte key (24 nonce + 16 MAC + 32) and some to spare. */
@@ -44,6 +44,8 @@ struct db_user {
 	/* Counters: totals survive everything; the period ones restart with the quota period. */
 	uint64_t rx_total, tx_total, rx_period, tx_period;
 	int64_t period_start;          /* 0 on add: created */
+	/* The link's own counters for this peer when they were last added to the totals. */
+	uint64_t seen_rx, seen_tx;
 };
 
 struct db_session {
@@ -54,6 +56,7 @@ struct db_session {
 	char endpoint[DB_ENDPOINT_MAX]; /* where it connected from; changes in session_endpoints */
 	char address[CIDR_STRLEN];      /* the user's virtual address(es) */
 	uint64_t rx, tx;
+	int64_t last_seen;             /* last handshake or traffic; 0: none recorded */
 };
 
 /* Sessions of one user (or all when user_id is 0) that overlap [since, until); 0 leaves a
@@ -114,15 +117,17 @@ int db_addr_add(struct db *db, int64_t user_id, const struct cidr *addr);
 int db_addr_list_family(struct db *db, int family, db_addr_fn fn, void *arg);
 int db_addr_list_user(struct db *db, int64_t user_id, db_addr_fn fn, void *arg);
 
-/* Add to the totals and the period counters. */
-int db_counters_add(struct db *db, int64_t user_id, uint64_t rx_delta, uint64_t tx_delta);
+/* Add to the totals and the period counters, and record the link's counters they came
+ * from (seen_rx/seen_tx). */
+int db_counters_add(struct db *db, int64_t user_id, uint64_t rx_delta, uint64_t tx_delta,
+		    uint64_t seen_rx, uint64_t seen_tx);
 /* A new quota period: period counters to 0, period_start = start. */
 int db_counters_reset_period(struct db *db, int64_t user_id, int64_t start);
 
 int db_session_open(struct db *db, int64_t user_id, int64_t started, const char *endpoint,
 		    const char *address, int64_t *id);
 int db_session_add_bytes(struct db *db, int64_t session_id, uint64_t rx_delta,
-			 uint64_t tx_delta);
+			 uint64_t tx_delta, int64_t last_seen);
 /* -ENOENT when there is no such open session. */
 int db_session_close(struct db *db, int64_t session_id, int64_t ended);
 int db_session_add_endpoint(struct db *db, int64_t session_id, int64_t at,

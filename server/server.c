@@ -1,7 +1,9 @@
 /* `warren server`: one WireGuard link for many users, the database as the source of truth,
  * every change applied to exactly the peer it concerns. */
 #include <errno.h>
+#include <inttypes.h>
 #include <getopt.h>
+#include <sys/epoll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,35 +15,29 @@
 
 #include <sodium.h>
 
-#include "clientconf.h"
+#include "account.h"
 #include "db.h"
 #include "pool.h"
 #include "secret.h"
-#include "values.h"
+#include "server.h"
 #include "../agent/cli.h"
 #include "../agent/ctl.h"
+#include "../agent/journal.h"
 #include "../agent/loop.h"
 #include "../agent/sdnotify.h"
 #include "../agent/tunnel.h"
 #include "../common/json.h"
 #include "../common/log.h"
 #include "../common/util.h"
+#include "../netcfg/monitor.h"
 #include "../netcfg/nft.h"
 #include "../netcfg/sysctl.h"
 
-struct server {
-	struct config *c;
-	const char *path;
-	struct db *db;
-	struct nl *nl, *nfnl;
-	struct wg_backend *wgb;
-	struct loop *loop;
-	struct ctl *ctl;
-	uint8_t secret[crypto_secretbox_KEYBYTES];
-	uint8_t public_key[KEY_LEN];
-	struct plan plan;
-	char old_sysctls[2][SYSCTL_VALUE_MAX];   /* forwarding before the server started */
-};
+#define REPAIR_DELAY_MS 20          /* let a burst of changes settle */
+#define REPAIR_MIN_GAP_MS 1000      /* at most one repair a second */
+#define PURGE_INTERVAL_MS (24u * 3600 * 1000)
+
+static const char *const forwarding[2] = { "net/ipv4/ip_forward", "net/ipv6/conf/all/forwarding" };
 
 /* ---- the link ---- */
 
@@ -67,20 +63,18 @@ static int user_peer(struct server *s, const struct db_user *u, struct wg_device
 	return 0;
 }
 
-static int add_allowed(int64_t user_id, const struct cidr *a, void *data)
-{
-	(void)user_id;
-	wg_peer_add_allowed_ip(data, a);
-	return 0;
-}
-
+/* The addresses come from the account, which holds them in memory. */
 static int user_peer_full(struct server *s, const struct db_user *u, struct wg_device *dev)
 {
+	const struct acct_user *au = account_find_id(&s->acct, u->id);
 	int r = user_peer(s, u, dev);
+	size_t i;
 
 	if (r < 0)
 		return r;
-	return db_addr_list_user(s->db, u->id, add_allowed, &dev->peers[dev->n_peers - 1]);
+	for (i = 0; au && i < au->n_addrs; i++)
+		wg_peer_add_allowed_ip(&dev->peers[dev->n_peers - 1], &au->addrs[i]);
+	return 0;
 }
 
 static int collect_peer(const struct db_user *u, void *data)
@@ -125,8 +119,7 @@ static int server_converge(struct server *s)
 	for (i = 0; i < 2; i++) {
 		struct plan_sysctl *sy = array_push(&s->plan.sysctls, &s->plan.n_sysctls, sizeof(*sy));
 
-		snprintf(sy->path, sizeof(sy->path), "%s",
-			 i ? "net/ipv6/conf/all/forwarding" : "net/ipv4/ip_forward");
+		snprintf(sy->path, sizeof(sy->path), "%s", forwarding[i]);
 		snprintf(sy->value, sizeof(sy->value), "1");
 		if (!s->old_sysctls[i][0] && sysctl_get(sy->path, s->old_sysctls[i], SYSCTL_VALUE_MAX) < 0)
 			snprintf(s->old_sysctls[i], SYSCTL_VALUE_MAX, "0");
@@ -137,14 +130,30 @@ static int server_converge(struct server *s)
 		log_err("database: %s", db_errmsg(s->db));
 		return r;
 	}
+	/* What is made is journaled first, so a crash leaves nothing unaccounted for. */
+	if (!s->journaled) {
+		r = journal_write(s->c->daemon.state_dir, &s->plan);
+		if (r < 0) {
+			log_err("journal %s/journal/%s: %s", s->c->daemon.state_dir, sc->ifname,
+				strerror(-r));
+			return r;
+		}
+		s->journaled = true;
+	}
 	r = tunnel_apply(s->nl, s->wgb, &s->plan, s->c->daemon.userspace_command, NULL, &st, err,
 			 sizeof(err));
-	if (r < 0)
+	if (r < 0) {
 		log_err("server link %s: %s", sc->ifname, err);
-	else if (st.created || st.peers || st.writes)
+		return r;
+	}
+	if (st.created) {
+		/* A new link: every peer's counters start from zero. */
+		account_link_fresh(s);
+	}
+	if (st.created || st.peers || st.writes)
 		log_info("server link %s: %s%zu peer and %zu link writes", sc->ifname,
 			 st.created ? "created, " : "", st.peers, st.writes);
-	return r;
+	return 0;
 }
 
 /* Clients reach the world through egress, masqueraded; nothing from egress opens a
@@ -174,7 +183,7 @@ static int server_nft(struct server *s)
 }
 
 /* One peer, alone: add or update (enabled) or remove. Others are not touched. */
-static int server_sync_user(struct server *s, const struct db_user *u, bool remove)
+int server_sync_user(struct server *s, const struct db_user *u, bool remove)
 {
 	struct wg_device *dev = NULL;
 	int r = wg_device_new(&dev, s->c->server.ifname);
@@ -194,339 +203,142 @@ static int server_sync_user(struct server *s, const struct db_user *u, bool remo
 	return r;
 }
 
-/* ---- users ---- */
+/* ---- repair ---- */
 
-struct used_ctx {
-	const struct pool *pool;
-	struct cidrv addrs;
-};
-
-static int collect_addr(int64_t user_id, const struct cidr *a, void *data)
+static void on_repair(struct loop *l, struct timer *t, void *data)
 {
-	struct used_ctx *u = data;
+	struct server *s = data;
 
-	(void)user_id;
-	cidrv_push(&u->addrs, a);
-	return 0;
+	(void)l;
+	(void)t;
+	s->repairs++;
+	s->last_repair_ms = loop_now_ms();
+	if (server_converge(s) == 0)
+		server_nft(s);
 }
 
-static int seal_key(struct server *s, const uint8_t key[KEY_LEN], uint8_t *out, size_t *outlen)
+void server_repair_soon(struct server *s, const char *why)
 {
-	return secret_seal(s->secret, key, KEY_LEN, out, outlen);
+	uint64_t now = loop_now_ms(), delay = REPAIR_DELAY_MS;
+
+	if (timer_armed(s->repair_timer))
+		return;
+	log_info("server link %s: %s; repairing", s->c->server.ifname, why);
+	if (s->last_repair_ms && now + delay < s->last_repair_ms + REPAIR_MIN_GAP_MS)
+		delay = s->last_repair_ms + REPAIR_MIN_GAP_MS - now;
+	timer_arm(s->repair_timer, delay);
 }
 
-static int user_add(struct server *s, int argc, char **argv, struct json *reply)
+static void on_event(const struct monitor_event *ev, void *data)
 {
-	static const struct option opts[] = {
-		{ "expires", required_argument, NULL, 'e' },
-		{ "quota", required_argument, NULL, 'q' },
-		{ "public-key", required_argument, NULL, 'k' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const struct server_conf *sc = &s->c->server;
-	uint8_t priv[KEY_LEN], psk[KEY_LEN];
-	struct db_user u = { 0 };
-	struct cidrv addrs = { 0 };
-	bool own_key = false, monthly = false;
-	char why[160], buf[CIDR_STRLEN];
-	int o, r;
-	size_t i;
+	static const char *const what[] = { "the link", "an address", "a route", "a rule",
+					    "table inet warren", "notifications" };
+	struct server *s = data;
 
-	/* NAME comes first and options after it: let getopt move them (optind 0 restarts it). */
-	optind = 0;
-	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (o) {
-		case 'e':
-			if (values_parse_expiry(optarg, time(NULL), &u.expires, why, sizeof(why)) < 0)
-				goto bad;
-			break;
-		case 'q':
-			if (values_parse_size(optarg, &u.quota_bytes, &monthly, why, sizeof(why)) < 0)
-				goto bad;
-			u.quota_period = monthly ? DB_QUOTA_MONTH : DB_QUOTA_TOTAL;
-			break;
-		case 'k':
-			if (key_from_base64(u.public_key, optarg) < 0) {
-				snprintf(why, sizeof(why), "--public-key \"%s\": not a valid key", optarg);
-				goto bad;
-			}
-			own_key = true;
-			break;
-		default:
-			snprintf(why, sizeof(why), "usage: user add NAME [--expires DATE|DURATION] "
-				 "[--quota SIZE[/month]] [--public-key KEY]");
-			goto bad;
-		}
-	}
-	if (optind != argc - 1) {
-		snprintf(why, sizeof(why), "usage: user add NAME [--expires ..] [--quota ..] [--public-key KEY]");
-		goto bad;
-	}
-	if (!values_user_name_ok(argv[optind], why, sizeof(why)))
-		goto bad;
-	snprintf(u.name, sizeof(u.name), "%s", argv[optind]);
-	if (!own_key) {
-		key_generate_private(priv);
-		key_public(u.public_key, priv);
-		seal_key(s, priv, u.private_key_enc, &u.private_key_enc_len);
-		sodium_memzero(priv, sizeof(priv));
-	}
-	key_generate_preshared(psk);
-	seal_key(s, psk, u.preshared_key_enc, &u.preshared_key_enc_len);
-	sodium_memzero(psk, sizeof(psk));
+	/* Our own changes come back as notifications too. */
+	if (ev->portid && ev->portid == s->nl->portid)
+		return;
+	if (ev->kind == MON_NFT && ev->nft_pid == (uint32_t)getpid())
+		return;
+	if (ev->kind == MON_OVERRUN)
+		server_repair_soon(s, "netlink notifications were lost");
+	else if (ev->kind == MON_LINK || ev->kind == MON_ADDR || ev->kind == MON_NFT)
+		server_repair_soon(s, ev->deleted ? (ev->kind == MON_LINK ? "the link was deleted" :
+				   "something of ours was deleted") : what[ev->kind]);
+}
 
-	/* Lowest free address of each pool, taken inside the same transaction as the user. */
-	r = db_begin(s->db);
+static void on_monitor(struct loop *l, int fd, uint32_t events, void *data)
+{
+	struct server *s = data;
+
+	(void)l;
+	(void)events;
+	monitor_read(s->mon, fd);
+}
+
+static int monitor_start(struct server *s)
+{
+	struct monitor_link link = { .name = s->c->server.ifname };
+	struct monitor_interest in = { .links = &link, .n_links = 1, .nft = s->c->server.snat };
+	int fds[MONITOR_NBUS], r, i;
+
+	s->mon = monitor_new(on_event, s);
+	r = monitor_set_interest(s->mon, &in);
 	if (r == 0)
-		r = db_user_add(s->db, &u, &u.id);
-	for (i = 0; r == 0 && i < sc->pool.n; i++) {
-		struct pool p = { .net = sc->pool.v[i] };
-		struct used_ctx used = { &p, { 0 } };
-		struct pool_used pu;
-		struct diag d = { 0 };
-		struct cidr a;
-
-		r = db_addr_list_family(s->db, p.net.family, collect_addr, &used);
-		pool_used_init(&pu, &p, used.addrs.v, used.addrs.n);
-		if (r == 0)
-			r = pool_alloc(&p, &pu, &a, &d);
-		if (r == 0)
-			r = db_addr_add(s->db, u.id, &a);
-		if (r == 0)
-			cidrv_push(&addrs, &a);
-		if (d.errors)
-			snprintf(why, sizeof(why), "%s", diag_first_error(&d));
-		diag_clear(&d);
-		pool_used_clear(&pu);
-		cidrv_clear(&used.addrs);
-	}
+		r = monitor_open(s->mon);
 	if (r < 0) {
-		db_rollback(s->db);
-		if (r == -EEXIST)
-			snprintf(why, sizeof(why), "user \"%s\" exists already", u.name);
-		else if (r != -ENOSPC)
-			snprintf(why, sizeof(why), "database: %s", db_errmsg(s->db));
-		goto fail;
+		log_err("netlink monitor: %s", strerror(-r));
+		return r;
 	}
-	r = db_commit(s->db);
-	if (r == 0)
-		r = server_sync_user(s, &u, false);
-	if (r < 0) {
-		snprintf(why, sizeof(why), "user %s: %s", u.name, strerror(-r));
-		goto fail;
-	}
-	json_rawf(reply, "user %s added:", u.name);
-	for (i = 0; i < addrs.n; i++)
-		json_rawf(reply, " %s", cidr_fmt(&addrs.v[i], buf));
-	json_rawf(reply, "\n");
-	log_info("user %s added", u.name);
-	cidrv_clear(&addrs);
-	db_user_wipe(&u);
-	return 0;
-bad:
-	r = -EINVAL;
-fail:
-	json_rawf(reply, "%s\n", why);
-	cidrv_clear(&addrs);
-	db_user_wipe(&u);
+	monitor_fds(s->mon, fds);
+	for (i = 0; i < MONITOR_NBUS && r == 0; i++)
+		r = loop_add_fd(s->loop, fds[i], EPOLLIN, on_monitor, s);
 	return r;
 }
 
-static int user_find(struct server *s, const char *name, struct db_user *u, struct json *reply)
-{
-	int r = db_user_get_by_name(s->db, name, u);
+/* ---- timers ---- */
 
-	if (r == -ENOENT)
-		json_rawf(reply, "no user \"%s\"\n", name);
-	else if (r < 0)
-		json_rawf(reply, "database: %s\n", db_errmsg(s->db));
-	return r;
+static void on_poll(struct loop *l, struct timer *t, void *data)
+{
+	struct server *s = data;
+
+	(void)l;
+	account_poll(s);
+	timer_arm(t, s->c->server.accounting_interval_ms);
 }
 
-static const char *const disabled_name[] = { "enabled", "expired", "quota", "disabled" };
-
-struct list_ctx {
-	struct server *s;
-	struct json *j;
-	bool json;
-};
-
-static int list_addr(int64_t user_id, const struct cidr *a, void *data)
+static void on_deadline(struct loop *l, struct timer *t, void *data)
 {
-	struct list_ctx *l = data;
-	char buf[CIDR_STRLEN];
-
-	(void)user_id;
-	if (l->json)
-		json_str(l->j, NULL, cidr_fmt(a, buf));
-	else
-		json_rawf(l->j, " %s", cidr_fmt(a, buf));
-	return 0;
+	(void)l;
+	(void)t;
+	account_deadlines(data);
 }
 
-static void user_json(struct list_ctx *l, const struct db_user *u)
+static void on_purge(struct loop *l, struct timer *t, void *data)
+{
+	struct server *s = data;
+	int64_t before = (int64_t)time(NULL) - (int64_t)s->c->server.session_retention_days * 86400;
+	uint64_t n = 0;
+
+	(void)l;
+	if (db_session_purge(s->db, before, &n) < 0)
+		log_warn("session retention: %s", db_errmsg(s->db));
+	else if (n)
+		log_info("session retention: %" PRIu64 " sessions older than %u days removed", n,
+			 s->c->server.session_retention_days);
+	timer_arm(t, PURGE_INTERVAL_MS);
+}
+
+/* ---- status ---- */
+
+static void server_status(struct server *s, struct json *j)
 {
 	char key[KEY_B64_LEN];
+	size_t i, online = 0;
 
-	json_obj_begin(l->j, NULL);
-	json_str(l->j, "name", u->name);
-	json_str(l->j, "state", disabled_name[u->disabled]);
-	key_to_base64(key, u->public_key);
-	json_str(l->j, "public_key", key);
-	json_bool(l->j, "server_holds_private_key", u->private_key_enc_len > 0);
-	json_arr_begin(l->j, "addresses");
-	db_addr_list_user(l->s->db, u->id, list_addr, l);
-	json_end(l->j);
-	json_u64(l->j, "created", (uint64_t)u->created);
-	if (u->expires)
-		json_u64(l->j, "expires", (uint64_t)u->expires);
-	else
-		json_null(l->j, "expires");
-	if (u->quota_bytes) {
-		json_u64(l->j, "quota_bytes", u->quota_bytes);
-		json_str(l->j, "quota_period", u->quota_period == DB_QUOTA_MONTH ? "month" : "total");
-	} else {
-		json_null(l->j, "quota_bytes");
-	}
-	json_u64(l->j, "rx_bytes", u->rx_total);
-	json_u64(l->j, "tx_bytes", u->tx_total);
-	json_end(l->j);
-}
-
-static int list_user(const struct db_user *u, void *data)
-{
-	struct list_ctx *l = data;
-	char exp[32] = "never", quota[32] = "none";
-
-	if (l->json) {
-		user_json(l, u);
-		return 0;
-	}
-	if (u->expires)
-		values_format_time(u->expires, exp, sizeof(exp));
-	if (u->quota_bytes)
-		values_format_size(u->quota_bytes, quota, sizeof(quota));
-	json_rawf(l->j, "%-20s %-8s expires %-16s quota %-10s%s", u->name, disabled_name[u->disabled],
-		  exp, quota, u->quota_period == DB_QUOTA_MONTH && u->quota_bytes ? "/month" : "");
-	db_addr_list_user(l->s->db, u->id, list_addr, l);
-	json_rawf(l->j, "\n");
-	return 0;
-}
-
-static int user_config(struct server *s, const char *name, struct json *reply)
-{
-	const struct server_conf *sc = &s->c->server;
-	uint8_t priv[KEY_LEN], psk[KEY_LEN];
-	struct clientconf_server cs = {
-		.endpoint_host = sc->endpoint_host, .endpoint_port = sc->endpoint_port,
-		.dns = &sc->dns, .allowed_ips = &sc->client_allowed_ips,
-		.keepalive = sc->client_keepalive, .mtu = sc->mtu,
-	};
-	struct clientconf_user cu = { 0 };
-	struct used_ctx addrs = { NULL, { 0 } };
-	struct db_user u;
-	size_t len;
-	char *text;
-	int r;
-
-	r = user_find(s, name, &u, reply);
-	if (r < 0)
-		return r;
-	memcpy(cs.public_key, s->public_key, KEY_LEN);
-	cu.public_key = u.public_key;
-	if (u.private_key_enc_len) {
-		if (secret_open(s->secret, u.private_key_enc, u.private_key_enc_len, priv, &len) < 0 ||
-		    len != KEY_LEN) {
-			json_rawf(reply, "user %s: the stored private key does not decrypt\n", name);
-			r = -EBADMSG;
-			goto out;
-		}
-		cu.private_key = priv;
-	}
-	if (u.preshared_key_enc_len &&
-	    secret_open(s->secret, u.preshared_key_enc, u.preshared_key_enc_len, psk, &len) == 0 &&
-	    len == KEY_LEN)
-		cu.preshared_key = psk;
-	db_addr_list_user(s->db, u.id, collect_addr, &addrs);
-	cu.addresses = &addrs.addrs;
-	text = clientconf_write(&cs, &cu);
-	if (!text) {
-		json_rawf(reply, "user %s: cannot write its configuration\n", name);
-		r = -EINVAL;
-		goto out;
-	}
-	json_raw(reply, text, strlen(text));
-	clientconf_text_free(text);
-out:
-	cidrv_clear(&addrs.addrs);
-	sodium_memzero(priv, sizeof(priv));
-	sodium_memzero(psk, sizeof(psk));
-	db_user_wipe(&u);
-	return r;
-}
-
-/* delete, disable, enable: the row changes, then exactly its peer. */
-static int user_change(struct server *s, const char *verb, const char *name, struct json *reply)
-{
-	struct db_user u;
-	int r = user_find(s, name, &u, reply);
-
-	if (r < 0)
-		return r;
-	if (strcmp(verb, "delete") == 0) {
-		r = server_sync_user(s, &u, true);
-		if (r == 0)
-			r = db_user_delete(s->db, u.id);
-	} else {
-		u.disabled = strcmp(verb, "disable") == 0 ? DB_DISABLED_ADMIN : DB_ENABLED;
-		r = db_user_update(s->db, &u);
-		if (r == 0)
-			r = server_sync_user(s, &u, u.disabled != DB_ENABLED);
-	}
-	if (r < 0)
-		json_rawf(reply, "user %s: %s\n", name, r == -EIO ? db_errmsg(s->db) : strerror(-r));
-	else
-		log_info("user %s: %sd", name, verb);
-	db_user_wipe(&u);
-	return r;
-}
-
-static int on_user(struct server *s, int argc, char **argv, struct json *reply)
-{
-	struct list_ctx l = { s, reply, false };
-	const char *verb = argc > 1 ? argv[1] : "";
-	struct db_user u;
-	int r;
-
-	if (strcmp(verb, "add") == 0)
-		return user_add(s, argc - 1, argv + 1, reply);
-	if (strcmp(verb, "list") == 0 && (argc == 2 || (argc == 3 && strcmp(argv[2], "--json") == 0))) {
-		l.json = argc == 3;
-		if (l.json)
-			json_arr_begin(reply, NULL);
-		r = db_user_list(s->db, list_user, &l);
-		if (l.json)
-			json_end(reply);
-		return r;
-	}
-	if (argc == 3 || (argc == 4 && strcmp(argv[3], "--json") == 0)) {
-		if (strcmp(verb, "show") == 0) {
-			r = user_find(s, argv[2], &u, reply);
-			if (r == 0) {
-				l.json = true;
-				user_json(&l, &u);
-				db_user_wipe(&u);
-			}
-			return r;
-		}
-		if (strcmp(verb, "config") == 0)
-			return user_config(s, argv[2], reply);
-		if (strcmp(verb, "delete") == 0 || strcmp(verb, "disable") == 0 ||
-		    strcmp(verb, "enable") == 0)
-			return user_change(s, verb, argv[2], reply);
-	}
-	json_rawf(reply, "usage: user add|list|show|config|disable|enable|delete ...\n");
-	return -EINVAL;
+	for (i = 0; i < s->acct.n; i++)
+		online += s->acct.v[i].session_id != 0;
+	json_obj_begin(j, NULL);
+	json_u64(j, "version", 1);
+	json_str(j, "role", "server");
+	json_u64(j, "pid", (uint64_t)getpid());
+	json_str(j, "config", s->path);
+	json_i64(j, "started", s->started);
+	json_obj_begin(j, "server");
+	json_str(j, "interface", s->c->server.ifname);
+	json_u64(j, "listen_port", s->c->server.listen_port);
+	key_to_base64(key, s->public_key);
+	json_str(j, "public_key", key);
+	json_u64(j, "users", s->acct.n);
+	json_u64(j, "online", online);
+	json_u64(j, "repairs", s->repairs);
+	json_end(j);
+	json_arr_begin(j, "tunnels");
+	json_end(j);
+	json_arr_begin(j, "groups");
+	json_end(j);
+	account_status(s, j);
+	json_end(j);
 }
 
 static int on_ctl(int argc, char **argv, struct json *reply, void *data)
@@ -534,18 +346,11 @@ static int on_ctl(int argc, char **argv, struct json *reply, void *data)
 	struct server *s = data;
 
 	if (strcmp(argv[0], "user") == 0)
-		return on_user(s, argc, argv, reply);
+		return admin_user(s, argc, argv, reply);
+	if (strcmp(argv[0], "session") == 0)
+		return admin_session(s, argc, argv, reply);
 	if (strcmp(argv[0], "status") == 0 && argc == 1) {
-		json_obj_begin(reply, NULL);
-		json_u64(reply, "version", 1);
-		json_str(reply, "role", "server");
-		json_u64(reply, "pid", (uint64_t)getpid());
-		json_str(reply, "config", s->path);
-		json_arr_begin(reply, "tunnels");
-		json_end(reply);
-		json_arr_begin(reply, "groups");
-		json_end(reply);
-		json_end(reply);
+		server_status(s, reply);
 		return 0;
 	}
 	return -EOPNOTSUPP;
@@ -553,10 +358,15 @@ static int on_ctl(int argc, char **argv, struct json *reply, void *data)
 
 static void on_signal(struct loop *l, int signo, void *data)
 {
-	(void)data;
+	struct server *s = data;
+	bool reaped = false;
+
 	if (signo == SIGCHLD) {
 		while (waitpid(-1, NULL, WNOHANG) > 0)
-			;
+			reaped = true;
+		/* The userspace implementation exited: its link went with it. */
+		if (reaped && s->plan.backend == BACKEND_USERSPACE)
+			server_repair_soon(s, "the userspace implementation exited");
 		return;
 	}
 	log_info("%s: stopping", strsignal(signo));
@@ -565,8 +375,18 @@ static void on_signal(struct loop *l, int signo, void *data)
 
 static void server_close(struct server *s)
 {
+	size_t i;
+
 	plan_clear(&s->plan);
 	ctl_close(s->ctl);
+	timer_free(s->poll_timer);
+	timer_free(s->deadline_timer);
+	timer_free(s->purge_timer);
+	timer_free(s->repair_timer);
+	monitor_free(s->mon);
+	account_free(&s->acct);
+	for (i = 0; i < s->n_pools; i++)
+		pool_used_clear(&s->used[i]);
 	loop_free(s->loop);
 	wg_backend_close(s->wgb);
 	nl_close(s->nfnl);
@@ -574,6 +394,60 @@ static void server_close(struct server *s)
 	db_close(s->db);
 	sodium_memzero(s->secret, sizeof(s->secret));
 	config_free(s->c);
+}
+
+/* Addresses in use, per pool, known from here on without asking the database. */
+static int pools_load(struct server *s)
+{
+	const struct server_conf *sc = &s->c->server;
+	size_t i;
+
+	for (i = 0; i < sc->pool.n && i < SERVER_MAX_POOLS; i++) {
+		const struct acct_user *u;
+		struct cidr *in_use = NULL;
+		size_t n = 0, k;
+
+		s->pools[i].net = sc->pool.v[i];
+		for (u = s->acct.v; u < s->acct.v + s->acct.n; u++)
+			for (k = 0; k < u->n_addrs; k++)
+				*(struct cidr *)array_push(&in_use, &n, sizeof(*in_use)) = u->addrs[k];
+		pool_used_init(&s->used[i], &s->pools[i], in_use, n);
+		free(in_use);
+	}
+	s->n_pools = i;
+	return 0;
+}
+
+/* Forwarding as it was before any warren server touched it: from the journal of a run
+ * that did not stop cleanly, else as it is now. */
+static void sysctls_load(struct server *s)
+{
+	struct plan j = { 0 };
+	size_t i, k;
+
+	if (journal_read(s->c->daemon.state_dir, s->c->server.ifname, &j) == 0) {
+		log_info("server link %s: taking over from a run that did not stop", s->c->server.ifname);
+		for (i = 0; i < j.n_sysctls; i++)
+			for (k = 0; k < 2; k++)
+				if (strcmp(j.sysctls[i].path, forwarding[k]) == 0)
+					memcpy(s->old_sysctls[k], j.sysctls[i].old, SYSCTL_VALUE_MAX);
+	}
+	plan_clear(&j);
+}
+
+static int timers_start(struct server *s)
+{
+	s->poll_timer = timer_new(s->loop, on_poll, s);
+	s->deadline_timer = timer_new(s->loop, on_deadline, s);
+	s->purge_timer = timer_new(s->loop, on_purge, s);
+	s->repair_timer = timer_new(s->loop, on_repair, s);
+	if (!s->poll_timer || !s->deadline_timer || !s->purge_timer || !s->repair_timer)
+		return -ENOMEM;
+	/* The link was just converged: the first reading can wait its turn. */
+	timer_arm(s->poll_timer, s->c->server.accounting_interval_ms);
+	timer_arm(s->purge_timer, 0);
+	account_deadlines(s);
+	return 0;
 }
 
 int cmd_server(int argc, char **argv)
@@ -602,6 +476,7 @@ int cmd_server(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	diag_clear(&d);
+	s.started = time(NULL);
 	key_public(s.public_key, s.c->server.private_key);
 	if (mkdir(s.c->daemon.state_dir, 0700) < 0 && errno != EEXIST) {
 		r = -errno;
@@ -616,6 +491,9 @@ int cmd_server(int argc, char **argv)
 	r = db_open(s.c->server.database, &s.db);
 	if (r < 0)
 		goto out;
+	if ((r = account_load(&s)) < 0 || (r = pools_load(&s)) < 0)
+		goto out;
+	sysctls_load(&s);
 	if ((r = nl_open(&s.nl, NETLINK_ROUTE)) < 0 || (r = nl_open(&s.nfnl, NFT_NETLINK_BUS)) < 0 ||
 	    (r = wg_backend_open(&s.wgb, s.c->daemon.backend)) < 0 || (r = loop_new(&s.loop)) < 0) {
 		log_err("setup: %s", strerror(-r));
@@ -625,21 +503,37 @@ int cmd_server(int argc, char **argv)
 	    (r = loop_add_signal(s.loop, SIGINT, on_signal, &s)) < 0 ||
 	    (r = loop_add_signal(s.loop, SIGCHLD, on_signal, &s)) < 0)
 		goto out;
+	/* Notifications queue from here: nothing between now and the first converge is missed. */
+	r = monitor_start(&s);
+	if (r < 0)
+		goto out;
 	r = ctl_open(s.loop, s.c->daemon.socket, on_ctl, &s, &s.ctl);
 	if (r < 0)
 		goto out;
 	r = server_converge(&s);
 	if (r == 0)
 		r = server_nft(&s);
+	if (r == 0)
+		r = timers_start(&s);
 	if (r < 0)
-		goto out;
+		goto stop;
 	sd_notify_ready();
-	log_info("server running on %s with its users in %s", s.c->server.ifname, s.c->server.database);
+	log_info("server running on %s with %zu users in %s", s.c->server.ifname, s.acct.n,
+		 s.c->server.database);
 	r = loop_run(s.loop);
 	sd_notify_stopping();
+	/* The last bytes count, and open sessions end with the server. */
+	account_poll(&s);
+	for (size_t i = 0; i < s.acct.n; i++)
+		account_close_session(&s, &s.acct.v[i], time(NULL));
+stop:
 	/* Leave nothing behind: the link with its peers, the table. The database stays. */
-	if (tunnel_remove(s.nl, s.wgb, &s.plan, NULL, err, sizeof(err)) < 0)
-		log_err("server link: %s", err);
+	if (s.journaled) {
+		if (tunnel_remove(s.nl, s.wgb, &s.plan, NULL, err, sizeof(err)) < 0)
+			log_err("server link: %s", err);
+		else
+			journal_remove(s.c->daemon.state_dir, s.c->server.ifname);
+	}
 	nft_remove(s.nfnl);
 out:
 	server_close(&s);

@@ -1,5 +1,5 @@
-/* `warren user ...`: administration of the running server's users over its socket; QR
- * codes are drawn here, from the configuration the server sends. */
+/* `warren user ...` and `warren session ...`: administration of the running server over
+ * its socket; QR codes are drawn here, from the configuration the server sends. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -7,6 +7,40 @@
 #include "qr.h"
 #include "../agent/cli.h"
 #include "../common/json.h"
+
+/* Everything but -s/-c goes to the server as is; its reply is printed. */
+int cmd_session(int argc, char **argv)
+{
+	const char *sock = NULL, *conf = NULL;
+	char *args[16];
+	struct json reply = { 0 };
+	int n = 0, i, r;
+	bool ok = false;
+
+	for (i = 0; i < argc; i++) {
+		if ((strcmp(argv[i], "-s") == 0 || strcmp(argv[i], "-c") == 0) && i + 1 < argc) {
+			if (argv[i][1] == 's')
+				sock = argv[i + 1];
+			else
+				conf = argv[i + 1];
+			i++;
+			continue;
+		}
+		if (n == (int)(sizeof(args) / sizeof(args[0])) - 1)
+			return cli_usage(cli_find("session"), EXIT_USAGE);
+		args[n++] = argv[i];
+	}
+	args[n] = NULL;
+	if (n < 2 || strcmp(args[1], "list") != 0)
+		return cli_usage(cli_find("session"), EXIT_USAGE);
+	r = ctl_client_call(sock, conf, n, args, &ok, &reply);
+	if (r == 0) {
+		fputs(json_text(&reply), ok ? stdout : stderr);
+		r = ok ? EXIT_OK : EXIT_RUNTIME;
+	}
+	json_clear(&reply);
+	return r;
+}
 
 int cmd_user(int argc, char **argv)
 {

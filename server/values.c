@@ -289,3 +289,48 @@ bool values_user_name_ok(const char *name, char *why, size_t whylen)
 	}
 	return true;
 }
+
+/* 00:00 local time on `day` (clamped to the month's length) of month m (0-based, may run
+ * past 11 or below 0) of year y. */
+static int64_t reset_time(int y, int m, int day)
+{
+	struct tm tm = { 0 };
+
+	y += m / 12 - (m % 12 < 0);
+	m = ((m % 12) + 12) % 12;
+	tm.tm_year = y - 1900;
+	tm.tm_mon = m;
+	tm.tm_mday = day < days_in_month(y, m + 1) ? day : days_in_month(y, m + 1);
+	tm.tm_isdst = -1;
+	return (int64_t)mktime(&tm);
+}
+
+int64_t values_period_start(int64_t now, int day)
+{
+	time_t t = (time_t)now;
+	struct tm tm;
+	int64_t start;
+
+	if (day < 1 || day > 31)
+		day = 1;
+	if (!localtime_r(&t, &tm))
+		return now;
+	start = reset_time(tm.tm_year + 1900, tm.tm_mon, day);
+	return start <= now ? start : reset_time(tm.tm_year + 1900, tm.tm_mon - 1, day);
+}
+
+int64_t values_period_next(int64_t start, int day)
+{
+	time_t t = (time_t)start;
+	struct tm tm;
+	int64_t next;
+
+	if (day < 1 || day > 31)
+		day = 1;
+	if (!localtime_r(&t, &tm))
+		return start + 28 * 86400;
+	/* The reset of this month when start lies before it (a start from before the day was
+	 * set), else next month's. */
+	next = reset_time(tm.tm_year + 1900, tm.tm_mon, day);
+	return next > start ? next : reset_time(tm.tm_year + 1900, tm.tm_mon + 1, day);
+}

@@ -47,6 +47,12 @@ char *values_format_size(uint64_t bytes, char *buf, size_t len);
 /* Local "YYYY-MM-DD HH:MM"; "?" when the time cannot be converted. Returns buf. */
 char *values_format_time(int64_t unix_time, char *buf, size_t len);
 
+/* Monthly quota periods begin at 00:00 local time on the reset day (1..31; a day the
+ * month lacks means its last day). values_period_start: the start of the period that
+ * holds now. values_period_next: the first period start after start. */
+int64_t values_period_start(int64_t now, int day);
+int64_t values_period_next(int64_t start, int day);
+
 /* A user name: 1 to VALUES_USER_NAME_MAX characters of a-z, 0-9, '.', '_' and '-',
  * starting with a letter or digit (so it is safe as a file name and in a config). Returns
  * true, or false with the reason in why. */

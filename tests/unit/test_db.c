@@ -19,6 +19,9 @@
 #include "profiles/cidr.h"
 #include "server/db.h"
 
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
 struct fixture {
 	char dir[64];
 	char path[96];
@@ -152,7 +155,8 @@ static void test_reopen_and_versions(void **state)
 	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM users"), 1);
 	/* put it back so teardown and the fixture work */
 	assert_int_equal(sqlite3_open_v2(f->path, &sq, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(sq, "PRAGMA user_version = 1", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(sq, "PRAGMA user_version = " STR(DB_SCHEMA_VERSION), NULL, NULL,
+				      NULL), SQLITE_OK);
 	sqlite3_close(sq);
 	assert_int_equal(db_open(f->path, &f->db), 0);
 
@@ -420,16 +424,18 @@ static void test_counters(void **state)
 
 	make_user(&u, "alice", 1);
 	assert_int_equal(db_user_add(f->db, &u, &id), 0);
-	assert_int_equal(db_counters_add(f->db, id, 1000, 2000), 0);
-	assert_int_equal(db_counters_add(f->db, id, 1, 2), 0);
+	assert_int_equal(db_counters_add(f->db, id, 1000, 2000, 1000, 2000), 0);
+	assert_int_equal(db_counters_add(f->db, id, 1, 2, 1001, 2002), 0);
 	assert_int_equal(db_user_get(f->db, id, &got), 0);
+	assert_int_equal(got.seen_rx, 1001);
+	assert_int_equal(got.seen_tx, 2002);
 	assert_int_equal(got.rx_total, 1001);
 	assert_int_equal(got.tx_total, 2002);
 	assert_int_equal(got.rx_period, 1001);
 	assert_int_equal(got.tx_period, 2002);
 
 	assert_int_equal(db_counters_reset_period(f->db, id, 777), 0);
-	assert_int_equal(db_counters_add(f->db, id, 5, 6), 0);
+	assert_int_equal(db_counters_add(f->db, id, 5, 6, 5, 6), 0);
 	assert_int_equal(db_user_get(f->db, id, &got), 0);
 	assert_int_equal(got.rx_total, 1006);
 	assert_int_equal(got.tx_total, 2008);
@@ -445,11 +451,11 @@ static void test_counters(void **state)
 	assert_int_equal(got.tx_period, 6);
 
 	/* big values survive the signed column */
-	assert_int_equal(db_counters_add(f->db, id, 1ull << 40, 0), 0);
+	assert_int_equal(db_counters_add(f->db, id, 1ull << 40, 0, 1ull << 40, 0), 0);
 	assert_int_equal(db_user_get(f->db, id, &got), 0);
 	assert_int_equal(got.rx_total, (1ull << 40) + 1006);
 
-	assert_int_equal(db_counters_add(f->db, id + 100, 1, 1), -ENOENT);
+	assert_int_equal(db_counters_add(f->db, id + 100, 1, 1, 1, 1), -ENOENT);
 	assert_int_equal(db_counters_reset_period(f->db, id + 100, 1), -ENOENT);
 }
 
@@ -470,8 +476,8 @@ static void test_sessions(void **state)
 
 	/* alice: [100, 200] then [1000, open); bob: [500, 600] */
 	assert_int_equal(db_session_open(f->db, a, 100, "192.0.2.1:4000", "10.9.0.2", &s1), 0);
-	assert_int_equal(db_session_add_bytes(f->db, s1, 10, 20), 0);
-	assert_int_equal(db_session_add_bytes(f->db, s1, 1, 2), 0);
+	assert_int_equal(db_session_add_bytes(f->db, s1, 10, 20, 120), 0);
+	assert_int_equal(db_session_add_bytes(f->db, s1, 1, 2, 190), 0);
 	assert_int_equal(db_session_add_endpoint(f->db, s1, 150, "[2001:db8::1]:4001"), 0);
 	assert_int_equal(db_session_add_endpoint(f->db, s1, 160, "192.0.2.9:4002"), 0);
 	assert_int_equal(db_session_close(f->db, s1, 200), 0);
@@ -479,7 +485,7 @@ static void test_sessions(void **state)
 	assert_int_equal(db_session_open(f->db, b, 500, "198.51.100.1:51820", "10.9.0.3", &s2), 0);
 	assert_int_equal(db_session_close(f->db, s2, 600), 0);
 	assert_int_equal(db_session_open(f->db, a, 1000, "192.0.2.1:4000", "10.9.0.2", &s3), 0);
-	assert_int_equal(db_session_add_bytes(f->db, 99999, 1, 1), -ENOENT);
+	assert_int_equal(db_session_add_bytes(f->db, 99999, 1, 1, 1), -ENOENT);
 	assert_int_equal(db_session_add_endpoint(f->db, 99999, 1, "x"), -ENOENT);
 	assert_int_equal(db_session_open(f->db, a, 1, "a-very-long-endpoint-name-that-does-not-fit"
 					 "-in-sixty-four-bytes:51820", "", NULL), -EINVAL);
@@ -496,6 +502,7 @@ static void test_sessions(void **state)
 	assert_string_equal(s.address, "10.9.0.2");
 	assert_int_equal(s.rx, 11);
 	assert_int_equal(s.tx, 22);
+	assert_int_equal(s.last_seen, 190);
 	assert_int_equal(db_session_endpoints(f->db, s1, collect_ep, &e), 0);
 	assert_int_equal(e.n, 2);
 	assert_int_equal(e.at, 160);

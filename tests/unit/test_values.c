@@ -325,6 +325,36 @@ static void name_bad(const char *s, const char *want)
 	assert_string_equal(why, want);
 }
 
+static int64_t utc_time(const char *s)
+{
+	int64_t t;
+
+	assert_int_equal(values_parse_date(s, &t, NULL, 0), 0);
+	return t;
+}
+
+static void test_quota_period(void **state)
+{
+	(void)state;
+	/* reset day 15: a time on the 20th belongs to the period from the 15th */
+	assert_int_equal(values_period_start(utc_time("2027-03-20T10:00"), 15), utc_time("2027-03-15"));
+	/* on the 10th it still belongs to last month's */
+	assert_int_equal(values_period_start(utc_time("2027-03-10T10:00"), 15), utc_time("2027-02-15"));
+	/* exactly at the reset it is the new one */
+	assert_int_equal(values_period_start(utc_time("2027-03-15"), 15), utc_time("2027-03-15"));
+	/* day 31 in a short month is its last day */
+	assert_int_equal(values_period_start(utc_time("2027-03-01T01:00"), 31), utc_time("2027-02-28"));
+	assert_int_equal(values_period_next(utc_time("2027-02-28"), 31), utc_time("2027-03-31"));
+	assert_int_equal(values_period_next(utc_time("2028-01-31"), 31), utc_time("2028-02-29"));
+	/* across the year */
+	assert_int_equal(values_period_next(utc_time("2027-12-01"), 1), utc_time("2028-01-01"));
+	assert_int_equal(values_period_start(utc_time("2027-01-01T00:30"), 2), utc_time("2026-12-02"));
+	/* a start before this month's reset day (the day was changed) resets on it */
+	assert_int_equal(values_period_next(utc_time("2027-05-03"), 20), utc_time("2027-05-20"));
+	/* out of range days mean the 1st */
+	assert_int_equal(values_period_next(utc_time("2027-05-03"), 0), utc_time("2027-06-01"));
+}
+
 static void test_user_names(void **state)
 {
 	static const char chars[] = "only a-z, 0-9, '.', '_' and '-' are allowed";
@@ -370,6 +400,7 @@ int main(void)
 		cmocka_unit_test_setup(test_format_time_utc, utc),
 		cmocka_unit_test_teardown(test_local_zone, utc),
 		cmocka_unit_test(test_user_names),
+		cmocka_unit_test_setup(test_quota_period, utc),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
