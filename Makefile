@@ -117,7 +117,7 @@ bench: $(B)/warren
 DEB_PKGS := build-essential pkg-config clang libmnl-dev libnftnl-dev libsodium-dev \
 	libconfig-dev libcurl4-openssl-dev libsqlite3-dev libqrencode-dev zlib1g-dev \
 	libcmocka-dev wireguard-go wireguard-tools \
-	nftables iproute2 iputils-ping netcat-openbsd tcpdump procps kmod \
+	nftables iproute2 iputils-ping netcat-openbsd tcpdump procps kmod jq sqlite3 \
 	qemu-system-x86 busybox-static linux-image-amd64 cpio
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do dpkg-query -W -f='$${db:Status-Abbrev}' $$p 2>/dev/null | \

@@ -189,14 +189,30 @@ static int load_user(const struct db_user *row, void *data)
 
 /* A session the daemon left open when it stopped: it goes on if the peer is still
  * talking (the first reading decides), so only its bookkeeping is restored here. */
+struct load_ctx {
+	struct db *db;
+	struct account *a;
+};
+
+static int last_endpoint(int64_t at, const char *endpoint, void *data)
+{
+	(void)at;
+	snprintf(data, DB_ENDPOINT_MAX, "%s", endpoint);
+	return 0;
+}
+
 static int load_session(const struct db_session *row, void *data)
 {
-	struct acct_user *u = account_find_id(data, row->user_id);
+	struct load_ctx *l = data;
+	struct acct_user *u = account_find_id(l->a, row->user_id);
 
 	if (u && !u->session_id) {
 		u->session_id = row->id;
 		u->session_started = row->started;
 		u->active = row->last_seen ? row->last_seen : row->started;
+		/* Where it was last seen, so a move is told from a restart. */
+		snprintf(u->endpoint, sizeof(u->endpoint), "%s", row->endpoint);
+		db_session_endpoints(l->db, row->id, last_endpoint, u->endpoint);
 	}
 	return 0;
 }
@@ -213,7 +229,7 @@ int account_load(struct server *s)
 	if (r == 0)
 		r = db_addr_list_family(s->db, AF_INET6, collect_addr, &s->acct);
 	if (r == 0)
-		r = db_session_list(s->db, &open, load_session, &s->acct);
+		r = db_session_list(s->db, &open, load_session, &(struct load_ctx){ s->db, &s->acct });
 	if (r < 0) {
 		log_err("database: %s", db_errmsg(s->db));
 		return r;

@@ -410,17 +410,16 @@ static int user_state(struct server *s, const char *verb, const char *name, stru
 	if (strcmp(verb, "disable") == 0) {
 		account_now(s);
 		r = account_set_state(s, au, DB_DISABLED_ADMIN, why, sizeof(why));
+	} else if (au->expires && au->expires <= time(NULL)) {
+		/* An expiry or a quota still in force wins over enable: nothing changes. */
+		json_rawf(reply, "user %s stays disabled: it has expired (user set --expires)\n", name);
+		return -EPERM;
+	} else if (au->quota_bytes && account_quota_used(au) >= au->quota_bytes) {
+		json_rawf(reply, "user %s stays disabled: its quota is used up (user set --quota)\n",
+			  name);
+		return -EPERM;
 	} else {
 		r = account_set_state(s, au, DB_ENABLED, why, sizeof(why));
-		/* An expiry or a quota still in force wins over enable. */
-		if (r == 0)
-			account_check_user(s, au);
-		if (r == 0 && au->disabled != DB_ENABLED) {
-			json_rawf(reply, "user %s stays disabled: %s\n", name,
-				  au->disabled == DB_DISABLED_EXPIRED ? "it has expired (user set --expires)" :
-				  "its quota is used up (user set --quota)");
-			return -EPERM;
-		}
 	}
 	if (r < 0)
 		json_rawf(reply, "%s\n", why);

@@ -223,7 +223,8 @@ void server_repair_soon(struct server *s, const char *why)
 
 	if (timer_armed(s->repair_timer))
 		return;
-	log_info("server link %s: %s; repairing", s->c->server.ifname, why);
+	if (why)
+		log_info("server link %s: %s; repairing", s->c->server.ifname, why);
 	if (s->last_repair_ms && now + delay < s->last_repair_ms + REPAIR_MIN_GAP_MS)
 		delay = s->last_repair_ms + REPAIR_MIN_GAP_MS - now;
 	timer_arm(s->repair_timer, delay);
@@ -231,7 +232,7 @@ void server_repair_soon(struct server *s, const char *why)
 
 static void on_event(const struct monitor_event *ev, void *data)
 {
-	static const char *const what[] = { "the link", "an address", "a route", "a rule",
+	static const char *const what[] = { "link", "address on", "route", "rule",
 					    "table inet warren", "notifications" };
 	struct server *s = data;
 
@@ -240,11 +241,16 @@ static void on_event(const struct monitor_event *ev, void *data)
 		return;
 	if (ev->kind == MON_NFT && ev->nft_pid == (uint32_t)getpid())
 		return;
-	if (ev->kind == MON_OVERRUN)
+	if (ev->kind == MON_OVERRUN) {
 		server_repair_soon(s, "netlink notifications were lost");
-	else if (ev->kind == MON_LINK || ev->kind == MON_ADDR || ev->kind == MON_NFT)
-		server_repair_soon(s, ev->deleted ? (ev->kind == MON_LINK ? "the link was deleted" :
-				   "something of ours was deleted") : what[ev->kind]);
+	} else if (ev->kind == MON_LINK || ev->kind == MON_ADDR || ev->kind == MON_NFT) {
+		/* Changes are routine (the userspace implementation sets its link up, the
+		 * kernel moves flags): check quietly; a deletion is worth a line. */
+		if (ev->deleted)
+			log_info("%s%s%s deleted by %s", what[ev->kind], ev->ifname[0] ? " " : "",
+				 ev->ifname, ev->nft_comm[0] ? ev->nft_comm : "someone else");
+		server_repair_soon(s, NULL);
+	}
 }
 
 static void on_monitor(struct loop *l, int fd, uint32_t events, void *data)
