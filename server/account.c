@@ -104,6 +104,9 @@ static void copy_row(struct acct_user *u, const struct db_user *row)
 	u->id = row->id;
 	snprintf(u->name, sizeof(u->name), "%s", row->name);
 	memcpy(u->key, row->public_key, KEY_LEN);
+	u->psk_enc_len = row->preshared_key_enc_len <= sizeof(u->psk_enc) ?
+			 row->preshared_key_enc_len : 0;
+	memcpy(u->psk_enc, row->preshared_key_enc, u->psk_enc_len);
 	u->disabled = row->disabled;
 	u->expires = row->expires;
 	u->quota_bytes = row->quota_bytes;
@@ -457,7 +460,7 @@ int account_set_state(struct server *s, struct acct_user *u, enum db_disabled re
 	u->disabled = reason;
 	if (reason != DB_ENABLED)
 		account_close_session(s, u, u->session_id ? time(NULL) : 0);
-	r = server_sync_user(s, &row, reason != DB_ENABLED);
+	r = server_sync_user(s, u, reason != DB_ENABLED);
 	if (r < 0) {
 		snprintf(why, whylen, "user %s: its peer: %s", u->name, strerror(-r));
 		goto out;

@@ -15,10 +15,15 @@
 struct json;
 struct server;
 
+/* A sealed 32-byte key: nonce, MAC and the key (secret.h). */
+#define ACCT_PSK_ENC_MAX 80
+
 struct acct_user {
 	int64_t id;
 	char name[DB_USER_NAME_MAX + 1];
 	uint8_t key[KEY_LEN];
+	uint8_t psk_enc[ACCT_PSK_ENC_MAX];   /* the preshared key as stored: sealed */
+	size_t psk_enc_len;
 	enum db_disabled disabled;
 	int64_t expires;                  /* 0: never */
 	uint64_t quota_bytes;             /* 0: none */

@@ -205,7 +205,7 @@ static int user_add(struct server *s, int argc, char **argv, struct json *reply)
 	if (r == 0) {
 		au = account_update(s, &u);
 		if (u.disabled == DB_ENABLED)
-			r = server_sync_user(s, &u, false);
+			r = server_sync_user(s, au, false);
 		if (r == 0)
 			account_check_user(s, au);
 	}
@@ -365,9 +365,19 @@ static void account_now(struct server *s)
 	account_poll(s);
 }
 
+/* Just enough of an account entry to name a peer for removal. */
+static const struct acct_user *peer_of(struct acct_user *tmp, const struct db_user *u)
+{
+	memset(tmp, 0, sizeof(*tmp));
+	snprintf(tmp->name, sizeof(tmp->name), "%s", u->name);
+	memcpy(tmp->key, u->public_key, KEY_LEN);
+	return tmp;
+}
+
 static int user_delete(struct server *s, const char *name, struct json *reply)
 {
 	struct addrs_ctx addrs = { { 0 } };
+	struct acct_user gone;
 	struct acct_user *au;
 	struct db_user u;
 	size_t i, k;
@@ -379,7 +389,7 @@ static int user_delete(struct server *s, const char *name, struct json *reply)
 	if (au)
 		account_close_session(s, au, time(NULL));
 	db_addr_list_user(s->db, u.id, collect_addr, &addrs);
-	r = server_sync_user(s, &u, true);
+	r = server_sync_user(s, peer_of(&gone, &u), true);
 	if (r == 0)
 		r = db_user_delete(s->db, u.id);
 	if (r == 0) {
@@ -473,7 +483,7 @@ out:
 static int user_rotate(struct server *s, int argc, char **argv, struct json *reply)
 {
 	struct user_opts o;
-	struct acct_user *au;
+	struct acct_user *au, gone;
 	struct db_user u, old;
 	char why[200], key[KEY_B64_LEN];
 	int r;
@@ -502,10 +512,10 @@ static int user_rotate(struct server *s, int argc, char **argv, struct json *rep
 	au = account_find_id(&s->acct, u.id);
 	if (au)
 		account_close_session(s, au, time(NULL));
-	r = server_sync_user(s, &old, true);
+	r = server_sync_user(s, peer_of(&gone, &old), true);
 	au = account_update(s, &u);
 	if (r == 0 && u.disabled == DB_ENABLED)
-		r = server_sync_user(s, &u, false);
+		r = server_sync_user(s, au, false);
 	account_peer_fresh(s, au);
 	if (r < 0) {
 		json_rawf(reply, "user %s: its peer: %s\n", u.name, strerror(-r));

@@ -41,49 +41,28 @@ static const char *const forwarding[2] = { "net/ipv4/ip_forward", "net/ipv6/conf
 
 /* ---- the link ---- */
 
-/* The peer of one enabled user: its key, preshared key and addresses. */
-static int user_peer(struct server *s, const struct db_user *u, struct wg_device *dev)
+/* The peer of one enabled user: its key, preshared key and addresses, all from the
+ * account, which mirrors the database. */
+static int user_peer(struct server *s, const struct acct_user *u, struct wg_device *dev)
 {
-	struct wg_peer *p = wg_device_add_peer(dev, u->public_key);
+	struct wg_peer *p = wg_device_add_peer(dev, u->key);
 	uint8_t psk[KEY_LEN];
-	size_t len = 0;
+	size_t len = 0, i;
 
 	p->flags = WG_PEER_REPLACE_ALLOWEDIPS | WG_PEER_HAS_PRESHARED_KEY;
-	if (u->preshared_key_enc_len &&
-	    (secret_open(s->secret, u->preshared_key_enc, u->preshared_key_enc_len, psk, &len) < 0 ||
-	     len != KEY_LEN)) {
+	if (u->psk_enc_len &&
+	    (secret_open(s->secret, u->psk_enc, u->psk_enc_len, psk, &len) < 0 || len != KEY_LEN)) {
 		log_err("user %s: its preshared key does not decrypt with %s/secret.key", u->name,
 			s->c->daemon.state_dir);
 		sodium_memzero(psk, sizeof(psk));
+		dev->n_peers--;
 		return -EBADMSG;
 	}
 	if (len)
 		memcpy(p->preshared_key, psk, KEY_LEN);
 	sodium_memzero(psk, sizeof(psk));
-	return 0;
-}
-
-/* The addresses come from the account, which holds them in memory. */
-static int user_peer_full(struct server *s, const struct db_user *u, struct wg_device *dev)
-{
-	const struct acct_user *au = account_find_id(&s->acct, u->id);
-	int r = user_peer(s, u, dev);
-	size_t i;
-
-	if (r < 0)
-		return r;
-	for (i = 0; au && i < au->n_addrs; i++)
-		wg_peer_add_allowed_ip(&dev->peers[dev->n_peers - 1], &au->addrs[i]);
-	return 0;
-}
-
-static int collect_peer(const struct db_user *u, void *data)
-{
-	struct server *s = data;
-
-	/* A user whose keys do not decrypt is logged and left out, not fatal for the rest. */
-	if (u->disabled == DB_ENABLED)
-		user_peer_full(s, u, s->plan.dev);
+	for (i = 0; i < u->n_addrs; i++)
+		wg_peer_add_allowed_ip(p, &u->addrs[i]);
 	return 0;
 }
 
@@ -125,11 +104,10 @@ static int server_converge(struct server *s)
 			snprintf(s->old_sysctls[i], SYSCTL_VALUE_MAX, "0");
 		memcpy(sy->old, s->old_sysctls[i], SYSCTL_VALUE_MAX);
 	}
-	r = db_user_list(s->db, collect_peer, s);
-	if (r < 0) {
-		log_err("database: %s", db_errmsg(s->db));
-		return r;
-	}
+	/* A user whose keys do not decrypt is logged and left out, not fatal for the rest. */
+	for (i = 0; i < s->acct.n; i++)
+		if (s->acct.v[i].disabled == DB_ENABLED)
+			user_peer(s, &s->acct.v[i], s->plan.dev);
 	/* What is made is journaled first, so a crash leaves nothing unaccounted for. */
 	if (!s->journaled) {
 		r = journal_write(s->c->daemon.state_dir, &s->plan);
@@ -183,7 +161,7 @@ static int server_nft(struct server *s)
 }
 
 /* One peer, alone: add or update (enabled) or remove. Others are not touched. */
-int server_sync_user(struct server *s, const struct db_user *u, bool remove)
+int server_sync_user(struct server *s, const struct acct_user *u, bool remove)
 {
 	struct wg_device *dev = NULL;
 	int r = wg_device_new(&dev, s->c->server.ifname);
@@ -191,11 +169,11 @@ int server_sync_user(struct server *s, const struct db_user *u, bool remove)
 	if (r < 0)
 		return r;
 	if (remove) {
-		struct wg_peer *p = wg_device_add_peer(dev, u->public_key);
+		struct wg_peer *p = wg_device_add_peer(dev, u->key);
 
 		p->flags = WG_PEER_REMOVE_ME;
 	} else {
-		r = user_peer_full(s, u, dev);
+		r = user_peer(s, u, dev);
 	}
 	if (r == 0)
 		r = wg_set(s->wgb, dev);

@@ -48,7 +48,7 @@ struct server {
 };
 
 /* server.c: write exactly u's peer (remove: take it off). 0 or -errno. */
-int server_sync_user(struct server *s, const struct db_user *u, bool remove);
+int server_sync_user(struct server *s, const struct acct_user *u, bool remove);
 /* Converge the link with the database soon (rate-limited), saying why in the log (NULL:
  * quietly). */
 void server_repair_soon(struct server *s, const char *why);
