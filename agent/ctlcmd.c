@@ -79,7 +79,7 @@ static int call(const struct target *t, int argc, char **argv, bool *ok, struct 
 	else
 		fprintf(stderr, "warren: cannot reach the daemon at %s: %s%s\n", t->socket,
 			strerror(-r), r == -ENOENT || r == -ECONNREFUSED ?
-			" (is warren agent running?)" : "");
+			" (is warren running?)" : "");
 	if (t->config_error)
 		fprintf(stderr, "warren: note: the socket path came from a configuration with errors: %s\n",
 			t->config_error);

@@ -412,8 +412,12 @@ int account_poll(struct server *s)
 	for (i = 0; i < s->acct.n; i++) {
 		struct acct_user *u = &s->acct.v[i];
 
-		if (u->disabled == DB_ENABLED && !u->on_link)
+		if (u->disabled == DB_ENABLED && !u->on_link) {
 			drift++;
+			/* The repair makes its peer anew, with counters from zero. */
+			if (u->seen_rx || u->seen_tx)
+				account_peer_fresh(s, u);
+		}
 		if (!u->on_link) {
 			u->rx_rate = u->tx_rate = 0;
 			if (u->session_id && now - u->active > (int64_t)s->c->server.session_idle_s)

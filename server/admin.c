@@ -16,6 +16,8 @@
 #include "../common/log.h"
 #include "../common/util.h"
 
+#define USER_USAGE "usage: user add|list|show|config|qr|set|disable|enable|delete|rotate ..."
+
 static const char *const state_name[] = { "enabled", "expired", "quota", "disabled" };
 
 struct addrs_ctx {
@@ -267,6 +269,7 @@ static void user_json(struct server *s, const struct db_user *u, struct json *j)
 		}
 	} else {
 		json_null(j, "quota_bytes");
+		json_null(j, "quota_period");
 	}
 	json_u64(j, "rx_bytes", u->rx_total);
 	json_u64(j, "tx_bytes", u->tx_total);
@@ -297,7 +300,9 @@ static int list_user(const struct db_user *u, void *data)
 		values_format_time(u->expires, exp, sizeof(exp));
 	if (u->quota_bytes)
 		values_format_size(u->quota_bytes, quota, sizeof(quota));
-	values_format_size(u->rx_total + u->tx_total, used, sizeof(used));
+	/* What counts against the quota (this month's for a monthly one), else all of it. */
+	values_format_size(au && u->quota_bytes ? account_quota_used(au) : u->rx_total + u->tx_total,
+			   used, sizeof(used));
 	json_rawf(l->j, "%-20s %-8s %-7s expires %-16s quota %s%s used %s", u->name,
 		  state_name[u->disabled], au && au->session_id ? "online" : "-", exp, quota,
 		  u->quota_period == DB_QUOTA_MONTH && u->quota_bytes ? "/month" : "", used);
@@ -438,6 +443,8 @@ static int user_state(struct server *s, const char *verb, const char *name, stru
 
 static int user_set(struct server *s, int argc, char **argv, struct json *reply)
 {
+	bool was_monthly;
+	int old_day;
 	struct user_opts o;
 	struct acct_user *au;
 	struct db_user u;
@@ -456,10 +463,19 @@ static int user_set(struct server *s, int argc, char **argv, struct json *reply)
 	r = user_find(s, argv[optind], &u, reply);
 	if (r < 0)
 		return r;
+	was_monthly = u.quota_bytes && u.quota_period == DB_QUOTA_MONTH;
+	old_day = u.quota_reset_day;
 	apply_opts(&u, &o);
-	if (u.quota_bytes && u.quota_period == DB_QUOTA_MONTH && !u.period_start)
-		u.period_start = values_period_start(time(NULL), u.quota_reset_day);
-	r = db_user_update(s->db, &u);
+	/* A monthly quota that is new (or moves its reset day) counts from now until the
+	 * next reset day: bytes before it were not counted per month. */
+	if (u.quota_bytes && u.quota_period == DB_QUOTA_MONTH &&
+	    (!was_monthly || old_day != u.quota_reset_day)) {
+		u.period_start = time(NULL);
+		r = db_counters_reset_period(s->db, u.id, u.period_start);
+		u.rx_period = u.tx_period = 0;
+	}
+	if (r == 0)
+		r = db_user_update(s->db, &u);
 	if (r < 0) {
 		json_rawf(reply, "user %s: database: %s\n", u.name, db_errmsg(s->db));
 		goto out;
@@ -535,8 +551,15 @@ int admin_user(struct server *s, int argc, char **argv, struct json *reply)
 	struct list_ctx l = { s, reply, false };
 	const char *verb = argc > 1 ? argv[1] : "";
 	struct db_user u;
+	char why[200];
 	int r;
 
+	/* The client checked too; a request is hostile all the same. */
+	r = admin_check(argc, argv, why, sizeof(why));
+	if (r < 0) {
+		json_rawf(reply, "%s\n", why);
+		return r;
+	}
 	if (strcmp(verb, "add") == 0)
 		return user_add(s, argc - 1, argv + 1, reply);
 	if (strcmp(verb, "set") == 0)
@@ -568,7 +591,7 @@ int admin_user(struct server *s, int argc, char **argv, struct json *reply)
 		if (strcmp(verb, "disable") == 0 || strcmp(verb, "enable") == 0)
 			return user_state(s, verb, argv[2], reply);
 	}
-	json_rawf(reply, "usage: user add|list|show|config|set|disable|enable|delete|rotate ...\n");
+	json_rawf(reply, USER_USAGE "\n");
 	return -EINVAL;
 }
 
@@ -666,7 +689,15 @@ static int session_row(const struct db_session *r, void *data)
 	return 0;
 }
 
-int admin_session(struct server *s, int argc, char **argv, struct json *reply)
+struct session_opts {
+	const char *user;
+	int64_t since;
+	bool json;
+};
+
+/* argv[0] is "session". */
+static int parse_session_opts(int argc, char **argv, struct session_opts *so, char *why,
+			      size_t whylen)
 {
 	static const struct option opts[] = {
 		{ "user", required_argument, NULL, 'u' },
@@ -674,46 +705,63 @@ int admin_session(struct server *s, int argc, char **argv, struct json *reply)
 		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct session_ctx c = { s, reply, false, time(NULL), NULL, 0 };
-	struct db_session_filter f = { 0 };
-	char why[200];
-	size_t i;
-	int o, r;
+	int o;
 
+	memset(so, 0, sizeof(*so));
 	if (argc < 2 || strcmp(argv[1], "list") != 0)
 		goto usage;
 	optind = 0;
 	opterr = 0;
 	while ((o = getopt_long(argc - 1, argv + 1, "", opts, NULL)) != -1) {
 		switch (o) {
-		case 'u': {
-			struct acct_user *found = NULL;
-
-			for (i = 0; i < s->acct.n && !found; i++)
-				if (strcmp(s->acct.v[i].name, optarg) == 0)
-					found = &s->acct.v[i];
-			if (!found) {
-				json_rawf(reply, "no user \"%.64s\"\n", optarg);
-				return -ENOENT;
-			}
-			f.user_id = found->id;
-			break;
-		}
-		case 's':
-			if (values_parse_date(optarg, &f.since, why, sizeof(why)) < 0) {
-				json_rawf(reply, "%s\n", why);
+		case 'u':
+			if (!values_user_name_ok(optarg, why, whylen))
 				return -EINVAL;
-			}
+			so->user = optarg;
+			break;
+		case 's':
+			if (values_parse_date(optarg, &so->since, why, whylen) < 0)
+				return -EINVAL;
 			break;
 		case 'j':
-			c.json = true;
+			so->json = true;
 			break;
 		default:
 			goto usage;
 		}
 	}
-	if (optind != argc - 1)
-		goto usage;
+	if (optind == argc - 1)
+		return 0;
+usage:
+	snprintf(why, whylen, "usage: session list [--user NAME] [--since DATE] [--json]");
+	return -EINVAL;
+}
+
+int admin_session(struct server *s, int argc, char **argv, struct json *reply)
+{
+	struct session_ctx c = { s, reply, false, time(NULL), NULL, 0 };
+	struct db_session_filter f = { 0 };
+	struct session_opts so;
+	char why[200];
+	size_t i;
+	int r;
+
+	r = parse_session_opts(argc, argv, &so, why, sizeof(why));
+	if (r < 0) {
+		json_rawf(reply, "%s\n", why);
+		return r;
+	}
+	if (so.user) {
+		for (i = 0; i < s->acct.n && !f.user_id; i++)
+			if (strcmp(s->acct.v[i].name, so.user) == 0)
+				f.user_id = s->acct.v[i].id;
+		if (!f.user_id) {
+			json_rawf(reply, "no user \"%s\"\n", so.user);
+			return -ENOENT;
+		}
+	}
+	f.since = so.since;
+	c.json = so.json;
 	c.names = xcalloc(s->acct.n + 1, sizeof(*c.names));
 	for (i = 0; i < s->acct.n; i++) {
 		c.names[i].id = s->acct.v[i].id;
@@ -732,7 +780,56 @@ int admin_session(struct server *s, int argc, char **argv, struct json *reply)
 		json_rawf(reply, "database: %s\n", db_errmsg(s->db));
 	}
 	return r;
+}
+
+/* ---- the same checks, without a server ---- */
+
+int admin_check(int argc, char **argv, char *why, size_t whylen)
+{
+	struct user_opts uo;
+	struct session_opts so;
+	const char *verb = argc > 1 ? argv[1] : "";
+	bool json = argc == 4 && strcmp(argv[3], "--json") == 0;
+
+	if (argc < 1)
+		goto usage;
+	if (strcmp(argv[0], "session") == 0)
+		return parse_session_opts(argc, argv, &so, why, whylen);
+	if (strcmp(argv[0], "user") != 0)
+		goto usage;
+	if (strcmp(verb, "add") == 0 || strcmp(verb, "set") == 0 || strcmp(verb, "rotate") == 0) {
+		int r = parse_user_opts(verb, argc - 1, argv + 1, strcmp(verb, "set") == 0,
+					strcmp(verb, "set") != 0, &uo, why, whylen);
+
+		if (r == 0 && strcmp(verb, "set") == 0 && !uo.expires_set && !uo.quota_set &&
+		    !uo.reset_day_set) {
+			snprintf(why, whylen, "user set: nothing to change (--expires, --quota, --reset-day)");
+			return -EINVAL;
+		}
+		if (r == 0 && strcmp(verb, "rotate") == 0 &&
+		    (uo.expires_set || uo.quota_set || uo.reset_day_set)) {
+			snprintf(why, whylen, "usage: user rotate NAME [--public-key KEY]");
+			return -EINVAL;
+		}
+		return r;
+	}
+	if (strcmp(verb, "list") == 0) {
+		if (argc == 2 || (argc == 3 && strcmp(argv[2], "--json") == 0))
+			return 0;
+		snprintf(why, whylen, "usage: user list [--json]");
+		return -EINVAL;
+	}
+	if (strcmp(verb, "show") == 0 || strcmp(verb, "config") == 0 || strcmp(verb, "qr") == 0 ||
+	    strcmp(verb, "disable") == 0 || strcmp(verb, "enable") == 0 ||
+	    strcmp(verb, "delete") == 0) {
+		if (argc != 3 && !(json && strcmp(verb, "show") == 0)) {
+			snprintf(why, whylen, "usage: user %s NAME%s", verb,
+				 strcmp(verb, "show") == 0 ? " [--json]" : "");
+			return -EINVAL;
+		}
+		return values_user_name_ok(argv[2], why, whylen) ? 0 : -EINVAL;
+	}
 usage:
-	json_rawf(reply, "usage: session list [--user NAME] [--since DATE] [--json]\n");
+	snprintf(why, whylen, USER_USAGE);
 	return -EINVAL;
 }

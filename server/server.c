@@ -145,8 +145,12 @@ static int server_nft(struct server *s)
 	uint32_t gen;
 	int r;
 
-	if (!sc->snat)
-		return nft_remove(s->nfnl);
+	/* Without SNAT the server has nothing in nftables (an agent on the same host may). */
+	if (!sc->snat) {
+		if (s->nft_applied && nft_remove(s->nfnl) == 0)
+			s->nft_applied = false;
+		return 0;
+	}
 	strv_push(&spec.lan_ifs, sc->ifname);
 	spec.lan_subnets = sc->pool;
 	spec.tunnels = &out;
@@ -154,6 +158,11 @@ static int server_nft(struct server *s)
 	r = nft_matches(s->nfnl, &spec, &match);
 	if (r == 0 && !match)
 		r = nft_apply(s->nfnl, &spec, &gen);
+	if (r == 0) {
+		s->nft_applied = true;
+		if (!match)
+			monitor_own_nft_gen(s->mon, gen);
+	}
 	if (r < 0)
 		log_err("nftables: %s", nl_strerror(s->nfnl, r));
 	strv_clear(&spec.lan_ifs);
@@ -293,6 +302,87 @@ static void on_purge(struct loop *l, struct timer *t, void *data)
 	timer_arm(t, PURGE_INTERVAL_MS);
 }
 
+static void on_watchdog(struct loop *l, struct timer *t, void *data)
+{
+	(void)l;
+	(void)data;
+	sd_notify_watchdog();
+	timer_arm(t, sd_watchdog_interval_ms() / 2 + 1);
+}
+
+/* ---- reload ---- */
+
+static bool pools_equal(const struct cidrv *a, const struct cidrv *b)
+{
+	size_t i;
+
+	if (a->n != b->n)
+		return false;
+	for (i = 0; i < a->n; i++)
+		if (!cidr_equal(&a->v[i], &b->v[i]))
+			return false;
+	return true;
+}
+
+/* Re-read the file: the link (key, port, MTU), SNAT, client settings and timings follow
+ * it. What users' rows depend on (interface, pools, database) changes only with a restart;
+ * a file that changes them, or has errors, leaves the running configuration in place. */
+static int server_reload(struct server *s, struct json *reply)
+{
+	const struct server_conf *old = &s->c->server;
+	struct diag d = { 0 };
+	struct config *c;
+	const char *fixed = NULL;
+	size_t i;
+	int r = -EINVAL;
+
+	sd_notify_reloading();
+	c = cli_load(s->path, &d);
+	if (!d.errors && !c->server.enabled)
+		diag_error(&d, s->path, 0, "no server section: the server role needs one");
+	for (i = 0; i < d.n; i++) {
+		if (!d.items[i].is_error)
+			continue;
+		log_err("reload: %s", d.items[i].text);
+		if (reply)
+			json_rawf(reply, "%s\n", d.items[i].text);
+	}
+	if (d.errors)
+		goto keep;
+	if (strcmp(c->server.ifname, old->ifname) != 0)
+		fixed = "server.interface";
+	else if (!pools_equal(&c->server.pool, &old->pool))
+		fixed = "server.pool";
+	else if (strcmp(c->server.database, old->database) != 0)
+		fixed = "server.database";
+	else if (strcmp(c->daemon.state_dir, s->c->daemon.state_dir) != 0)
+		fixed = "daemon.state_dir";
+	if (fixed) {
+		log_err("reload: %s changes only with a restart", fixed);
+		if (reply)
+			json_rawf(reply, "%s changes only with a restart\n", fixed);
+		goto keep;
+	}
+	c->daemon.backend = s->c->daemon.backend;
+	config_free(s->c);
+	s->c = c;
+	c = NULL;
+	key_public(s->public_key, s->c->server.private_key);
+	r = server_converge(s);
+	if (r == 0)
+		r = server_nft(s);
+	timer_arm(s->poll_timer, s->c->server.accounting_interval_ms);
+	log_info("reload: %s read", s->path);
+	goto out;
+keep:
+	log_err("reload: keeping the running configuration");
+out:
+	config_free(c);
+	diag_clear(&d);
+	sd_notify_ready();
+	return r;
+}
+
 /* ---- status ---- */
 
 static void server_status(struct server *s, struct json *j)
@@ -337,6 +427,8 @@ static int on_ctl(int argc, char **argv, struct json *reply, void *data)
 		server_status(s, reply);
 		return 0;
 	}
+	if (strcmp(argv[0], "reload") == 0 && argc == 1)
+		return server_reload(s, reply);
 	return -EOPNOTSUPP;
 }
 
@@ -353,6 +445,11 @@ static void on_signal(struct loop *l, int signo, void *data)
 			server_repair_soon(s, "the userspace implementation exited");
 		return;
 	}
+	if (signo == SIGHUP) {
+		log_info("SIGHUP: reloading %s", s->path);
+		server_reload(s, NULL);
+		return;
+	}
 	log_info("%s: stopping", strsignal(signo));
 	loop_stop(l, 0);
 }
@@ -367,6 +464,7 @@ static void server_close(struct server *s)
 	timer_free(s->deadline_timer);
 	timer_free(s->purge_timer);
 	timer_free(s->repair_timer);
+	timer_free(s->watchdog_timer);
 	monitor_free(s->mon);
 	account_free(&s->acct);
 	for (i = 0; i < s->n_pools; i++)
@@ -425,8 +523,12 @@ static int timers_start(struct server *s)
 	s->deadline_timer = timer_new(s->loop, on_deadline, s);
 	s->purge_timer = timer_new(s->loop, on_purge, s);
 	s->repair_timer = timer_new(s->loop, on_repair, s);
-	if (!s->poll_timer || !s->deadline_timer || !s->purge_timer || !s->repair_timer)
+	s->watchdog_timer = timer_new(s->loop, on_watchdog, s);
+	if (!s->poll_timer || !s->deadline_timer || !s->purge_timer || !s->repair_timer ||
+	    !s->watchdog_timer)
 		return -ENOMEM;
+	if (sd_watchdog_interval_ms())
+		timer_arm(s->watchdog_timer, sd_watchdog_interval_ms() / 2 + 1);
 	/* The link was just converged: the first reading can wait its turn. */
 	timer_arm(s->poll_timer, s->c->server.accounting_interval_ms);
 	timer_arm(s->purge_timer, 0);
@@ -485,6 +587,7 @@ int cmd_server(int argc, char **argv)
 	}
 	if ((r = loop_add_signal(s.loop, SIGTERM, on_signal, &s)) < 0 ||
 	    (r = loop_add_signal(s.loop, SIGINT, on_signal, &s)) < 0 ||
+	    (r = loop_add_signal(s.loop, SIGHUP, on_signal, &s)) < 0 ||
 	    (r = loop_add_signal(s.loop, SIGCHLD, on_signal, &s)) < 0)
 		goto out;
 	/* Notifications queue from here: nothing between now and the first converge is missed. */
@@ -518,7 +621,8 @@ stop:
 		else
 			journal_remove(s.c->daemon.state_dir, s.c->server.ifname);
 	}
-	nft_remove(s.nfnl);
+	if (s.nft_applied)
+		nft_remove(s.nfnl);
 out:
 	server_close(&s);
 	return r < 0 ? EXIT_RUNTIME : EXIT_OK;

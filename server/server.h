@@ -31,6 +31,8 @@ struct server {
 	struct timer *deadline_timer;   /* the next expiry or quota period */
 	struct timer *purge_timer;      /* session retention, daily */
 	struct timer *repair_timer;     /* a converge soon after drift was seen */
+	struct timer *watchdog_timer;   /* systemd's WATCHDOG=1 */
+	bool nft_applied;               /* table inet warren is ours to remove */
 	uint8_t secret[crypto_secretbox_KEYBYTES];
 	uint8_t public_key[KEY_LEN];
 	struct plan plan;
@@ -56,5 +58,9 @@ void server_repair_soon(struct server *s, const char *why);
 /* admin.c: the control socket's "user ..." and "session ..." commands. */
 int admin_user(struct server *s, int argc, char **argv, struct json *reply);
 int admin_session(struct server *s, int argc, char **argv, struct json *reply);
+/* The arguments of a "user ..." or "session ..." request (argv[0] is the noun), checked
+ * as the daemon checks them, so the CLI refuses bad input itself (exit 2). 0 or -EINVAL
+ * with the reason in why. */
+int admin_check(int argc, char **argv, char *why, size_t whylen);
 
 #endif

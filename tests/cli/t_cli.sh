@@ -7,7 +7,7 @@ expect_eq "--version" "$OUT" "warren $(sed -n 's/^VERSION := //p' "$ROOT/Makefil
 run "$WARREN" --help
 expect_eq "--help exits 0" "$RC" 0
 HELP=$OUT
-for c in genkey pubkey genpsk check up down agent status reload server user; do
+for c in genkey pubkey genpsk check up down agent status reload server user session; do
 	printf '%s\n' "$HELP" | grep -q "^  $c " && ok "--help lists $c" || not_ok "--help lists $c"
 	run "$WARREN" "$c" --help
 	expect_eq "$c --help exits 0 with usage" "$RC:$(printf '%s' "$OUT" | head -n1 | cut -d' ' -f1-3)" \
@@ -23,4 +23,33 @@ expect_eq "check of a missing file exits 2" "$RC" 2
 expect_eq "check of a missing file names it" "$ERR" "/nonexistent/warren.conf: No such file or directory"
 run "$WARREN" check -x
 expect_eq "check with a bad option exits 2" "$RC" 2
+
+# Administration: bad input is refused before any server is asked (none runs here), with
+# exit 2 and the reason; a good request to a missing server exits 1.
+S=/nonexistent/warren.sock
+while IFS='|' read -r args want; do
+	# shellcheck disable=SC2086
+	run "$WARREN" $args -s "$S"
+	expect_eq "$args: exit 2" "$RC" 2
+	expect_eq "$args: says why" "$ERR" "$want"
+done <<'EOF'
+user add Bad.Name!|warren user: user name "Bad.Name!": only a-z, 0-9, '.', '_' and '-' are allowed
+user add alice --expires 2027-02-30|warren user: date "2027-02-30": day out of range
+user add alice --quota 5GB|warren user: size "5GB": expected N followed by B, KiB, MiB, GiB or TiB, optionally /month
+user add alice --reset-day 32|warren user: --reset-day "32": not a day of the month (1..31)
+user add alice --public-key nope|warren user: --public-key "nope": not a valid key
+user add alice bob|warren user: usage: user add NAME [--expires DATE|DURATION] [--quota SIZE[/month]] [--reset-day DAY] [--public-key KEY]
+user set alice|warren user: user set: nothing to change (--expires, --quota, --reset-day)
+user set alice --public-key x|warren user: usage: user set NAME [--expires DATE|DURATION|never] [--quota SIZE[/month]|none] [--reset-day DAY]
+user rotate alice --quota 1GiB|warren user: usage: user rotate NAME [--public-key KEY]
+user list --png f|warren user: --png and --svg go with qr, one of them
+user show|warren user: usage: user show NAME [--json]
+user frob alice|warren user: usage: user add|list|show|config|qr|set|disable|enable|delete|rotate ...
+session list --since yesterday|warren session: date "yesterday": expected YYYY-MM-DD[THH:MM[:SS]]
+session list extra|warren session: usage: session list [--user NAME] [--since DATE] [--json]
+session drop|warren session: usage: session list [--user NAME] [--since DATE] [--json]
+EOF
+run "$WARREN" user list -s "$S"
+expect_eq "a good request with no server exits 1" "$RC" 1
+expect_eq "and says where it looked" "$ERR" "warren: cannot reach the daemon at $S: No such file or directory (is warren running?)"
 finish

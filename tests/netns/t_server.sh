@@ -44,7 +44,8 @@ out=$(user add alice 2>&1); rc=$?
 check_eq "a duplicate name is refused with exit 1" 1 "$rc"
 check_eq "and says so" 'user "alice" exists already' "$out"
 out=$(user add 'Bad Name!' 2>&1); rc=$?
-check_eq "a bad name is refused" 1 "$rc"
+check_eq "a bad name is refused by the CLI with exit 2" "2 warren user: user name \"Bad Name!\": only a-z, 0-9, '.', '_' and '-' are allowed" "$rc $out"
+check_eq "and nothing reached the server" "alice" "$(user list | awk '{ print $1 }' | xargs)"
 user config alice >"$WT_DIR/$AL.conf"
 check "the config is a wg-quick file warren accepts" in_ns c1 "$WARREN" check "$WT_DIR/$AL.conf"
 check "alice brings her config up" in_ns c1 "$WARREN" up --state-dir "$WT_DIR/c1" "$WT_DIR/$AL.conf"
@@ -76,6 +77,18 @@ check "alice is back" ping_ok c1 10.9.0.1 15
 check "user delete bob" user delete bob
 check_eq "only alice is left, in the database and on the link" "alice 1" \
 	"$(user list | awk '{ print $1 }' | xargs) $(peers)"
+
+# reload: client settings follow the file; what users' rows hang on does not move.
+sed -i 's/egress = /client_keepalive = 7; egress = /' "$CONF"
+check "warren reload" in_ns srv "$WARREN" reload -s "$SOCK"
+check_eq "configs handed out follow the file" "PersistentKeepalive = 7" "$(user config alice | grep Keepalive)"
+cp "$CONF" "$CONF.good"
+sed -i 's|"10.9.0.0/24"|"10.8.0.0/24"|' "$CONF"
+out=$(in_ns srv "$WARREN" reload -s "$SOCK" 2>&1); rc=$?
+check_eq "a reload that moves the pool is refused" "1 server.pool changes only with a restart" "$rc $out"
+check_eq "and the link keeps its address" "10.9.0.1/24" \
+	"$(in_ns srv ip -o -4 addr show dev "$WGS" | awk '{ print $4 }')"
+mv "$CONF.good" "$CONF"
 
 # kill -9 and a restart: the database survives and the link is rebuilt from it.
 kill -9 "$SERVER"; wait "$SERVER" 2>/dev/null

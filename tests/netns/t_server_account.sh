@@ -143,6 +143,12 @@ check "alice is not" ping_ok c1 10.9.0.1
 check "a larger quota lets bob back" grep -q 'bob: enabled' <<<"$(user set bob --quota 10MiB)"
 check "and he reaches the server" ping_ok c2 10.9.0.1 15
 
+sleep 1                                         # his pings are accounted first
+check "a monthly quota set later counts from now" grep -q 'bob: enabled, expires never, quota 10 MiB/month' \
+	<<<"$(user set bob --quota 10MiB/month --reset-day 3)"
+check_eq "so nothing is used yet this month" "0 3" "$(user show bob | jq -r '"\(.quota_used) \(.quota_reset_day)"')"
+check "its period began just now" test $(( $(date +%s) - $(field bob period_start) )) -lt 10
+
 # ---- rotation
 tot=$(( $(field alice rx_bytes) + $(field alice tx_bytes) ))
 old_key=$(field alice public_key)
