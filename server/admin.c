@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "adminargs.h"
 #include "clientconf.h"
 #include "secret.h"
 #include "server.h"
@@ -15,8 +16,6 @@
 #include "../common/json.h"
 #include "../common/log.h"
 #include "../common/util.h"
-
-#define USER_USAGE "usage: user add|list|show|config|qr|set|disable|enable|delete|rotate ..."
 
 static const char *const state_name[] = { "enabled", "expired", "quota", "disabled" };
 
@@ -56,87 +55,6 @@ static void new_keys(struct server *s, struct db_user *u, const uint8_t *client_
 	sodium_memzero(psk, sizeof(psk));
 }
 
-/* --expires and --quota, shared by add and set. "never" and "none" clear them (set). */
-struct user_opts {
-	bool expires_set, quota_set, key_set, reset_day_set;
-	int64_t expires;
-	uint64_t quota;
-	bool monthly;
-	int reset_day;
-	uint8_t key[KEY_LEN];
-};
-
-static int parse_user_opts(const char *verb, int argc, char **argv, bool allow_clear,
-			   bool allow_key, struct user_opts *o, char *why, size_t whylen)
-{
-	static const struct option opts[] = {
-		{ "expires", required_argument, NULL, 'e' },
-		{ "quota", required_argument, NULL, 'q' },
-		{ "reset-day", required_argument, NULL, 'd' },
-		{ "public-key", required_argument, NULL, 'k' },
-		{ NULL, 0, NULL, 0 },
-	};
-	char *end;
-	long v;
-	int c;
-
-	memset(o, 0, sizeof(*o));
-	/* NAME comes first and options after it: let getopt move them (optind 0 restarts it). */
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'e':
-			o->expires_set = true;
-			if (allow_clear && strcmp(optarg, "never") == 0)
-				o->expires = 0;
-			else if (values_parse_expiry(optarg, time(NULL), &o->expires, why, whylen) < 0)
-				return -EINVAL;
-			break;
-		case 'q':
-			o->quota_set = true;
-			if (allow_clear && strcmp(optarg, "none") == 0)
-				o->quota = 0;
-			else if (values_parse_size(optarg, &o->quota, &o->monthly, why, whylen) < 0)
-				return -EINVAL;
-			break;
-		case 'd':
-			v = strtol(optarg, &end, 10);
-			if (*end || end == optarg || v < 1 || v > 31) {
-				snprintf(why, whylen, "--reset-day \"%.20s\": not a day of the month (1..31)",
-					 optarg);
-				return -EINVAL;
-			}
-			o->reset_day_set = true;
-			o->reset_day = (int)v;
-			break;
-		case 'k':
-			if (!allow_key)
-				goto usage;
-			if (key_from_base64(o->key, optarg) < 0) {
-				snprintf(why, whylen, "--public-key \"%.50s\": not a valid key", optarg);
-				return -EINVAL;
-			}
-			o->key_set = true;
-			break;
-		default:
-			goto usage;
-		}
-	}
-	if (optind == argc - 1)
-		return values_user_name_ok(argv[optind], why, whylen) ? 0 : -EINVAL;
-usage:
-	if (strcmp(verb, "add") == 0)
-		snprintf(why, whylen, "usage: user add NAME [--expires DATE|DURATION] "
-			 "[--quota SIZE[/month]] [--reset-day DAY] [--public-key KEY]");
-	else if (strcmp(verb, "set") == 0)
-		snprintf(why, whylen, "usage: user set NAME [--expires DATE|DURATION|never] "
-			 "[--quota SIZE[/month]|none] [--reset-day DAY]");
-	else
-		snprintf(why, whylen, "usage: user rotate NAME [--public-key KEY]");
-	return -EINVAL;
-}
-
 static void apply_opts(struct db_user *u, const struct user_opts *o)
 {
 	if (o->expires_set)
@@ -159,7 +77,7 @@ static int user_add(struct server *s, int argc, char **argv, struct json *reply)
 	size_t i, n = 0;
 	int r;
 
-	r = parse_user_opts("add", argc, argv, false, true, &o, why, sizeof(why));
+	r = adminargs_user("add", argc, argv, false, true, &o, why, sizeof(why));
 	if (r < 0)
 		goto fail;
 	snprintf(u.name, sizeof(u.name), "%s", argv[optind]);
@@ -451,7 +369,7 @@ static int user_set(struct server *s, int argc, char **argv, struct json *reply)
 	char why[200], exp[VALUES_TIME_STRLEN] = "never", quota[VALUES_SIZE_STRLEN] = "none";
 	int r;
 
-	r = parse_user_opts("set", argc, argv, true, false, &o, why, sizeof(why));
+	r = adminargs_user("set", argc, argv, true, false, &o, why, sizeof(why));
 	if (r == 0 && !o.expires_set && !o.quota_set && !o.reset_day_set) {
 		snprintf(why, sizeof(why), "user set: nothing to change (--expires, --quota, --reset-day)");
 		r = -EINVAL;
@@ -504,7 +422,7 @@ static int user_rotate(struct server *s, int argc, char **argv, struct json *rep
 	char why[200], key[KEY_B64_LEN];
 	int r;
 
-	r = parse_user_opts("rotate", argc, argv, false, true, &o, why, sizeof(why));
+	r = adminargs_user("rotate", argc, argv, false, true, &o, why, sizeof(why));
 	if (r == 0 && (o.expires_set || o.quota_set || o.reset_day_set)) {
 		snprintf(why, sizeof(why), "usage: user rotate NAME [--public-key KEY]");
 		r = -EINVAL;
@@ -591,7 +509,7 @@ int admin_user(struct server *s, int argc, char **argv, struct json *reply)
 		if (strcmp(verb, "disable") == 0 || strcmp(verb, "enable") == 0)
 			return user_state(s, verb, argv[2], reply);
 	}
-	json_rawf(reply, USER_USAGE "\n");
+	json_rawf(reply, ADMIN_USER_USAGE "\n");
 	return -EINVAL;
 }
 
@@ -689,54 +607,6 @@ static int session_row(const struct db_session *r, void *data)
 	return 0;
 }
 
-struct session_opts {
-	const char *user;
-	int64_t since;
-	bool json;
-};
-
-/* argv[0] is "session". */
-static int parse_session_opts(int argc, char **argv, struct session_opts *so, char *why,
-			      size_t whylen)
-{
-	static const struct option opts[] = {
-		{ "user", required_argument, NULL, 'u' },
-		{ "since", required_argument, NULL, 's' },
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int o;
-
-	memset(so, 0, sizeof(*so));
-	if (argc < 2 || strcmp(argv[1], "list") != 0)
-		goto usage;
-	optind = 0;
-	opterr = 0;
-	while ((o = getopt_long(argc - 1, argv + 1, "", opts, NULL)) != -1) {
-		switch (o) {
-		case 'u':
-			if (!values_user_name_ok(optarg, why, whylen))
-				return -EINVAL;
-			so->user = optarg;
-			break;
-		case 's':
-			if (values_parse_date(optarg, &so->since, why, whylen) < 0)
-				return -EINVAL;
-			break;
-		case 'j':
-			so->json = true;
-			break;
-		default:
-			goto usage;
-		}
-	}
-	if (optind == argc - 1)
-		return 0;
-usage:
-	snprintf(why, whylen, "usage: session list [--user NAME] [--since DATE] [--json]");
-	return -EINVAL;
-}
-
 int admin_session(struct server *s, int argc, char **argv, struct json *reply)
 {
 	struct session_ctx c = { s, reply, false, time(NULL), NULL, 0 };
@@ -746,7 +616,7 @@ int admin_session(struct server *s, int argc, char **argv, struct json *reply)
 	size_t i;
 	int r;
 
-	r = parse_session_opts(argc, argv, &so, why, sizeof(why));
+	r = adminargs_session(argc, argv, &so, why, sizeof(why));
 	if (r < 0) {
 		json_rawf(reply, "%s\n", why);
 		return r;
@@ -780,56 +650,4 @@ int admin_session(struct server *s, int argc, char **argv, struct json *reply)
 		json_rawf(reply, "database: %s\n", db_errmsg(s->db));
 	}
 	return r;
-}
-
-/* ---- the same checks, without a server ---- */
-
-int admin_check(int argc, char **argv, char *why, size_t whylen)
-{
-	struct user_opts uo;
-	struct session_opts so;
-	const char *verb = argc > 1 ? argv[1] : "";
-	bool json = argc == 4 && strcmp(argv[3], "--json") == 0;
-
-	if (argc < 1)
-		goto usage;
-	if (strcmp(argv[0], "session") == 0)
-		return parse_session_opts(argc, argv, &so, why, whylen);
-	if (strcmp(argv[0], "user") != 0)
-		goto usage;
-	if (strcmp(verb, "add") == 0 || strcmp(verb, "set") == 0 || strcmp(verb, "rotate") == 0) {
-		int r = parse_user_opts(verb, argc - 1, argv + 1, strcmp(verb, "set") == 0,
-					strcmp(verb, "set") != 0, &uo, why, whylen);
-
-		if (r == 0 && strcmp(verb, "set") == 0 && !uo.expires_set && !uo.quota_set &&
-		    !uo.reset_day_set) {
-			snprintf(why, whylen, "user set: nothing to change (--expires, --quota, --reset-day)");
-			return -EINVAL;
-		}
-		if (r == 0 && strcmp(verb, "rotate") == 0 &&
-		    (uo.expires_set || uo.quota_set || uo.reset_day_set)) {
-			snprintf(why, whylen, "usage: user rotate NAME [--public-key KEY]");
-			return -EINVAL;
-		}
-		return r;
-	}
-	if (strcmp(verb, "list") == 0) {
-		if (argc == 2 || (argc == 3 && strcmp(argv[2], "--json") == 0))
-			return 0;
-		snprintf(why, whylen, "usage: user list [--json]");
-		return -EINVAL;
-	}
-	if (strcmp(verb, "show") == 0 || strcmp(verb, "config") == 0 || strcmp(verb, "qr") == 0 ||
-	    strcmp(verb, "disable") == 0 || strcmp(verb, "enable") == 0 ||
-	    strcmp(verb, "delete") == 0) {
-		if (argc != 3 && !(json && strcmp(verb, "show") == 0)) {
-			snprintf(why, whylen, "usage: user %s NAME%s", verb,
-				 strcmp(verb, "show") == 0 ? " [--json]" : "");
-			return -EINVAL;
-		}
-		return values_user_name_ok(argv[2], why, whylen) ? 0 : -EINVAL;
-	}
-usage:
-	snprintf(why, whylen, USER_USAGE);
-	return -EINVAL;
 }

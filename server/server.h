@@ -58,9 +58,6 @@ void server_repair_soon(struct server *s, const char *why);
 /* admin.c: the control socket's "user ..." and "session ..." commands. */
 int admin_user(struct server *s, int argc, char **argv, struct json *reply);
 int admin_session(struct server *s, int argc, char **argv, struct json *reply);
-/* The arguments of a "user ..." or "session ..." request (argv[0] is the noun), checked
- * as the daemon checks them, so the CLI refuses bad input itself (exit 2). 0 or -EINVAL
- * with the reason in why. */
-int admin_check(int argc, char **argv, char *why, size_t whylen);
+
 
 #endif

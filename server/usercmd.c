@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "qr.h"
-#include "server.h"
+#include "adminargs.h"
 #include "../agent/cli.h"
 #include "../common/json.h"
 
