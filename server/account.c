@@ -125,8 +125,15 @@ static int collect_addr(int64_t user_id, const struct cidr *addr, void *data)
 {
 	struct acct_user *u = account_find_id(data, user_id);
 
-	if (u && u->n_addrs < ARRAY_SIZE(u->addrs))
-		u->addrs[u->n_addrs++] = *addr;
+	size_t i;
+
+	if (!u || u->n_addrs == ARRAY_SIZE(u->addrs))
+		return 0;
+	/* IPv4 first, as db_addr_list_user gives them. */
+	for (i = u->n_addrs; i > 0 && u->addrs[i - 1].family > addr->family; i--)
+		u->addrs[i] = u->addrs[i - 1];
+	u->addrs[i] = *addr;
+	u->n_addrs++;
 	return 0;
 }
 
@@ -228,9 +235,7 @@ int account_load(struct server *s)
 	account_free(&s->acct);
 	r = db_user_list(s->db, load_user, &s->acct);
 	if (r == 0)
-		r = db_addr_list_family(s->db, AF_INET, collect_addr, &s->acct);
-	if (r == 0)
-		r = db_addr_list_family(s->db, AF_INET6, collect_addr, &s->acct);
+		r = db_addr_list_all(s->db, collect_addr, &s->acct);
 	if (r == 0)
 		r = db_session_list(s->db, &open, load_session, &(struct load_ctx){ s->db, &s->acct });
 	if (r < 0) {

@@ -90,7 +90,7 @@ enum stmt {
 	ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
 	ST_USER_ADD, ST_USER_GET, ST_USER_GET_NAME, ST_USER_GET_KEY, ST_USER_LIST,
 	ST_USER_UPDATE, ST_USER_DELETE, ST_USER_NEXT_EXPIRY,
-	ST_ADDR_ADD, ST_ADDR_FAMILY, ST_ADDR_USER,
+	ST_ADDR_ADD, ST_ADDR_FAMILY, ST_ADDR_USER, ST_ADDR_ALL,
 	ST_COUNTERS_ADD, ST_PERIOD_RESET,
 	ST_SESS_OPEN, ST_SESS_BYTES, ST_SESS_CLOSE, ST_SESS_EP_ADD, ST_SESS_EP_LIST,
 	ST_SESS_LIST_USER, ST_SESS_LIST_ALL, ST_SESS_PURGE,
@@ -118,6 +118,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_ADDR_FAMILY] = "SELECT user_id, address FROM addresses WHERE family = ?1",
 	[ST_ADDR_USER] = "SELECT user_id, address FROM addresses WHERE user_id = ?1"
 		" ORDER BY family, rowid",
+	/* one pass over the table, no index: what a start reads */
+	[ST_ADDR_ALL] = "SELECT user_id, address FROM addresses",
 	[ST_COUNTERS_ADD] = "UPDATE users SET rx_total = rx_total + ?2, tx_total = tx_total + ?3,"
 		" rx_period = rx_period + ?2, tx_period = tx_period + ?3, seen_rx = ?4,"
 		" seen_tx = ?5 WHERE id = ?1",
@@ -767,6 +769,16 @@ int db_addr_list_family(struct db *db, int family, db_addr_fn fn, void *arg)
 	if (!s)
 		return -EIO;
 	sqlite3_bind_int(s, 1, family == AF_INET ? 4 : 6);
+	return stmt_walk(db, s, addr_row, &w);
+}
+
+int db_addr_list_all(struct db *db, db_addr_fn fn, void *arg)
+{
+	sqlite3_stmt *s = stmt_get(db, ST_ADDR_ALL);
+	struct addr_walk w = { fn, arg };
+
+	if (!s)
+		return -EIO;
 	return stmt_walk(db, s, addr_row, &w);
 }
 

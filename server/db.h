@@ -116,6 +116,8 @@ int db_addr_add(struct db *db, int64_t user_id, const struct cidr *addr);
 /* Addresses in use for one family (AF_INET or AF_INET6), for the pool allocator. */
 int db_addr_list_family(struct db *db, int family, db_addr_fn fn, void *arg);
 int db_addr_list_user(struct db *db, int64_t user_id, db_addr_fn fn, void *arg);
+/* Every address, in no particular order. */
+int db_addr_list_all(struct db *db, db_addr_fn fn, void *arg);
 
 /* Add to the totals and the period counters, and record the link's counters they came
  * from (seen_rx/seen_tx). */

@@ -273,7 +273,17 @@ for ((i = 0; i < LISTS; i++)); do
 done
 echo "server-list: warren user list --json median $(med <"$TMP/list") ms (daemon time $(med <"$TMP/ctl_list") ms), $(wc -c <"$TMP/list.json") bytes for $(grep -o '"name":' "$TMP/list.json" | wc -l) users (median of $LISTS)"
 
-# ---- and the status document, which the start above waits for
+# ---- the cost of accounting: CPU of the server and of wireguard-go while idle
+ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+WGPID=$(pgrep -f "wireguard-go -f $IF" | head -n1)
+IDLE_S=${IDLE_S:-10}
+s0=$(ticks "$SPID") g0=$(ticks "$WGPID")
+sleep "$IDLE_S"
+s1=$(ticks "$SPID") g1=$(ticks "$WGPID")
+hz=$(getconf CLK_TCK)
+echo "server-idle: over ${IDLE_S} s at $N users (a reading every 2 s): warren $(awk -v d=$((s1 - s0)) -v hz="$hz" -v t="$IDLE_S" 'BEGIN { printf "%.1f", d * 1000 / hz / t }') ms CPU per second, wireguard-go answering the readings $(awk -v d=$((g1 - g0)) -v hz="$hz" -v t="$IDLE_S" 'BEGIN { printf "%.1f", d * 1000 / hz / t }') ms CPU per second"
+
+# ---- and the status document
 : >"$TMP/status"; : >"$TMP/ctl_status"
 for ((i = 0; i < LISTS; i++)); do
 	t0=${EPOCHREALTIME/./}
