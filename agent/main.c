@@ -22,6 +22,11 @@ static const struct command commands[] = {
 	  "delete NAME | rotate NAME [--public-key KEY]   [-s SOCKET] [-c FILE]" },
 	{ "session", cmd_session, "list the server's session log",
 	  "list [--user NAME] [--since DATE] [--json] [-s SOCKET] [-c FILE]" },
+	{ "device", cmd_device, "manage the devices that enrol through the server's portal",
+	  "add NAME --user USER [--expires DURATION] | list [--json] | delete NAME "
+	  "[-s SOCKET] [-c FILE]" },
+	{ "token", cmd_token, "manage the portal's admin API tokens",
+	  "add NAME | list | delete NAME [-s SOCKET] [-c FILE]" },
 	{ "status", cmd_status, "show the running daemon: tunnels and groups, or the server's users",
 	  "[--json] [-s SOCKET] [-c FILE]" },
 	{ "reload", cmd_reload, "make the running daemon re-read its configuration",

@@ -1556,8 +1556,38 @@ static void k_server_portal_key(struct pctx *p, const config_setting_t *s, void 
 	want_path(p, s, &((struct server_portal_conf *)obj)->tls_key_file);
 }
 
+static void k_server_portal_name(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	struct server_portal_conf *pc = obj;
+	const char *v;
+
+	if (!want_string(p, s, &v))
+		return;
+	if (!conf_name_valid(v)) {
+		perr(p, s, "name \"%s\": must be 1-12 characters of a-z, 0-9, '_' and '-'", v);
+		return;
+	}
+	snprintf(pc->name, sizeof(pc->name), "%s", v);
+}
+
+static void k_server_portal_user(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	struct server_portal_conf *pc = obj;
+	const char *v;
+
+	if (!want_string(p, s, &v))
+		return;
+	if (!*v || strlen(v) >= sizeof(pc->user) || strchr(v, '/') || strchr(v, ':')) {
+		perr(p, s, "user \"%s\": not a user name", v);
+		return;
+	}
+	snprintf(pc->user, sizeof(pc->user), "%s", v);
+}
+
 static const struct key server_portal_keys[] = {
 	{ "listen", k_server_portal_listen },
+	{ "name", k_server_portal_name },
+	{ "user", k_server_portal_user },
 	{ "tls_cert_file", k_server_portal_cert },
 	{ "tls_key_file", k_server_portal_key },
 	{ NULL, NULL }

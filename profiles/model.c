@@ -101,6 +101,8 @@ struct config *config_new(void)
 	c->daemon.fwmark = 0x5700;
 	c->daemon.fwmark_mask = 0xff00;
 	c->portal.interval = 60;
+	snprintf(c->server.portal.name, sizeof(c->server.portal.name), "warren");
+	snprintf(c->server.portal.user, sizeof(c->server.portal.user), "nobody");
 	snprintf(c->server.ifname, sizeof(c->server.ifname), "wg0");
 	c->server.listen_port = 51820;
 	c->server.client_keepalive = 25;

@@ -130,6 +130,8 @@ struct server_portal_conf {
 	char *listen;                /* "[::]:8443" */
 	char *tls_cert_file;
 	char *tls_key_file;
+	char name[13];               /* the tunnel's name in profiles; default "warren" */
+	char user[33];               /* the HTTP process runs as this user; default "nobody" */
 };
 
 /* The server role: one WireGuard link for many users, their state in a database. */

@@ -136,6 +136,60 @@ usage:
 	return -EINVAL;
 }
 
+#define DEVICE_USAGE "usage: device add NAME --user USER [--expires DURATION] | list [--json] | delete NAME"
+
+int adminargs_device(int argc, char **argv, struct device_opts *o, char *why, size_t whylen)
+{
+	static const struct option opts[] = {
+		{ "user", required_argument, NULL, 'u' },
+		{ "expires", required_argument, NULL, 'e' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *verb = argc > 1 ? argv[1] : "";
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	if (strcmp(verb, "list") == 0) {
+		o->json = argc == 3 && strcmp(argv[2], "--json") == 0;
+		if (argc == 2 || o->json)
+			return 0;
+		goto usage;
+	}
+	if (strcmp(verb, "delete") == 0) {
+		if (argc != 3)
+			goto usage;
+		o->name = argv[2];
+		return values_user_name_ok(o->name, why, whylen) ? 0 : -EINVAL;
+	}
+	if (strcmp(verb, "add") != 0)
+		goto usage;
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc - 1, argv + 1, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'u':
+			if (!values_user_name_ok(optarg, why, whylen))
+				return -EINVAL;
+			o->user = optarg;
+			break;
+		case 'e':
+			if (values_parse_duration(optarg, &o->expires, why, whylen) < 0)
+				return -EINVAL;
+			break;
+		default:
+			goto usage;
+		}
+	}
+	if (optind != argc - 2 || !o->user)
+		goto usage;
+	o->name = argv[optind + 1];
+	/* Device names follow the rules of user names. */
+	return values_user_name_ok(o->name, why, whylen) ? 0 : -EINVAL;
+usage:
+	snprintf(why, whylen, DEVICE_USAGE);
+	return -EINVAL;
+}
+
 int admin_check(int argc, char **argv, char *why, size_t whylen)
 {
 	struct user_opts uo;
@@ -147,6 +201,16 @@ int admin_check(int argc, char **argv, char *why, size_t whylen)
 		goto usage;
 	if (strcmp(argv[0], "session") == 0)
 		return adminargs_session(argc, argv, &so, why, whylen);
+	if (strcmp(argv[0], "device") == 0)
+		return adminargs_device(argc, argv, &(struct device_opts){ 0 }, why, whylen);
+	if (strcmp(argv[0], "token") == 0) {
+		if (argc == 2 && strcmp(verb, "list") == 0)
+			return 0;
+		if (argc == 3 && (strcmp(verb, "add") == 0 || strcmp(verb, "delete") == 0))
+			return values_user_name_ok(argv[2], why, whylen) ? 0 : -EINVAL;
+		snprintf(why, whylen, "usage: token add NAME | list | delete NAME");
+		return -EINVAL;
+	}
 	if (strcmp(argv[0], "user") != 0)
 		goto usage;
 	if (strcmp(verb, "add") == 0 || strcmp(verb, "set") == 0 || strcmp(verb, "rotate") == 0) {

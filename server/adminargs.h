@@ -36,7 +36,19 @@ struct session_opts {
 int adminargs_session(int argc, char **argv, struct session_opts *so, char *why,
 		      size_t whylen);
 
-/* A whole request (argv[0] is "user" or "session"), checked as the daemon checks it.
+struct device_opts {
+	const char *name;            /* add, delete */
+	const char *user;            /* add */
+	int64_t expires;             /* add: the token's lifetime in seconds, 0: default */
+	bool json;                   /* list */
+};
+
+/* argv[0] is "device": add NAME --user USER [--expires DURATION] | list [--json] |
+ * delete NAME. 0, or -EINVAL with one line in why. */
+int adminargs_device(int argc, char **argv, struct device_opts *o, char *why, size_t whylen);
+
+/* A whole request (argv[0] is "user", "session", "device" or "token": token add NAME |
+ * list | delete NAME), checked as the daemon checks it.
  * 0, or -EINVAL with one line in why. */
 int admin_check(int argc, char **argv, char *why, size_t whylen);
 

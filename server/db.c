@@ -75,6 +75,29 @@ static const char *const migrations[] = {
 	"ALTER TABLE users ADD COLUMN seen_rx INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE users ADD COLUMN seen_tx INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE sessions ADD COLUMN last_seen INTEGER;",
+	/* 3: devices enrolled through the portal (one per user: it holds the user's key),
+	 * and the administrators' API tokens; secrets only as BLAKE2b-256 hashes */
+	"CREATE TABLE devices ("
+	" id INTEGER PRIMARY KEY,"
+	" user_id INTEGER NOT NULL UNIQUE REFERENCES users(id) ON DELETE CASCADE,"
+	" name TEXT NOT NULL UNIQUE,"
+	" created INTEGER NOT NULL,"
+	" token_hash BLOB UNIQUE CHECK (length(token_hash) = 32),"
+	" token_expires INTEGER,"
+	" credential_hash BLOB UNIQUE CHECK (length(credential_hash) = 32),"
+	" enrolled INTEGER,"
+	" last_seen INTEGER,"
+	" profile_serial INTEGER NOT NULL DEFAULT 0,"
+	" profile_issued INTEGER NOT NULL DEFAULT 0,"
+	" profile_hash BLOB"
+	") STRICT;"
+	"CREATE TABLE admin_tokens ("
+	" id INTEGER PRIMARY KEY,"
+	" name TEXT NOT NULL UNIQUE,"
+	" created INTEGER NOT NULL,"
+	" token_hash BLOB NOT NULL UNIQUE CHECK (length(token_hash) = 32),"
+	" last_used INTEGER"
+	") STRICT;",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == DB_SCHEMA_VERSION,
@@ -84,6 +107,8 @@ _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == DB_SCHEMA_VERSION,
 	" disabled_reason, public_key, private_key_enc, preshared_key_enc, rx_total, tx_total," \
 	" rx_period, tx_period, period_start, seen_rx, seen_tx"
 #define SESSION_COLS "id, user_id, started, ended, endpoint, address, rx, tx, last_seen"
+#define DEVICE_COLS "id, user_id, name, created, token_expires, enrolled, last_seen," \
+	" profile_serial, profile_hash, profile_issued"
 #define SESSION_WINDOW "started < ?3 AND (ended IS NULL OR ended >= ?2) AND (?4 = 0 OR ended IS NULL)"
 
 enum stmt {
@@ -94,6 +119,9 @@ enum stmt {
 	ST_COUNTERS_ADD, ST_PERIOD_RESET,
 	ST_SESS_OPEN, ST_SESS_BYTES, ST_SESS_CLOSE, ST_SESS_EP_ADD, ST_SESS_EP_LIST,
 	ST_SESS_LIST_USER, ST_SESS_LIST_ALL, ST_SESS_PURGE,
+	ST_DEV_ADD, ST_DEV_GET, ST_DEV_BY_NAME, ST_DEV_BY_TOKEN, ST_DEV_BY_CRED, ST_DEV_LIST, ST_DEV_DELETE,
+	ST_DEV_ENROLL, ST_DEV_SEEN, ST_DEV_PROFILE,
+	ST_TOK_ADD, ST_TOK_BY_HASH, ST_TOK_LIST, ST_TOK_DELETE, ST_TOK_USED,
 	ST_COUNT
 };
 
@@ -139,6 +167,28 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_SESS_LIST_ALL] = "SELECT " SESSION_COLS " FROM sessions WHERE " SESSION_WINDOW
 		" ORDER BY started, id",
 	[ST_SESS_PURGE] = "DELETE FROM sessions WHERE ended IS NOT NULL AND ended < ?1",
+	[ST_DEV_ADD] = "INSERT INTO devices (user_id, name, created, token_hash, token_expires)"
+		" VALUES (?1, ?2, ?3, ?4, ?5)",
+	[ST_DEV_GET] = "SELECT " DEVICE_COLS " FROM devices WHERE id = ?1",
+	[ST_DEV_BY_NAME] = "SELECT " DEVICE_COLS " FROM devices WHERE name = ?1",
+	/* an enrolment token works until it is used or expires */
+	[ST_DEV_BY_TOKEN] = "SELECT " DEVICE_COLS " FROM devices WHERE token_hash = ?1"
+		" AND token_expires > ?2",
+	[ST_DEV_BY_CRED] = "SELECT " DEVICE_COLS " FROM devices WHERE credential_hash = ?1",
+	[ST_DEV_LIST] = "SELECT " DEVICE_COLS " FROM devices ORDER BY id",
+	[ST_DEV_DELETE] = "DELETE FROM devices WHERE id = ?1",
+	[ST_DEV_ENROLL] = "UPDATE devices SET token_hash = NULL, token_expires = NULL,"
+		" credential_hash = ?2, enrolled = ?3, last_seen = ?3 WHERE id = ?1"
+		" AND token_hash IS NOT NULL",
+	[ST_DEV_SEEN] = "UPDATE devices SET last_seen = ?2 WHERE id = ?1",
+	[ST_DEV_PROFILE] = "UPDATE devices SET profile_serial = ?2, profile_hash = ?3,"
+		" profile_issued = ?4 WHERE id = ?1",
+	[ST_TOK_ADD] = "INSERT INTO admin_tokens (name, created, token_hash) VALUES (?1, ?2, ?3)",
+	[ST_TOK_BY_HASH] = "SELECT id, name, created, last_used FROM admin_tokens"
+		" WHERE token_hash = ?1",
+	[ST_TOK_LIST] = "SELECT id, name, created, last_used FROM admin_tokens ORDER BY id",
+	[ST_TOK_DELETE] = "DELETE FROM admin_tokens WHERE name = ?1",
+	[ST_TOK_USED] = "UPDATE admin_tokens SET last_used = ?2 WHERE id = ?1",
 };
 
 struct db {
@@ -974,4 +1024,271 @@ int db_session_purge(struct db *db, int64_t before, uint64_t *n)
 	if (n)
 		*n = ret == 0 ? (uint64_t)changes : 0;
 	return ret;
+}
+
+/* ---- devices and admin tokens ---- */
+
+static int read_device(struct db *db, sqlite3_stmt *s, struct db_device *d)
+{
+	const char *name = (const char *)sqlite3_column_text(s, 2);
+
+	memset(d, 0, sizeof(*d));
+	d->id = sqlite3_column_int64(s, 0);
+	d->user_id = sqlite3_column_int64(s, 1);
+	if (!name || strlcpy_check(d->name, name, sizeof(d->name)) < 0) {
+		set_err(db, "device row %" PRId64 " is corrupt", d->id);
+		return -EIO;
+	}
+	d->created = sqlite3_column_int64(s, 3);
+	d->token_expires = sqlite3_column_int64(s, 4);
+	d->enrolled = sqlite3_column_int64(s, 5);
+	d->last_seen = sqlite3_column_int64(s, 6);
+	d->profile_serial = (uint64_t)sqlite3_column_int64(s, 7);
+	if (sqlite3_column_bytes(s, 8) == (int)sizeof(d->profile_hash)) {
+		memcpy(d->profile_hash, sqlite3_column_blob(s, 8), sizeof(d->profile_hash));
+		d->has_profile_hash = true;
+	}
+	d->profile_issued = sqlite3_column_int64(s, 9);
+	return 0;
+}
+
+static int device_get_one(struct db *db, sqlite3_stmt *s, struct db_device *d)
+{
+	int rc = sqlite3_step(s), ret;
+
+	if (rc == SQLITE_ROW)
+		ret = read_device(db, s, d);
+	else if (rc == SQLITE_DONE)
+		ret = -ENOENT;
+	else
+		ret = sql_err(db, rc);
+	stmt_done(s);
+	return ret;
+}
+
+int db_device_add(struct db *db, int64_t user_id, const char *name,
+		  const uint8_t token_hash[DB_HASH_LEN], int64_t token_expires, int64_t *id)
+{
+	sqlite3_stmt *s;
+	int ret;
+
+	if (check_text(db, "device name", name, DB_USER_NAME_MAX + 1) < 0)
+		return -EINVAL;
+	s = stmt_get(db, ST_DEV_ADD);
+	if (!s)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, user_id);
+	sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, (int64_t)time(NULL));
+	sqlite3_bind_blob(s, 4, token_hash, DB_HASH_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 5, token_expires);
+	ret = stmt_exec(db, s, NULL);
+	if (ret == 0 && id)
+		*id = sqlite3_last_insert_rowid(db->sq);
+	return ret;
+}
+
+int db_device_get(struct db *db, int64_t id, struct db_device *d)
+{
+	sqlite3_stmt *s = stmt_get(db, ST_DEV_GET);
+
+	if (!s)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, id);
+	return device_get_one(db, s, d);
+}
+
+int db_device_get_by_name(struct db *db, const char *name, struct db_device *d)
+{
+	sqlite3_stmt *s = stmt_get(db, ST_DEV_BY_NAME);
+
+	if (!s)
+		return -EIO;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	return device_get_one(db, s, d);
+}
+
+int db_device_get_by_token(struct db *db, const uint8_t hash[DB_HASH_LEN], int64_t now,
+			   struct db_device *d)
+{
+	sqlite3_stmt *s = stmt_get(db, ST_DEV_BY_TOKEN);
+
+	if (!s)
+		return -EIO;
+	sqlite3_bind_blob(s, 1, hash, DB_HASH_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, now);
+	return device_get_one(db, s, d);
+}
+
+int db_device_get_by_credential(struct db *db, const uint8_t hash[DB_HASH_LEN],
+				struct db_device *d)
+{
+	sqlite3_stmt *s = stmt_get(db, ST_DEV_BY_CRED);
+
+	if (!s)
+		return -EIO;
+	sqlite3_bind_blob(s, 1, hash, DB_HASH_LEN, SQLITE_STATIC);
+	return device_get_one(db, s, d);
+}
+
+struct device_walk {
+	db_device_fn fn;
+	void *arg;
+};
+
+static int device_row(struct db *db, sqlite3_stmt *s, void *ctx)
+{
+	struct device_walk *w = ctx;
+	struct db_device d;
+	int ret = read_device(db, s, &d);
+
+	return ret < 0 ? ret : w->fn(&d, w->arg);
+}
+
+int db_device_list(struct db *db, db_device_fn fn, void *arg)
+{
+	sqlite3_stmt *s = stmt_get(db, ST_DEV_LIST);
+	struct device_walk w = { fn, arg };
+
+	if (!s)
+		return -EIO;
+	return stmt_walk(db, s, device_row, &w);
+}
+
+int db_device_delete(struct db *db, int64_t id)
+{
+	sqlite3_stmt *s = stmt_get(db, ST_DEV_DELETE);
+
+	if (!s)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, id);
+	return exec_one(db, s, "device");
+}
+
+int db_device_enroll(struct db *db, int64_t id, const uint8_t credential_hash[DB_HASH_LEN],
+		     int64_t now)
+{
+	sqlite3_stmt *s = stmt_get(db, ST_DEV_ENROLL);
+
+	if (!s)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_blob(s, 2, credential_hash, DB_HASH_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, now);
+	return exec_one(db, s, "unenrolled device");
+}
+
+int db_device_seen(struct db *db, int64_t id, int64_t now)
+{
+	sqlite3_stmt *s = stmt_get(db, ST_DEV_SEEN);
+
+	if (!s)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, now);
+	return exec_one(db, s, "device");
+}
+
+int db_device_set_profile(struct db *db, int64_t id, uint64_t serial,
+			  const uint8_t hash[DB_HASH_LEN], int64_t issued)
+{
+	sqlite3_stmt *s = stmt_get(db, ST_DEV_PROFILE);
+
+	if (!s)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, (int64_t)serial);
+	sqlite3_bind_blob(s, 3, hash, DB_HASH_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, issued);
+	return exec_one(db, s, "device");
+}
+
+static int read_token(sqlite3_stmt *s, struct db_token *t)
+{
+	const char *name = (const char *)sqlite3_column_text(s, 1);
+
+	memset(t, 0, sizeof(*t));
+	t->id = sqlite3_column_int64(s, 0);
+	if (!name || strlcpy_check(t->name, name, sizeof(t->name)) < 0)
+		return -EIO;
+	t->created = sqlite3_column_int64(s, 2);
+	t->last_used = sqlite3_column_int64(s, 3);
+	return 0;
+}
+
+int db_token_add(struct db *db, const char *name, const uint8_t hash[DB_HASH_LEN])
+{
+	sqlite3_stmt *s;
+
+	if (check_text(db, "token name", name, DB_USER_NAME_MAX + 1) < 0)
+		return -EINVAL;
+	s = stmt_get(db, ST_TOK_ADD);
+	if (!s)
+		return -EIO;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, (int64_t)time(NULL));
+	sqlite3_bind_blob(s, 3, hash, DB_HASH_LEN, SQLITE_STATIC);
+	return stmt_exec(db, s, NULL);
+}
+
+int db_token_check(struct db *db, const uint8_t hash[DB_HASH_LEN], int64_t now,
+		   struct db_token *t)
+{
+	sqlite3_stmt *s = stmt_get(db, ST_TOK_BY_HASH);
+	int rc, ret;
+
+	if (!s)
+		return -EIO;
+	sqlite3_bind_blob(s, 1, hash, DB_HASH_LEN, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		ret = read_token(s, t) < 0 ? -EIO : 0;
+	else
+		ret = rc == SQLITE_DONE ? -ENOENT : sql_err(db, rc);
+	stmt_done(s);
+	if (ret < 0)
+		return ret;
+	s = stmt_get(db, ST_TOK_USED);
+	if (!s)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, t->id);
+	sqlite3_bind_int64(s, 2, now);
+	return exec_one(db, s, "token");
+}
+
+struct token_walk {
+	db_token_fn fn;
+	void *arg;
+};
+
+static int token_row(struct db *db, sqlite3_stmt *s, void *ctx)
+{
+	struct token_walk *w = ctx;
+	struct db_token t;
+
+	if (read_token(s, &t) < 0) {
+		set_err(db, "admin token row is corrupt");
+		return -EIO;
+	}
+	return w->fn(&t, w->arg);
+}
+
+int db_token_list(struct db *db, db_token_fn fn, void *arg)
+{
+	sqlite3_stmt *s = stmt_get(db, ST_TOK_LIST);
+	struct token_walk w = { fn, arg };
+
+	if (!s)
+		return -EIO;
+	return stmt_walk(db, s, token_row, &w);
+}
+
+int db_token_delete(struct db *db, const char *name)
+{
+	sqlite3_stmt *s = stmt_get(db, ST_TOK_DELETE);
+
+	if (!s)
+		return -EIO;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	return exec_one(db, s, "token");
 }

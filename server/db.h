@@ -12,7 +12,7 @@
 struct db;
 
 /* The schema version this code writes; a database with a higher one is refused. */
-#define DB_SCHEMA_VERSION 2
+#define DB_SCHEMA_VERSION 3
 
 #define DB_USER_NAME_MAX 64
 /* Room for a secretbox of a 32-byte key (24 nonce + 16 MAC + 32) and some to spare. */
@@ -140,5 +140,59 @@ int db_session_list(struct db *db, const struct db_session_filter *f, db_session
 int db_session_endpoints(struct db *db, int64_t session_id, db_endpoint_fn fn, void *arg);
 /* Delete sessions that ended before `before` (open ones stay); *n how many, may be NULL. */
 int db_session_purge(struct db *db, int64_t before, uint64_t *n);
+
+/* ---- devices (docs/portal.md) and admin API tokens ---- */
+
+#define DB_HASH_LEN 32          /* BLAKE2b-256 of a token or credential */
+
+struct db_device {
+	int64_t id;
+	int64_t user_id;               /* the user whose key the device holds */
+	char name[DB_USER_NAME_MAX + 1];
+	int64_t created;
+	int64_t token_expires;         /* 0 once enrolled */
+	int64_t enrolled;              /* 0: not yet */
+	int64_t last_seen;
+	uint64_t profile_serial;        /* grows with every change of the device's profile */
+	int64_t profile_issued;         /* when that serial was made */
+	uint8_t profile_hash[DB_HASH_LEN];   /* of the profile's content, to see a change */
+	bool has_profile_hash;
+};
+
+struct db_token {
+	int64_t id;
+	char name[DB_USER_NAME_MAX + 1];
+	int64_t created;
+	int64_t last_used;             /* 0: never */
+};
+
+typedef int (*db_device_fn)(const struct db_device *d, void *arg);
+typedef int (*db_token_fn)(const struct db_token *t, void *arg);
+
+/* -EEXIST for a name (or a user) that has a device already. */
+int db_device_add(struct db *db, int64_t user_id, const char *name,
+		  const uint8_t token_hash[DB_HASH_LEN], int64_t token_expires, int64_t *id);
+int db_device_get(struct db *db, int64_t id, struct db_device *d);
+int db_device_get_by_name(struct db *db, const char *name, struct db_device *d);
+/* Only a token not used yet and not expired at now is found; else -ENOENT. */
+int db_device_get_by_token(struct db *db, const uint8_t hash[DB_HASH_LEN], int64_t now,
+			   struct db_device *d);
+int db_device_get_by_credential(struct db *db, const uint8_t hash[DB_HASH_LEN],
+				struct db_device *d);
+int db_device_list(struct db *db, db_device_fn fn, void *arg);
+int db_device_delete(struct db *db, int64_t id);
+/* Use up the token and store the credential; -ENOENT when the token was used meanwhile. */
+int db_device_enroll(struct db *db, int64_t id, const uint8_t credential_hash[DB_HASH_LEN],
+		     int64_t now);
+int db_device_seen(struct db *db, int64_t id, int64_t now);
+int db_device_set_profile(struct db *db, int64_t id, uint64_t serial,
+			  const uint8_t hash[DB_HASH_LEN], int64_t issued);
+
+int db_token_add(struct db *db, const char *name, const uint8_t hash[DB_HASH_LEN]);
+/* The token with this hash (its last use recorded as now), or -ENOENT. */
+int db_token_check(struct db *db, const uint8_t hash[DB_HASH_LEN], int64_t now,
+		   struct db_token *t);
+int db_token_list(struct db *db, db_token_fn fn, void *arg);
+int db_token_delete(struct db *db, const char *name);
 
 #endif

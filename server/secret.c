@@ -89,9 +89,13 @@ fail:
 	}
 }
 
-int secret_key_load_or_create(const char *state_dir, uint8_t key[SECRET_KEY_LEN])
+/* Both key files are 32 random bytes: the secretbox key, and the seed of the portal's
+ * Ed25519 signing key. */
+_Static_assert(SECRET_KEY_LEN == crypto_sign_SEEDBYTES, "key files are 32 bytes");
+
+static int key_file(const char *state_dir, const char *name, uint8_t key[SECRET_KEY_LEN])
 {
-	char *path = xasprintf("%s/secret.key", state_dir);
+	char *path = xasprintf("%s/%s", state_dir, name);
 	int fd = -1, r;
 
 	secret_init();
@@ -147,4 +151,22 @@ int secret_open(const uint8_t key[SECRET_KEY_LEN], const uint8_t *sealed, size_t
 	}
 	*outlen = len - SECRET_OVERHEAD;
 	return 0;
+}
+
+int secret_key_load_or_create(const char *state_dir, uint8_t key[SECRET_KEY_LEN])
+{
+	return key_file(state_dir, "secret.key", key);
+}
+
+int secret_sign_key_load_or_create(const char *state_dir,
+				   uint8_t pk[crypto_sign_PUBLICKEYBYTES],
+				   uint8_t sk[crypto_sign_SECRETKEYBYTES])
+{
+	uint8_t seed[crypto_sign_SEEDBYTES];
+	int r = key_file(state_dir, "portal-sign.key", seed);
+
+	if (r == 0)
+		crypto_sign_seed_keypair(pk, sk, seed);
+	sodium_memzero(seed, sizeof(seed));
+	return r;
 }

@@ -1,4 +1,5 @@
-/* Secrets at rest: the server's secretbox key file and sealing of users' private keys. */
+/* Secrets at rest: the server's secretbox key file and sealing of users' private keys,
+ * and the portal's signing key. */
 #ifndef WARREN_SECRET_H
 #define WARREN_SECRET_H
 
@@ -20,6 +21,12 @@
  * it knowingly), -ELOOP for a symlink, -errno otherwise. A failure is logged once, naming
  * the file. On failure key is zeroed. */
 int secret_key_load_or_create(const char *state_dir, uint8_t key[SECRET_KEY_LEN]);
+
+/* The portal's profile-signing key (docs/portal.md): its seed in
+ * STATE_DIR/portal-sign.key, made and checked exactly as secret.key is. */
+int secret_sign_key_load_or_create(const char *state_dir,
+				   uint8_t pk[crypto_sign_PUBLICKEYBYTES],
+				   uint8_t sk[crypto_sign_SECRETKEYBYTES]);
 
 /* out (not overlapping plain) must hold SECRET_SEALED_LEN(len) bytes; *outlen is set to
  * that. Always 0. */

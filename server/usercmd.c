@@ -1,4 +1,4 @@
-/* `warren user ...` and `warren session ...`: administration of the running server over
+/* `warren user|session|device|token ...`: administration of the running server over
  * its socket. Arguments are checked here first (bad input: exit 2, nothing sent); QR codes
  * are drawn here, from the configuration the server sends. */
 #include <errno.h>
@@ -76,16 +76,31 @@ static int call(struct admin_args *a, struct json *reply, bool print)
 	return EXIT_OK;
 }
 
-int cmd_session(int argc, char **argv)
+static int forward(const char *noun, int argc, char **argv)
 {
 	struct admin_args a;
 	struct json reply = { 0 };
-	int r = split_args("session", argc, argv, &a);
+	int r = split_args(noun, argc, argv, &a);
 
 	if (r == 0)
 		r = call(&a, &reply, true);
 	json_clear(&reply);
 	return r;
+}
+
+int cmd_session(int argc, char **argv)
+{
+	return forward("session", argc, argv);
+}
+
+int cmd_device(int argc, char **argv)
+{
+	return forward("device", argc, argv);
+}
+
+int cmd_token(int argc, char **argv)
+{
+	return forward("token", argc, argv);
 }
 
 /* The SVG holds the user's private key: private from its first byte. */

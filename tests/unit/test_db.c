@@ -610,6 +610,89 @@ static void test_10k_users(void **state)
 	db_user_wipe(&got);
 }
 
+static int count_device(const struct db_device *d, void *arg)
+{
+	(void)d;
+	(*(size_t *)arg)++;
+	return 0;
+}
+
+static void test_devices(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t t1[DB_HASH_LEN], t2[DB_HASH_LEN], c1[DB_HASH_LEN];
+	struct db_device d;
+	struct db_user u;
+	int64_t a, b, id;
+	size_t n = 0;
+
+	memset(t1, 1, sizeof(t1));
+	memset(t2, 2, sizeof(t2));
+	memset(c1, 3, sizeof(c1));
+	make_user(&u, "alice", 1);
+	assert_int_equal(db_user_add(f->db, &u, &a), 0);
+	make_user(&u, "bob", 2);
+	assert_int_equal(db_user_add(f->db, &u, &b), 0);
+
+	assert_int_equal(db_device_add(f->db, a, "gw1", t1, 1000, &id), 0);
+	/* one device per user, names unique */
+	assert_int_equal(db_device_add(f->db, a, "gw2", t2, 1000, NULL), -EEXIST);
+	assert_int_equal(db_device_add(f->db, b, "gw1", t2, 1000, NULL), -EEXIST);
+	assert_int_equal(db_device_add(f->db, b, "gw2", t2, 1000, NULL), 0);
+
+	/* the token finds the device until it expires */
+	assert_int_equal(db_device_get_by_token(f->db, t1, 999, &d), 0);
+	assert_int_equal(d.id, id);
+	assert_string_equal(d.name, "gw1");
+	assert_int_equal(d.user_id, a);
+	assert_int_equal(d.enrolled, 0);
+	assert_int_equal(db_device_get_by_token(f->db, t1, 1000, &d), -ENOENT);
+	/* enrolment uses it up, once */
+	assert_int_equal(db_device_enroll(f->db, id, c1, 500), 0);
+	assert_int_equal(db_device_enroll(f->db, id, c1, 501), -ENOENT);
+	assert_int_equal(db_device_get_by_token(f->db, t1, 600, &d), -ENOENT);
+	assert_int_equal(db_device_get_by_credential(f->db, c1, &d), 0);
+	assert_int_equal(d.enrolled, 500);
+	assert_int_equal(d.token_expires, 0);
+	assert_false(d.has_profile_hash);
+
+	assert_int_equal(db_device_set_profile(f->db, id, 7, t2, 1234), 0);
+	assert_int_equal(db_device_get(f->db, id, &d), 0);
+	assert_int_equal(d.profile_serial, 7);
+	assert_int_equal(d.profile_issued, 1234);
+	assert_true(d.has_profile_hash);
+	assert_memory_equal(d.profile_hash, t2, DB_HASH_LEN);
+
+	assert_int_equal(db_device_list(f->db, count_device, &n), 0);
+	assert_int_equal(n, 2);
+	/* a user's device goes with the user */
+	assert_int_equal(db_user_delete(f->db, a), 0);
+	assert_int_equal(db_device_get(f->db, id, &d), -ENOENT);
+	assert_int_equal(db_device_get_by_name(f->db, "gw2", &d), 0);
+	assert_int_equal(db_device_delete(f->db, d.id), 0);
+	assert_int_equal(db_device_delete(f->db, d.id), -ENOENT);
+}
+
+static void test_tokens(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t h[DB_HASH_LEN], other[DB_HASH_LEN];
+	struct db_token t;
+
+	memset(h, 9, sizeof(h));
+	memset(other, 8, sizeof(other));
+	assert_int_equal(db_token_add(f->db, "ops", h), 0);
+	assert_int_equal(db_token_add(f->db, "ops", other), -EEXIST);
+	assert_int_equal(db_token_check(f->db, other, 10, &t), -ENOENT);
+	assert_int_equal(db_token_check(f->db, h, 10, &t), 0);
+	assert_string_equal(t.name, "ops");
+	assert_int_equal(db_token_check(f->db, h, 20, &t), 0);
+	assert_int_equal(t.last_used, 10);   /* as it was before this use */
+	assert_int_equal(db_token_delete(f->db, "ops"), 0);
+	assert_int_equal(db_token_check(f->db, h, 30, &t), -ENOENT);
+	assert_int_equal(db_token_delete(f->db, "ops"), -ENOENT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -622,6 +705,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sessions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_transactions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_10k_users, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_devices, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tokens, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
