@@ -407,7 +407,8 @@ static int user_set(struct server *s, int argc, char **argv, struct json *reply)
 		values_format_size(au->quota_bytes, quota, sizeof(quota));
 	json_rawf(reply, "user %s: %s, expires %s, quota %s%s\n", u.name, state_name[au->disabled],
 		  exp, quota, au->quota_bytes && au->quota_period == DB_QUOTA_MONTH ? "/month" : "");
-	log_info("user %s: expires %s, quota %s", u.name, exp, quota);
+	log_info("user %s: expires %s, quota %s%s", u.name, exp, quota,
+		 au->quota_bytes && au->quota_period == DB_QUOTA_MONTH ? "/month" : "");
 out:
 	db_user_wipe(&u);
 	return r;

@@ -128,9 +128,11 @@ static int server_converge(struct server *s)
 		/* A new link: every peer's counters start from zero. */
 		account_link_fresh(s);
 	}
-	if (st.created || st.peers || st.writes)
+	if (st.created || st.peers || st.writes) {
 		log_info("server link %s: %s%zu peer and %zu link writes", sc->ifname,
 			 st.created ? "created, " : "", st.peers, st.writes);
+		return 1;
+	}
 	return 0;
 }
 
@@ -160,8 +162,10 @@ static int server_nft(struct server *s)
 		r = nft_apply(s->nfnl, &spec, &gen);
 	if (r == 0) {
 		s->nft_applied = true;
-		if (!match)
+		if (!match) {
 			monitor_own_nft_gen(s->mon, gen);
+			r = 1;
+		}
 	}
 	if (r < 0)
 		log_err("nftables: %s", nl_strerror(s->nfnl, r));
@@ -195,13 +199,15 @@ int server_sync_user(struct server *s, const struct acct_user *u, bool remove)
 static void on_repair(struct loop *l, struct timer *t, void *data)
 {
 	struct server *s = data;
+	int r;
 
 	(void)l;
 	(void)t;
-	s->repairs++;
 	s->last_repair_ms = loop_now_ms();
-	if (server_converge(s) == 0)
-		server_nft(s);
+	/* Counted when something had to be put right. */
+	r = server_converge(s);
+	if (r >= 0 && (server_nft(s) > 0 || r > 0))
+		s->repairs++;
 }
 
 void server_repair_soon(struct server *s, const char *why)
@@ -226,7 +232,7 @@ static void on_event(const struct monitor_event *ev, void *data)
 	/* Our own changes come back as notifications too. */
 	if (ev->portid && ev->portid == s->nl->portid)
 		return;
-	if (ev->kind == MON_NFT && ev->nft_pid == (uint32_t)getpid())
+	if (ev->kind == MON_NFT && (ev->nft_pid == (uint32_t)getpid() || !s->c->server.snat))
 		return;
 	if (ev->kind == MON_OVERRUN) {
 		server_repair_soon(s, "netlink notifications were lost");
@@ -252,7 +258,8 @@ static void on_monitor(struct loop *l, int fd, uint32_t events, void *data)
 static int monitor_start(struct server *s)
 {
 	struct monitor_link link = { .name = s->c->server.ifname };
-	struct monitor_interest in = { .links = &link, .n_links = 1, .nft = s->c->server.snat };
+	/* nftables is watched even without snat: a reload may turn it on. */
+	struct monitor_interest in = { .links = &link, .n_links = 1, .nft = true };
 	int fds[MONITOR_NBUS], r, i;
 
 	s->mon = monitor_new(on_event, s);
@@ -357,6 +364,8 @@ static int server_reload(struct server *s, struct json *reply)
 		fixed = "server.database";
 	else if (strcmp(c->daemon.state_dir, s->c->daemon.state_dir) != 0)
 		fixed = "daemon.state_dir";
+	else if (strcmp(c->daemon.socket, s->c->daemon.socket) != 0)
+		fixed = "daemon.socket";
 	if (fixed) {
 		log_err("reload: %s changes only with a restart", fixed);
 		if (reply)
@@ -369,8 +378,11 @@ static int server_reload(struct server *s, struct json *reply)
 	c = NULL;
 	key_public(s->public_key, s->c->server.private_key);
 	r = server_converge(s);
-	if (r == 0)
+	if (r >= 0)
 		r = server_nft(s);
+	if (r < 0)
+		server_repair_soon(s, "the new configuration did not apply");
+	r = r < 0 ? r : 0;
 	timer_arm(s->poll_timer, s->c->server.accounting_interval_ms);
 	log_info("reload: %s read", s->path);
 	goto out;
@@ -598,9 +610,9 @@ int cmd_server(int argc, char **argv)
 	if (r < 0)
 		goto out;
 	r = server_converge(&s);
-	if (r == 0)
+	if (r >= 0)
 		r = server_nft(&s);
-	if (r == 0)
+	if (r >= 0)
 		r = timers_start(&s);
 	if (r < 0)
 		goto stop;
