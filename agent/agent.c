@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +20,9 @@
 #include "health.h"
 #include "journal.h"
 #include "loop.h"
+#include "portal.h"
 #include "probe.h"
+#include "pulled.h"
 #include "resolver.h"
 #include "sdnotify.h"
 #include "tunnel.h"
@@ -94,6 +97,8 @@ struct agent {
 	uint64_t writes;           /* netlink writes made, for status and benchmarks */
 	uint64_t converges;
 	time_t started;
+	struct portal_client *portal;
+	bool adopted;              /* the first configuration is in place */
 };
 
 static void agent_schedule(struct agent *a, uint64_t delay_ms);
@@ -963,10 +968,102 @@ static void agent_stop_all(struct agent *a)
 
 
 /* Parse into a fresh model; on any error the running one stays. */
+/* ---- the portal ---- */
+
+/* The tunnels of a profile into c, keyed with the private key made at enrolment. */
+static void agent_pulled_add(struct agent *a, struct config *c, const struct profile *p)
+{
+	char *path = xasprintf("%s/portal/wg.key", a->state_dir);
+	uint8_t key[KEY_LEN];
+	struct diag d = { 0 };
+
+	if (key_read_file(key, path) < 0) {
+		log_err("portal: %s: cannot read the key made at enrolment; the profile's tunnels "
+			"are left out", path);
+	} else {
+		pulled_add(c, p, key, &d);
+		diag_print(&d, stderr);
+	}
+	sodium_memzero(key, sizeof(key));
+	diag_clear(&d);
+	free(path);
+}
+
+/* The running profile, if any, into a configuration about to be adopted. */
+static void agent_pulled_again(struct agent *a, struct config *c)
+{
+	struct profile p = { 0 };
+
+	if (a->portal && portal_client_profile(a->portal, &p) == 0) {
+		agent_pulled_add(a, c, &p);
+		profile_clear(&p);
+	}
+}
+
+/* A new verified profile: the file read again plus the profile's tunnels, applied as a
+ * reload is, so tunnels that did not change are not touched. */
+static void on_profile(const struct profile *p, void *data)
+{
+	struct agent *a = data;
+	struct diag d = { 0 };
+	struct config *c;
+
+	if (!a->adopted) {
+		/* At start, from the cache: before the first configuration is applied. */
+		agent_pulled_add(a, a->c, p);
+		return;
+	}
+	c = cli_load(a->path, &d);
+	if (d.errors) {
+		log_err("portal: profile %" PRIu64 " waits: %s has errors now (%s)", p->serial,
+			a->path, diag_first_error(&d));
+		config_free(c);
+		diag_clear(&d);
+		return;
+	}
+	diag_clear(&d);
+	free(c->daemon.state_dir);
+	c->daemon.state_dir = xstrdup(a->c->daemon.state_dir);
+	c->daemon.backend = a->c->daemon.backend;
+	agent_pulled_add(a, c, p);
+	if (agent_adopt(a, c) < 0) {
+		config_free(c);
+		return;
+	}
+	config_free(a->c);
+	a->c = c;
+	a->state_dir = c->daemon.state_dir;
+	resolver_flush(a->res);
+	log_info("portal: profile %" PRIu64 " of device %s applied", p->serial, p->device);
+	agent_converge(a);
+}
+
+static bool portal_conf_equal(const struct portal_conf *x, const struct portal_conf *y)
+{
+	return x->enabled == y->enabled && x->interval == y->interval &&
+	       strcmp(x->url ? x->url : "", y->url ? y->url : "") == 0 &&
+	       strcmp(x->ca_file ? x->ca_file : "", y->ca_file ? y->ca_file : "") == 0;
+}
+
+static void agent_portal_start(struct agent *a)
+{
+	int r;
+
+	if (!a->c->portal.enabled)
+		return;
+	r = portal_client_new(&a->portal, a->loop, a->state_dir, &a->c->portal, on_profile, a);
+	if (r < 0) {
+		log_err("portal %s: %s; running without it", a->c->portal.url,
+			r == -ENOENT ? "this host is not enrolled (warren enroll)" : strerror(-r));
+		a->portal = NULL;
+	}
+}
+
 static int agent_reload(struct agent *a, struct json *reply)
 {
 	struct diag d = { 0 };
 	struct config *c;
+	bool portal_changed;
 	int r = 0;
 
 	sd_notify_reloading();
@@ -992,17 +1089,26 @@ static int agent_reload(struct agent *a, struct json *reply)
 	free(c->daemon.state_dir);
 	c->daemon.state_dir = xstrdup(a->c->daemon.state_dir);
 	c->daemon.backend = a->c->daemon.backend;
+	agent_pulled_again(a, c);
 	r = agent_adopt(a, c);
 	if (r < 0) {
 		config_free(c);
 		goto out;
 	}
+	portal_changed = !portal_conf_equal(&c->portal, &a->c->portal);
 	config_free(a->c);
 	a->c = c;
 	a->state_dir = c->daemon.state_dir;
 	resolver_flush(a->res);
 	log_info("reload: %s read", a->path);
 	agent_converge(a);
+	if (portal_changed) {
+		/* Another portal, CA or interval: start over (the cache runs again through
+		 * the same diff, which changes nothing). */
+		portal_client_free(a->portal);
+		a->portal = NULL;
+		agent_portal_start(a);
+	}
 out:
 	diag_clear(&d);
 	sd_notify_ready();
@@ -1098,6 +1204,8 @@ static void status_json(struct agent *a, struct json *j)
 		wg_device_free(dev);
 	}
 	json_end(j);
+	if (a->portal)
+		portal_client_status(a->portal, j);
 	json_arr_begin(j, "groups");
 	for (i = 0; i < a->n_grps; i++) {
 		const struct group *g = &a->c->groups[i];
@@ -1223,6 +1331,7 @@ static void agent_close(struct agent *a)
 	free(a->grps);
 	plan_clear(&a->global);
 	free(a->global_journal);
+	portal_client_free(a->portal);
 	ctl_close(a->ctl);
 	resolver_free(a->res);
 	monitor_free(a->mon);
@@ -1283,9 +1392,13 @@ int cmd_agent(int argc, char **argv)
 	/* Values from before warren survive a crash in the journal. */
 	if (journal_read(a.state_dir, GLOBAL_JOURNAL, &g) == 0)
 		a.global = g;
+	/* The cached profile's tunnels join the file's before the first converge, so a
+	 * portal that is down takes nothing away. */
+	agent_portal_start(&a);
 	r = agent_adopt(&a, a.c);
 	if (r < 0)
 		goto out;
+	a.adopted = true;
 	agent_sweep(&a);
 	agent_converge(&a);
 	timer_arm(a.periodic, PERIODIC_MS);

@@ -36,6 +36,7 @@ int ctl_client_call(const char *sock, const char *conf, int argc, char **argv, b
 int cmd_server(int argc, char **argv);
 int cmd_user(int argc, char **argv);
 int cmd_session(int argc, char **argv);
+int cmd_enroll(int argc, char **argv);
 int cmd_device(int argc, char **argv);
 int cmd_token(int argc, char **argv);
 const struct command *cli_find(const char *name);

@@ -13,6 +13,8 @@ static const struct command commands[] = {
 	{ "agent", cmd_agent, "run the agent: keep every tunnel of FILE up (foreground)",
 	  "[-v] [-c FILE]" },
 	{ "down", cmd_down, "remove everything \"up FILE\" made", "[--state-dir DIR] FILE" },
+	{ "enroll", cmd_enroll, "enrol this agent with a server's portal",
+	  "URL TOKEN|- [--ca FILE] [-c FILE]   (TOKEN - reads it from stdin)" },
 	{ "server", cmd_server, "run the server role (foreground)", "[-c FILE]" },
 	{ "user", cmd_user, "manage the server's users",
 	  "add NAME [--expires DATE|DURATION] [--quota SIZE[/month]] [--reset-day DAY] "

@@ -764,7 +764,11 @@ static void k_portal_ca_file(struct pctx *p, const config_setting_t *s, void *ob
 
 static void k_portal_interval(struct pctx *p, const config_setting_t *s, void *obj)
 {
-	want_u32(p, s, 1, &((struct portal_conf *)obj)->interval);
+	long long v;
+
+	/* The server holds a long poll at most 300 s. */
+	if (want_int(p, s, 1, 300, &v))
+		((struct portal_conf *)obj)->interval = (uint32_t)v;
 }
 
 static const struct key portal_keys[] = {
