@@ -18,7 +18,7 @@ B := build
 
 CC ?= cc
 PKG_CONFIG ?= pkg-config
-LIBS_PC := libmnl libnftnl libsodium libconfig libcurl sqlite3 libqrencode zlib
+LIBS_PC := libmnl libnftnl libsodium libconfig libcurl sqlite3 libqrencode zlib libmicrohttpd
 
 ifeq ($(V),1)
 Q :=
@@ -116,8 +116,8 @@ bench: $(B)/warren
 # Packages for build, tests (wireguard-go peers, QEMU kernel tier, fuzzers) and demo.
 DEB_PKGS := build-essential pkg-config clang libmnl-dev libnftnl-dev libsodium-dev \
 	libconfig-dev libcurl4-openssl-dev libsqlite3-dev libqrencode-dev zlib1g-dev \
-	libcmocka-dev wireguard-go wireguard-tools \
-	nftables iproute2 iputils-ping netcat-openbsd tcpdump procps kmod jq sqlite3 \
+	libmicrohttpd-dev libcmocka-dev wireguard-go wireguard-tools \
+	nftables iproute2 iputils-ping netcat-openbsd tcpdump procps kmod jq sqlite3 openssl curl python3 \
 	qemu-system-x86 busybox-static linux-image-amd64 cpio
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do dpkg-query -W -f='$${db:Status-Abbrev}' $$p 2>/dev/null | \

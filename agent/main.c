@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "../server/portal.h"
 
 static const struct command commands[] = {
 	{ "genkey", cmd_genkey, "print a new private key", "" },
@@ -94,6 +95,9 @@ int main(int argc, char **argv)
 		printf("warren %s\n", WARREN_VERSION);
 		return EXIT_OK;
 	}
+	/* The server's unprivileged HTTP process, started by the server itself: not listed. */
+	if (strcmp(argv[1], "portal") == 0)
+		return cmd_portal(argc - 1, argv + 1);
 	cmd = cli_find(argv[1]);
 	if (!cmd) {
 		fprintf(stderr, "warren: unknown command \"%s\"; see \"warren --help\"\n", argv[1]);

@@ -18,6 +18,7 @@
 #include "account.h"
 #include "db.h"
 #include "pool.h"
+#include "portalcore.h"
 #include "secret.h"
 #include "server.h"
 #include "../agent/cli.h"
@@ -385,6 +386,7 @@ static int server_reload(struct server *s, struct json *reply)
 	r = r < 0 ? r : 0;
 	timer_arm(s->poll_timer, s->c->server.accounting_interval_ms);
 	log_info("reload: %s read", s->path);
+	portalcore_changed(s);
 	goto out;
 keep:
 	log_err("reload: keeping the running configuration");
@@ -431,10 +433,21 @@ static int on_ctl(int argc, char **argv, struct json *reply, void *data)
 {
 	struct server *s = data;
 
-	if (strcmp(argv[0], "user") == 0)
-		return admin_user(s, argc, argv, reply);
+	int r;
+
+	if (strcmp(argv[0], "user") == 0) {
+		r = admin_user(s, argc, argv, reply);
+		/* A profile is made of the user's keys and addresses. */
+		if (r == 0)
+			portalcore_changed(s);
+		return r;
+	}
 	if (strcmp(argv[0], "session") == 0)
 		return admin_session(s, argc, argv, reply);
+	if (strcmp(argv[0], "device") == 0)
+		return admin_device(s, argc, argv, reply);
+	if (strcmp(argv[0], "token") == 0)
+		return admin_token(s, argc, argv, reply);
 	if (strcmp(argv[0], "status") == 0 && argc == 1) {
 		server_status(s, reply);
 		return 0;
@@ -450,8 +463,12 @@ static void on_signal(struct loop *l, int signo, void *data)
 	bool reaped = false;
 
 	if (signo == SIGCHLD) {
-		while (waitpid(-1, NULL, WNOHANG) > 0)
+		pid_t pid;
+
+		while ((pid = waitpid(-1, NULL, WNOHANG)) > 0) {
 			reaped = true;
+			portalcore_child_exited(s, pid);
+		}
 		/* The userspace implementation exited: its link went with it. */
 		if (reaped && s->plan.backend == BACKEND_USERSPACE)
 			server_repair_soon(s, "the userspace implementation exited");
@@ -470,6 +487,7 @@ static void server_close(struct server *s)
 {
 	size_t i;
 
+	portalcore_close(s);
 	plan_clear(&s->plan);
 	ctl_close(s->ctl);
 	timer_free(s->poll_timer);
@@ -614,6 +632,8 @@ int cmd_server(int argc, char **argv)
 		r = server_nft(&s);
 	if (r >= 0)
 		r = timers_start(&s);
+	if (r >= 0)
+		r = portalcore_open(&s);
 	if (r < 0)
 		goto stop;
 	sd_notify_ready();

@@ -47,6 +47,7 @@ struct server {
 	uint64_t last_poll_ms;
 	uint64_t last_repair_ms;
 	uint64_t repairs;
+	struct portalcore *portal;      /* signing key, HTTP process, long polls */
 };
 
 /* server.c: write exactly u's peer (remove: take it off). 0 or -errno. */

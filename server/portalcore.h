@@ -1,0 +1,23 @@
+/* The server's side of the portal (docs/portal.md). */
+#ifndef WARREN_PORTALCORE_H
+#define WARREN_PORTALCORE_H
+
+#include <sys/types.h>
+
+struct json;
+struct server;
+
+/* Load (or make) the signing key and, with a server.portal section, start the HTTP
+ * process. 0 or -errno (logged). */
+int portalcore_open(struct server *s);
+void portalcore_close(struct server *s);
+/* Something a profile is made of may have changed: answer the long polls it concerns. */
+void portalcore_changed(struct server *s);
+/* From the server's SIGCHLD handling: the HTTP process may have exited. */
+void portalcore_child_exited(struct server *s, pid_t pid);
+
+/* The control socket's "device ..." and "token ..." commands. */
+int admin_device(struct server *s, int argc, char **argv, struct json *reply);
+int admin_token(struct server *s, int argc, char **argv, struct json *reply);
+
+#endif
