@@ -105,11 +105,28 @@ check "after the server moved its port the agent follows" wait_for 2 follows
 diag "followed in $(( ($(date +%s%N) - t0) / 1000000 )) ms"
 check "and reaches the server on the new port" ping_ok gw 10.9.0.1 10
 
+# ---- the server takes a new key: the agent follows, and its tunnel works again
+SKEY=$(wg_genkey)
+server_conf 51821
+W reload >/dev/null
+newkey() { in_ns gw wg show wg-hq peers | grep -qF "$(wg_pubkey "$SKEY")"; }
+check "after the server's key changed the agent follows within 2 s" wait_for 2 newkey
+check "and reaches the server with it" ping_ok gw 10.9.0.1 10
+
 # ---- admin API
 ADMIN=$(W token add ops)
 check_eq "the admin API lists users with a token" "200 branch" \
 	"$(api -H "Authorization: Bearer $ADMIN" "$URL/api/v1/users") $(jq -r '.[].name' "$WT_DIR/body")"
 check_eq "and refuses without one" 401 "$(api "$URL/api/v1/users")"
+
+# ---- failed authentication is rate limited per client address
+for i in $(seq 12); do api -H "Authorization: Bearer AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" \
+	"$URL/api/v1/agent/profile" >"$WT_DIR/rl.$i"; done
+# (the refusals above count too: the window is a minute)
+check_eq "after 10 failures a client gets 429" 429 "$(cat "$WT_DIR/rl.12")"
+check "but not before 10" test "$(cat "$WT_DIR"/rl.* | grep -c 401)" -le 10
+check "with Retry-After" bash -c "ip netns exec '$(ns gw)' curl -s -D - -o /dev/null --cacert '$WT_DIR/ca.pem' '$URL/api/v1/agent/profile' | grep -qi '^retry-after: [0-9]'"
+check "the enrolled agent is not affected" ping_ok gw 10.9.0.1
 
 # ---- portal down: a restarted agent runs its cached profile
 kill -9 "$SERVER"; wait "$SERVER" 2>/dev/null
