@@ -95,18 +95,6 @@ static bool token_valid(const char *t)
 	return true;
 }
 
-static bool url_valid(const char *u)
-{
-	size_t i;
-
-	if (strncmp(u, "https://", 8) != 0 || !u[8] || u[8] == '/')
-		return false;
-	for (i = 0; u[i]; i++)
-		if ((unsigned char)u[i] <= 0x20 || u[i] == 0x7f)
-			return false;
-	return true;
-}
-
 static int mkdir_p(const char *path, mode_t mode)
 {
 	char *p = xstrdup(path), *s;
@@ -289,7 +277,7 @@ int cmd_enroll(int argc, char **argv)
 	n = strlen(url);
 	while (n > 8 && url[n - 1] == '/')
 		url[--n] = '\0';
-	if (!url_valid(url)) {
+	if (!portal_url_valid(url)) {
 		fprintf(stderr, "warren enroll: \"%s\": not an https:// URL\n", pos[0]);
 		free(url);
 		return EXIT_USAGE;
@@ -355,7 +343,9 @@ int cmd_enroll(int argc, char **argv)
 	json_str(&j, "public_key", pub_b64);
 	if (gethostname(host, sizeof(host) - 1) == 0) {
 		host[sizeof(host) - 1] = '\0';
-		if (host[0])
+		/* Only a name the portal takes: it is a label for the log, never worth failing. */
+		if (host[0] && strspn(host, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+				      "0123456789.-_") == strlen(host) && strlen(host) <= 253)
 			json_str(&j, "name", host);
 	}
 	json_end(&j);

@@ -936,7 +936,7 @@ static void on_poll(struct loop *l, struct timer *t, void *data)
 		start_request(pc);
 }
 
-static bool url_valid(const char *u)
+bool portal_url_valid(const char *u)
 {
 	size_t i;
 
@@ -1059,7 +1059,7 @@ int portal_client_new(struct portal_client **pcp, struct loop *l, const char *st
 	n = strlen(url);
 	while (n > 8 && url[n - 1] == '/')
 		url[--n] = '\0';
-	if (!url_valid(url)) {
+	if (!portal_url_valid(url)) {
 		log_err("portal: url \"%s\": not an https:// URL", url);
 		free(url);
 		r = -EINVAL;

@@ -51,6 +51,9 @@ int portal_client_profile(const struct portal_client *pc, struct profile *p);
  * last_error_at, device, serial, etag, failures} into the object open in j. */
 void portal_client_status(const struct portal_client *pc, struct json *j);
 
+/* An https:// URL with a host and no blanks or control characters. */
+bool portal_url_valid(const char *u);
+
 /* ---- pure parts, exposed for the tests ---- */
 
 /* The response headers the client keeps. A value that does not fit, or holds a

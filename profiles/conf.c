@@ -1,5 +1,6 @@
 /* The warren.conf reader (libconfig into struct config) and the checks that span a whole configuration. */
 #include <ctype.h>
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -1541,9 +1542,19 @@ static void k_server_portal_listen(struct pctx *p, const config_setting_t *s, vo
 	char *host = NULL;
 	uint16_t port;
 
+	struct in6_addr a6;
+	struct in_addr a4;
+
 	/* Checked as an endpoint, kept as written for the HTTP side to bind. */
 	if (!want_endpoint(p, s, &host, &port))
 		return;
+	/* It binds before anything resolves names: an address, not a host name. */
+	if (inet_pton(AF_INET, host, &a4) != 1 && inet_pton(AF_INET6, host, &a6) != 1) {
+		perr(p, s, "listen \"%s\": an address to bind, such as \"[::]:8443\", not a host name",
+		     config_setting_get_string(s));
+		free(host);
+		return;
+	}
 	free(host);
 	free(pc->listen);
 	pc->listen = xstrdup(config_setting_get_string(s));
@@ -1599,7 +1610,13 @@ static const struct key server_portal_keys[] = {
 
 static void k_server_portal(struct pctx *p, const config_setting_t *s, void *obj)
 {
-	parse_section(p, s, server_portal_keys, &((struct server_conf *)obj)->portal);
+	struct server_portal_conf *pc = &((struct server_conf *)obj)->portal;
+
+	parse_section(p, s, server_portal_keys, pc);
+	if (!config_setting_get_member(s, "listen"))
+		perr(p, s, "portal: listen missing");
+	else if (pc->enabled && (!pc->tls_cert_file || !pc->tls_key_file))
+		perr(p, s, "portal: tls_cert_file and tls_key_file are needed: the portal speaks only HTTPS");
 }
 
 static const struct key server_keys[] = {

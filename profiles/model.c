@@ -34,6 +34,18 @@ void cidrv_push(struct cidrv *v, const struct cidr *c)
 	*slot = *c;
 }
 
+bool cidrv_equal(const struct cidrv *a, const struct cidrv *b)
+{
+	size_t i;
+
+	if (a->n != b->n)
+		return false;
+	for (i = 0; i < a->n; i++)
+		if (!cidr_equal(&a->v[i], &b->v[i]))
+			return false;
+	return true;
+}
+
 void cidrv_clear(struct cidrv *v)
 {
 	free(v->v);

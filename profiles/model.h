@@ -186,6 +186,8 @@ void strv_push(struct strv *v, const char *s);
 void strv_clear(struct strv *v);
 void cidrv_push(struct cidrv *v, const struct cidr *c);
 void cidrv_clear(struct cidrv *v);
+/* Same prefixes in the same order. */
+bool cidrv_equal(const struct cidrv *a, const struct cidrv *b);
 
 struct tunnel *config_find_tunnel(const struct config *c, const char *name);
 /* "auto", "kernel" or "userspace"; 0 or -EINVAL. */

@@ -968,18 +968,6 @@ void wgq_text_free(char *text)
 	free(text);
 }
 
-static bool cidrv_equal(const struct cidrv *a, const struct cidrv *b)
-{
-	size_t i;
-
-	if (a->n != b->n)
-		return false;
-	for (i = 0; i < a->n; i++)
-		if (!cidr_equal(&a->v[i], &b->v[i]))
-			return false;
-	return true;
-}
-
 static bool strv_equal(const struct strv *a, const struct strv *b)
 {
 	size_t i;

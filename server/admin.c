@@ -419,6 +419,7 @@ static int user_rotate(struct server *s, int argc, char **argv, struct json *rep
 {
 	struct user_opts o;
 	struct acct_user *au, gone;
+	struct db_device dev;
 	struct db_user u, old;
 	char why[200], key[KEY_B64_LEN];
 	int r;
@@ -435,6 +436,13 @@ static int user_rotate(struct server *s, int argc, char **argv, struct json *rep
 	r = user_find(s, argv[optind], &u, reply);
 	if (r < 0)
 		return r;
+	/* An enrolled device holds the key: new keys here would cut it off for good. */
+	if (db_device_get_by_user(s->db, u.id, &dev) == 0 && dev.enrolled) {
+		json_rawf(reply, "user %s: its key is held by device %s; to replace the device, "
+			  "device delete %s and enrol a new one\n", u.name, dev.name, dev.name);
+		db_user_wipe(&u);
+		return -EPERM;
+	}
 	account_now(s);
 	old = u;
 	new_keys(s, &u, o.key_set ? o.key : NULL);

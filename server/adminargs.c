@@ -159,7 +159,7 @@ int adminargs_device(int argc, char **argv, struct device_opts *o, char *why, si
 		if (argc != 3)
 			goto usage;
 		o->name = argv[2];
-		return values_user_name_ok(o->name, why, whylen) ? 0 : -EINVAL;
+		return values_name_ok("device name", o->name, why, whylen) ? 0 : -EINVAL;
 	}
 	if (strcmp(verb, "add") != 0)
 		goto usage;
@@ -175,6 +175,11 @@ int adminargs_device(int argc, char **argv, struct device_opts *o, char *why, si
 		case 'e':
 			if (values_parse_duration(optarg, &o->expires, why, whylen) < 0)
 				return -EINVAL;
+			/* An enrolment token is for handing over soon, not for keeping. */
+			if (o->expires > 365 * 86400) {
+				snprintf(why, whylen, "--expires: at most 365d for an enrolment token");
+				return -EINVAL;
+			}
 			break;
 		default:
 			goto usage;
@@ -184,7 +189,7 @@ int adminargs_device(int argc, char **argv, struct device_opts *o, char *why, si
 		goto usage;
 	o->name = argv[optind + 1];
 	/* Device names follow the rules of user names. */
-	return values_user_name_ok(o->name, why, whylen) ? 0 : -EINVAL;
+	return values_name_ok("device name", o->name, why, whylen) ? 0 : -EINVAL;
 usage:
 	snprintf(why, whylen, DEVICE_USAGE);
 	return -EINVAL;
@@ -207,7 +212,7 @@ int admin_check(int argc, char **argv, char *why, size_t whylen)
 		if (argc == 2 && strcmp(verb, "list") == 0)
 			return 0;
 		if (argc == 3 && (strcmp(verb, "add") == 0 || strcmp(verb, "delete") == 0))
-			return values_user_name_ok(argv[2], why, whylen) ? 0 : -EINVAL;
+			return values_name_ok("token name", argv[2], why, whylen) ? 0 : -EINVAL;
 		snprintf(why, whylen, "usage: token add NAME | list | delete NAME");
 		return -EINVAL;
 	}

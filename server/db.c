@@ -119,7 +119,7 @@ enum stmt {
 	ST_COUNTERS_ADD, ST_PERIOD_RESET,
 	ST_SESS_OPEN, ST_SESS_BYTES, ST_SESS_CLOSE, ST_SESS_EP_ADD, ST_SESS_EP_LIST,
 	ST_SESS_LIST_USER, ST_SESS_LIST_ALL, ST_SESS_PURGE,
-	ST_DEV_ADD, ST_DEV_GET, ST_DEV_BY_NAME, ST_DEV_BY_TOKEN, ST_DEV_BY_CRED, ST_DEV_LIST, ST_DEV_DELETE,
+	ST_DEV_ADD, ST_DEV_GET, ST_DEV_BY_USER, ST_DEV_BY_NAME, ST_DEV_BY_TOKEN, ST_DEV_BY_CRED, ST_DEV_LIST, ST_DEV_DELETE,
 	ST_DEV_ENROLL, ST_DEV_SEEN, ST_DEV_PROFILE,
 	ST_TOK_ADD, ST_TOK_BY_HASH, ST_TOK_LIST, ST_TOK_DELETE, ST_TOK_USED,
 	ST_COUNT
@@ -170,6 +170,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_DEV_ADD] = "INSERT INTO devices (user_id, name, created, token_hash, token_expires)"
 		" VALUES (?1, ?2, ?3, ?4, ?5)",
 	[ST_DEV_GET] = "SELECT " DEVICE_COLS " FROM devices WHERE id = ?1",
+	[ST_DEV_BY_USER] = "SELECT " DEVICE_COLS " FROM devices WHERE user_id = ?1",
 	[ST_DEV_BY_NAME] = "SELECT " DEVICE_COLS " FROM devices WHERE name = ?1",
 	/* an enrolment token works until it is used or expires */
 	[ST_DEV_BY_TOKEN] = "SELECT " DEVICE_COLS " FROM devices WHERE token_hash = ?1"
@@ -1095,6 +1096,16 @@ int db_device_get(struct db *db, int64_t id, struct db_device *d)
 	if (!s)
 		return -EIO;
 	sqlite3_bind_int64(s, 1, id);
+	return device_get_one(db, s, d);
+}
+
+int db_device_get_by_user(struct db *db, int64_t user_id, struct db_device *d)
+{
+	sqlite3_stmt *s = stmt_get(db, ST_DEV_BY_USER);
+
+	if (!s)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, user_id);
 	return device_get_one(db, s, d);
 }
 

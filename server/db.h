@@ -174,6 +174,7 @@ int db_device_add(struct db *db, int64_t user_id, const char *name,
 		  const uint8_t token_hash[DB_HASH_LEN], int64_t token_expires, int64_t *id);
 int db_device_get(struct db *db, int64_t id, struct db_device *d);
 int db_device_get_by_name(struct db *db, const char *name, struct db_device *d);
+int db_device_get_by_user(struct db *db, int64_t user_id, struct db_device *d);
 /* Only a token not used yet and not expired at now is found; else -ENOENT. */
 int db_device_get_by_token(struct db *db, const uint8_t hash[DB_HASH_LEN], int64_t now,
 			   struct db_device *d);

@@ -702,12 +702,28 @@ int admin_device(struct server *s, int argc, char **argv, struct json *reply)
 		r = db_device_get_by_name(s->db, o.name, &d);
 		if (r == 0)
 			r = db_device_delete(s->db, d.id);
-		if (r < 0)
+		if (r < 0) {
 			json_rawf(reply, r == -ENOENT ? "no device \"%s\"\n" : "database: %s\n",
 				  r == -ENOENT ? o.name : db_errmsg(s->db));
-		else
-			log_info("device %s deleted", o.name);
-		return r;
+			return r;
+		}
+		log_info("device %s deleted", o.name);
+		/* Its key was the user's: the user gets new keys, so the device is cut off. */
+		if (d.enrolled) {
+			const struct acct_user *held = account_find_id(&s->acct, d.user_id);
+			char name[DB_USER_NAME_MAX + 1];
+			char *rot[] = { "user", "rotate", name, NULL };
+			struct json ignored = { 0 };
+
+			snprintf(name, sizeof(name), "%s", held ? held->name : "");
+			if (held && admin_user(s, 3, rot, &ignored) < 0)
+				json_rawf(reply, "device %s deleted, but user %s keeps its key: %s", o.name,
+					  name, json_text(&ignored));
+			json_clear(&ignored);
+		}
+		/* A long poll of the device gets its 401 now. */
+		portalcore_changed(s);
+		return 0;
 	}
 	/* add */
 	r = db_user_get_by_name(s->db, o.user, &u);

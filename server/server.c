@@ -320,18 +320,6 @@ static void on_watchdog(struct loop *l, struct timer *t, void *data)
 
 /* ---- reload ---- */
 
-static bool pools_equal(const struct cidrv *a, const struct cidrv *b)
-{
-	size_t i;
-
-	if (a->n != b->n)
-		return false;
-	for (i = 0; i < a->n; i++)
-		if (!cidr_equal(&a->v[i], &b->v[i]))
-			return false;
-	return true;
-}
-
 /* Re-read the file: the link (key, port, MTU), SNAT, client settings and timings follow
  * it. What users' rows depend on (interface, pools, database) changes only with a restart;
  * a file that changes them, or has errors, leaves the running configuration in place. */
@@ -359,7 +347,7 @@ static int server_reload(struct server *s, struct json *reply)
 		goto keep;
 	if (strcmp(c->server.ifname, old->ifname) != 0)
 		fixed = "server.interface";
-	else if (!pools_equal(&c->server.pool, &old->pool))
+	else if (!cidrv_equal(&c->server.pool, &old->pool))
 		fixed = "server.pool";
 	else if (strcmp(c->server.database, old->database) != 0)
 		fixed = "server.database";
@@ -374,6 +362,14 @@ static int server_reload(struct server *s, struct json *reply)
 		goto keep;
 	}
 	c->daemon.backend = s->c->daemon.backend;
+	if (c->server.portal.enabled != old->portal.enabled ||
+	    strcmp(c->server.portal.user, old->portal.user) != 0 ||
+	    (c->server.portal.enabled &&
+	     (strcmp(c->server.portal.listen, old->portal.listen) != 0 ||
+	      strcmp(c->server.portal.tls_cert_file, old->portal.tls_cert_file) != 0 ||
+	      strcmp(c->server.portal.tls_key_file, old->portal.tls_key_file) != 0)))
+		log_warn("reload: the portal's listen, certificate files and user take effect at the "
+			 "next start");
 	config_free(s->c);
 	s->c = c;
 	c = NULL;

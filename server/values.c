@@ -266,28 +266,32 @@ char *values_format_time(int64_t unix_time, char *buf, size_t len)
 	return buf;
 }
 
-bool values_user_name_ok(const char *name, char *why, size_t whylen)
+bool values_name_ok(const char *what, const char *name, char *why, size_t whylen)
 {
 	size_t i, n = strlen(name);
 
 	if (n == 0 || n > VALUES_USER_NAME_MAX) {
-		fail(why, whylen, "user name", name, "must be 1 to 32 characters");
+		fail(why, whylen, what, name, "must be 1 to 32 characters");
 		return false;
 	}
 	for (i = 0; i < n; i++) {
 		char c = name[i];
 
 		if (!(c >= 'a' && c <= 'z') && !is_digit(c) && c != '.' && c != '_' && c != '-') {
-			fail(why, whylen, "user name", name,
-			     "only a-z, 0-9, '.', '_' and '-' are allowed");
+			fail(why, whylen, what, name, "only a-z, 0-9, '.', '_' and '-' are allowed");
 			return false;
 		}
 	}
 	if (!(name[0] >= 'a' && name[0] <= 'z') && !is_digit(name[0])) {
-		fail(why, whylen, "user name", name, "must start with a letter or digit");
+		fail(why, whylen, what, name, "must start with a letter or digit");
 		return false;
 	}
 	return true;
+}
+
+bool values_user_name_ok(const char *name, char *why, size_t whylen)
+{
+	return values_name_ok("user name", name, why, whylen);
 }
 
 /* 00:00 local time on `day` (clamped to the month's length) of month m (0-based, may run

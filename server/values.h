@@ -57,5 +57,7 @@ int64_t values_period_next(int64_t start, int day);
  * starting with a letter or digit (so it is safe as a file name and in a config). Returns
  * true, or false with the reason in why. */
 bool values_user_name_ok(const char *name, char *why, size_t whylen);
+/* The same rules for other names (devices, tokens); what names it in the message. */
+bool values_name_ok(const char *what, const char *name, char *why, size_t whylen);
 
 #endif

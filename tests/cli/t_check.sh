@@ -27,4 +27,20 @@ run "$WARREN" check -c "$TMP/bad.conf"
 expect_eq "check -c rejects a bad tunnel name with exit 2" "$RC" 2
 expect_eq "and names file, line and value" "$(printf '%s\n' "$ERR" | head -n1)" \
 	"$TMP/bad.conf:1: tunnel 1: name \"Bad!\": must be 1-12 characters of a-z, 0-9, '_' and '-'"
+
+# The server's portal binds an address, over HTTPS only.
+srv='server = { private_key = "yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk="; endpoint = "vpn.example.net:51820";
+  pool = [ "10.9.0.0/24" ]; database = "/tmp/x.db";'
+printf '%s\n  portal = { listen = "portal.example.net:8443"; tls_cert_file = "/c"; tls_key_file = "/k"; }; };\n' "$srv" >"$TMP/p1.conf"
+run "$WARREN" check -c "$TMP/p1.conf"
+expect_eq "a portal listening on a host name is refused" "$RC:$(printf '%s\n' "$ERR" | head -n1)" \
+	"2:$TMP/p1.conf:3: portal: listen \"portal.example.net:8443\": an address to bind, such as \"[::]:8443\", not a host name"
+printf '%s\n  portal = { tls_cert_file = "/c"; tls_key_file = "/k"; }; };\n' "$srv" >"$TMP/p2.conf"
+run "$WARREN" check -c "$TMP/p2.conf"
+expect_eq "a portal without listen is refused" "$RC:$(printf '%s\n' "$ERR" | head -n1)" \
+	"2:$TMP/p2.conf:3: server: portal: listen missing"
+printf '%s\n  portal = { listen = "[::]:8443"; }; };\n' "$srv" >"$TMP/p3.conf"
+run "$WARREN" check -c "$TMP/p3.conf"
+expect_eq "a portal without a certificate is refused" "$RC:$(printf '%s\n' "$ERR" | head -n1)" \
+	"2:$TMP/p3.conf:3: server: portal: tls_cert_file and tls_key_file are needed: the portal speaks only HTTPS"
 finish

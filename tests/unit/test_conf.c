@@ -603,7 +603,7 @@ static void test_ranges(void **state)
 	       "warren.conf:2: tunnel hq: peer 1: persistent_keepalive \"-1\": out of range (0-65535)");
 	EXPECT_OK(PEER("persistent_keepalive = 0;"));
 	EXPECT("portal = { url = \"https://p\"; interval = 0; };\n",
-	       "warren.conf:1: portal: interval \"0\": must be at least 1");
+	       "warren.conf:1: portal: interval \"0\": out of range (1-300)");
 	EXPECT(T("") "groups = ( { name = \"g\"; routes = [ \"0.0.0.0/0\" ]; members = [ \"hq\" ]; hold_ms = -1; } );\n",
 	       "warren.conf:4: group g: hold_ms \"-1\": must be at least 0");
 }
