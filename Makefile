@@ -2,6 +2,7 @@
 #   make              build build/warren
 #   make check        unit, fuzz, netns and kernel tests; ends with "N passed, N failed"
 #   make deps         install the Debian packages the build, tests and demo need
+#   make bench-deps   install wrk and nginx-light for tests/bench/portal.sh (services not started)
 #   make install      PREFIX=/usr/local DESTDIR=
 #   make demo         a lab in network namespaces, left running; make demo-stop removes it
 #   V=1 shows full command lines; SANITIZE=1 builds with ASan and UBSan;
@@ -18,7 +19,10 @@ B := build
 
 CC ?= cc
 PKG_CONFIG ?= pkg-config
-LIBS_PC := libmnl libnftnl libsodium libconfig libcurl sqlite3 libqrencode zlib libmicrohttpd
+LIBS_PC := libmnl libnftnl libsodium libconfig sqlite3 libqrencode zlib
+# Headers only: loaded when used (server/mhd.c, agent/curlapi.c), so an agent without a
+# portal does not carry them.
+DLOPEN_PC := libcurl libmicrohttpd
 
 ifeq ($(V),1)
 Q :=
@@ -39,7 +43,7 @@ endif
 CFLAGS ?= -O2 -g
 CPPFLAGS += -D_GNU_SOURCE -DWARREN_VERSION='"$(VERSION)"' -I.
 DEPFLAGS = -MMD -MP
-PC_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) 2>/dev/null)
+PC_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) $(DLOPEN_PC) 2>/dev/null)
 PC_LIBS := $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null)
 
 ifeq ($(SANITIZE),1)
@@ -65,7 +69,7 @@ FUZZ_CC ?= clang
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
 FUZZ_OBJ := $(LIB_SRC:%.c=$(B)/fuzz/obj/%.o)
 
-.PHONY: all check unit fuzz deps install uninstall clean demo demo-stop bench
+.PHONY: all check unit fuzz deps bench-deps install uninstall clean demo demo-stop bench
 all: $(B)/warren
 
 $(B)/%.o: %.c
@@ -127,6 +131,23 @@ deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 			--no-install-recommends $$missing; \
 	else echo "all dependencies installed"; fi
+
+# Packages for tests/bench/portal.sh: wrk, and nginx as the static-file reference. Their
+# services are not started: a policy-rc.d answering 101 (action forbidden) stands for the
+# install, and the one there before (if any) is put back after.
+DEB_BENCH_PKGS := wrk nginx-light
+bench-deps:
+	@missing=$$(for p in $(DEB_BENCH_PKGS); do dpkg-query -W -f='$${db:Status-Abbrev}' $$p 2>/dev/null | \
+		grep -q '^ii' || printf '%s ' $$p; done); \
+	if [ -z "$$missing" ]; then echo "all bench dependencies installed"; exit 0; fi; \
+	echo "installing: $$missing(services not started)"; \
+	prc=/usr/sbin/policy-rc.d save=; \
+	if [ -e $$prc ]; then save=$$(mktemp $$prc.save.XXXXXX) && mv -f $$prc "$$save" || exit 1; fi; \
+	restore() { if [ -n "$$save" ]; then mv -f "$$save" $$prc; else rm -f $$prc; fi; }; \
+	trap restore EXIT; trap 'exit 130' INT; trap 'exit 143' TERM; \
+	printf '#!/bin/sh\nexit 101\n' >$$prc && chmod 0755 $$prc && \
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		--no-install-recommends $$missing
 
 # The units name /usr/sbin/warren; sed points them at this install's $(SBINDIR).
 install: $(B)/warren

@@ -7,10 +7,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
 #include <sodium.h>
 
 #include "cli.h"
+#include "curlapi.h"
 #include "portal.h"
 #include "../common/json.h"
 #include "../common/util.h"
@@ -194,36 +194,40 @@ static int post(const char *endpoint, const char *ca_file, const char *body, siz
 	CURL *c;
 	int r = EXIT_RUNTIME;
 
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || !(c = curl_easy_init())) {
+	const struct curl_api *cu = curlapi_load();
+
+	if (!cu)
+		return EXIT_RUNTIME;
+	if (cu->global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || !(c = cu->easy_init())) {
 		fprintf(stderr, "warren enroll: libcurl does not initialise\n");
 		return EXIT_RUNTIME;
 	}
 	a.buf = xmalloc(PORTAL_ANSWER_MAX + 1);
-	h = curl_slist_append(h, "Content-Type: application/json");
-	h = curl_slist_append(h, "Accept: application/json");
-	if (curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https") != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "https") != CURLE_OK) {
+	h = cu->slist_append(h, "Content-Type: application/json");
+	h = cu->slist_append(h, "Accept: application/json");
+	if (cu->easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https") != CURLE_OK ||
+	    cu->easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "https") != CURLE_OK) {
 		fprintf(stderr, "warren enroll: this libcurl has no HTTPS\n");
 		goto out;
 	}
-	curl_easy_setopt(c, CURLOPT_URL, endpoint);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-	curl_easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	cu->easy_setopt(c, CURLOPT_URL, endpoint);
+	cu->easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	cu->easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+	cu->easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	cu->easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
 	if (ca_file)
-		curl_easy_setopt(c, CURLOPT_CAINFO, ca_file);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, ENROLL_TIMEOUT_MS);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
-	curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)PORTAL_ANSWER_MAX);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &a);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "warren/" WARREN_VERSION);
+		cu->easy_setopt(c, CURLOPT_CAINFO, ca_file);
+	cu->easy_setopt(c, CURLOPT_TIMEOUT_MS, ENROLL_TIMEOUT_MS);
+	cu->easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	cu->easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	cu->easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
+	cu->easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)PORTAL_ANSWER_MAX);
+	cu->easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	cu->easy_setopt(c, CURLOPT_WRITEDATA, &a);
+	cu->easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	cu->easy_setopt(c, CURLOPT_USERAGENT, "warren/" WARREN_VERSION);
 
-	res = curl_easy_perform(c);
+	res = cu->easy_perform(c);
 	if (a.too_big || res == CURLE_FILESIZE_EXCEEDED) {
 		fprintf(stderr, "warren enroll: %s: answer larger than %u bytes\n", endpoint,
 			PORTAL_ANSWER_MAX);
@@ -231,10 +235,10 @@ static int post(const char *endpoint, const char *ca_file, const char *body, siz
 	}
 	if (res != CURLE_OK) {
 		fprintf(stderr, "warren enroll: %s: %s\n", endpoint,
-			errbuf[0] ? errbuf : curl_easy_strerror(res));
+			errbuf[0] ? errbuf : cu->easy_strerror(res));
 		goto out;
 	}
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	cu->easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 	a.buf[a.len] = '\0';
 	if (status != 200) {
 		portal_error_text(a.buf, a.len, text, sizeof(text));
@@ -250,9 +254,9 @@ static int post(const char *endpoint, const char *ca_file, const char *body, siz
 out:
 	sodium_memzero(a.buf, PORTAL_ANSWER_MAX + 1);
 	free(a.buf);
-	curl_slist_free_all(h);
-	curl_easy_cleanup(c);
-	curl_global_cleanup();
+	cu->slist_free_all(h);
+	cu->easy_cleanup(c);
+	cu->global_cleanup();
 	return r;
 }
 

@@ -11,14 +11,17 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
 #include <sodium.h>
 
 #include "loop.h"
+#include "curlapi.h"
 #include "portal.h"
 #include "../common/json.h"
 #include "../common/log.h"
 #include "../common/util.h"
+
+/* libcurl, loaded when the first client starts (agent/curlapi.h says why). */
+static const struct curl_api *cu;
 
 /* ---- headers ---- */
 
@@ -643,7 +646,7 @@ static void on_fd(struct loop *l, int fd, uint32_t events, void *data)
 		flags |= CURL_CSELECT_OUT;
 	if (events & (EPOLLERR | EPOLLHUP))
 		flags |= CURL_CSELECT_ERR;
-	curl_multi_socket_action(pc->multi, fd, flags, &running);
+	cu->multi_socket_action(pc->multi, fd, flags, &running);
 	check_done(pc);
 }
 
@@ -673,7 +676,7 @@ static int on_curl_socket(CURL *easy, curl_socket_t s, int what, void *userp, vo
 	}
 	fd_track(pc, s, true);
 	/* Any non-NULL pointer: tells later calls for s that it is on the loop. */
-	curl_multi_assign(pc->multi, s, pc);
+	cu->multi_assign(pc->multi, s, pc);
 	return 0;
 }
 
@@ -694,7 +697,7 @@ static void on_curl_timeout(struct loop *l, struct timer *t, void *data)
 	struct portal_client *pc = data;
 	int running;
 
-	curl_multi_socket_action(pc->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	cu->multi_socket_action(pc->multi, CURL_SOCKET_TIMEOUT, 0, &running);
 	check_done(pc);
 }
 
@@ -854,11 +857,11 @@ static void finish(struct portal_client *pc, CURLcode res)
 	long status = 0;
 	char text[128];
 
-	curl_easy_getinfo(pc->easy, CURLINFO_RESPONSE_CODE, &status);
+	cu->easy_getinfo(pc->easy, CURLINFO_RESPONSE_CODE, &status);
 	if (pc->too_big || res == CURLE_FILESIZE_EXCEEDED) {
 		failed(pc, false, "answer larger than %u bytes", PROFILE_MAX_BYTES);
 	} else if (res != CURLE_OK) {
-		failed(pc, false, "%s", pc->errbuf[0] ? pc->errbuf : curl_easy_strerror(res));
+		failed(pc, false, "%s", pc->errbuf[0] ? pc->errbuf : cu->easy_strerror(res));
 	} else if (status == 200) {
 		handle_profile(pc);
 	} else if (status == 304) {
@@ -877,13 +880,13 @@ static void check_done(struct portal_client *pc)
 	CURLMsg *m;
 	int left;
 
-	while ((m = curl_multi_info_read(pc->multi, &left))) {
+	while ((m = cu->multi_info_read(pc->multi, &left))) {
 		CURLcode res;
 
 		if (m->msg != CURLMSG_DONE || m->easy_handle != pc->easy)
 			continue;
 		res = m->data.result;
-		curl_multi_remove_handle(pc->multi, pc->easy);
+		cu->multi_remove_handle(pc->multi, pc->easy);
 		pc->busy = false;
 		finish(pc, res);
 	}
@@ -895,7 +898,7 @@ static void headers_free(struct portal_client *pc)
 
 	for (s = pc->headers; s; s = s->next)
 		sodium_memzero(s->data, strlen(s->data));
-	curl_slist_free_all(pc->headers);
+	cu->slist_free_all(pc->headers);
 	pc->headers = NULL;
 }
 
@@ -905,24 +908,24 @@ static void start_request(struct portal_client *pc)
 	CURLMcode mr;
 
 	headers_free(pc);
-	pc->headers = curl_slist_append(NULL, pc->auth);
-	pc->headers = curl_slist_append(pc->headers, "Accept: application/json");
+	pc->headers = cu->slist_append(NULL, pc->auth);
+	pc->headers = cu->slist_append(pc->headers, "Accept: application/json");
 	if (pc->etag[0]) {
 		snprintf(inm, sizeof(inm), "If-None-Match: %s", pc->etag);
-		pc->headers = curl_slist_append(pc->headers, inm);
+		pc->headers = cu->slist_append(pc->headers, inm);
 	}
 	if (!pc->headers) {
 		failed(pc, false, "out of memory");
 		return;
 	}
-	curl_easy_setopt(pc->easy, CURLOPT_HTTPHEADER, pc->headers);
+	cu->easy_setopt(pc->easy, CURLOPT_HTTPHEADER, pc->headers);
 	body_reset(pc);
 	memset(&pc->hdr, 0, sizeof(pc->hdr));
 	pc->errbuf[0] = '\0';
 	pc->started_ms = loop_now_ms();
-	mr = curl_multi_add_handle(pc->multi, pc->easy);
+	mr = cu->multi_add_handle(pc->multi, pc->easy);
 	if (mr != CURLM_OK) {
-		failed(pc, false, "starting the request: %s", curl_multi_strerror(mr));
+		failed(pc, false, "starting the request: %s", cu->multi_strerror(mr));
 		return;
 	}
 	pc->busy = true;
@@ -966,39 +969,39 @@ static int setup_curl(struct portal_client *pc)
 {
 	CURL *e;
 
-	pc->multi = curl_multi_init();
-	pc->easy = e = curl_easy_init();
+	pc->multi = cu->multi_init();
+	pc->easy = e = cu->easy_init();
 	if (!pc->multi || !e)
 		return -ENOMEM;
-	curl_multi_setopt(pc->multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket);
-	curl_multi_setopt(pc->multi, CURLMOPT_SOCKETDATA, pc);
-	curl_multi_setopt(pc->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer);
-	curl_multi_setopt(pc->multi, CURLMOPT_TIMERDATA, pc);
+	cu->multi_setopt(pc->multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket);
+	cu->multi_setopt(pc->multi, CURLMOPT_SOCKETDATA, pc);
+	cu->multi_setopt(pc->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer);
+	cu->multi_setopt(pc->multi, CURLMOPT_TIMERDATA, pc);
 
-	if (curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "https") != CURLE_OK ||
-	    curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "https") != CURLE_OK)
+	if (cu->easy_setopt(e, CURLOPT_PROTOCOLS_STR, "https") != CURLE_OK ||
+	    cu->easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "https") != CURLE_OK)
 		return -EPROTONOSUPPORT;
-	curl_easy_setopt(e, CURLOPT_URL, pc->endpoint);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
-	curl_easy_setopt(e, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
-	if (pc->ca_file && curl_easy_setopt(e, CURLOPT_CAINFO, pc->ca_file) != CURLE_OK)
+	cu->easy_setopt(e, CURLOPT_URL, pc->endpoint);
+	cu->easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	cu->easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	cu->easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+	cu->easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	cu->easy_setopt(e, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	if (pc->ca_file && cu->easy_setopt(e, CURLOPT_CAINFO, pc->ca_file) != CURLE_OK)
 		return -EINVAL;
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, 15000L);
+	cu->easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, 15000L);
 	/* The server holds the answer up to wait seconds; beyond that plus a margin, the
 	 * connection is dead. */
-	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(pc->interval + 15) * 1000L);
-	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
-	curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)PROFILE_MAX_BYTES);
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, pc);
-	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(e, CURLOPT_HEADERDATA, pc);
-	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, pc->errbuf);
-	curl_easy_setopt(e, CURLOPT_USERAGENT, "warren/" WARREN_VERSION);
-	curl_easy_setopt(e, CURLOPT_PRIVATE, pc);
+	cu->easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(pc->interval + 15) * 1000L);
+	cu->easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+	cu->easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)PROFILE_MAX_BYTES);
+	cu->easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	cu->easy_setopt(e, CURLOPT_WRITEDATA, pc);
+	cu->easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	cu->easy_setopt(e, CURLOPT_HEADERDATA, pc);
+	cu->easy_setopt(e, CURLOPT_ERRORBUFFER, pc->errbuf);
+	cu->easy_setopt(e, CURLOPT_USERAGENT, "warren/" WARREN_VERSION);
+	cu->easy_setopt(e, CURLOPT_PRIVATE, pc);
 	return 0;
 }
 
@@ -1085,7 +1088,12 @@ int portal_client_new(struct portal_client **pcp, struct loop *l, const char *st
 	pc->auth = xasprintf("Authorization: Bearer %s", cred);
 	sodium_memzero(cred, sizeof(cred));
 
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+	cu = curlapi_load();
+	if (!cu) {
+		r = -ENOENT;
+		goto fail;
+	}
+	if (cu->global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		log_err("portal: libcurl does not initialise");
 		r = -ENOMEM;
 		goto fail;
@@ -1122,11 +1130,11 @@ void portal_client_free(struct portal_client *pc)
 	if (!pc)
 		return;
 	if (pc->multi && pc->easy && pc->busy)
-		curl_multi_remove_handle(pc->multi, pc->easy);
+		cu->multi_remove_handle(pc->multi, pc->easy);
 	if (pc->easy)
-		curl_easy_cleanup(pc->easy);
+		cu->easy_cleanup(pc->easy);
 	if (pc->multi)
-		curl_multi_cleanup(pc->multi);
+		cu->multi_cleanup(pc->multi);
 	/* Whatever libcurl did not say REMOVE for is off the loop too. */
 	for (i = 0; i < pc->n_fds; i++)
 		loop_del_fd(pc->loop, pc->fds[i]);
@@ -1134,7 +1142,7 @@ void portal_client_free(struct portal_client *pc)
 	if (pc->curl_timer || pc->poll_timer) {
 		timer_free(pc->curl_timer);
 		timer_free(pc->poll_timer);
-		curl_global_cleanup();
+		cu->global_cleanup();
 	}
 	headers_free(pc);
 	if (pc->auth)

@@ -8,7 +8,6 @@
 #include <grp.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <microhttpd.h>
 #include <netinet/in.h>
 #include <pwd.h>
 #include <signal.h>
@@ -22,12 +21,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "mhd.h"
 #include "portal.h"
 #include "ipc.h"
 #include "../agent/loop.h"
 #include "../common/json.h"
 #include "../common/log.h"
 #include "../common/util.h"
+
+/* The HTTP library, loaded when this process starts (server/mhd.h says why). */
+static const struct mhd_api *mhd;
 
 #define PORTAL_TLS_MAX (1u << 20)            /* certificate chain and key, PEM */
 #define PORTAL_ANSWER_GRACE_S 30             /* beyond a request's wait, for the server */
@@ -702,7 +705,7 @@ static void mhd_reschedule(struct portal *p, uint64_t floor_ms)
 {
 	MHD_UNSIGNED_LONG_LONG t;
 
-	if (MHD_get_timeout(p->mhd, &t) == MHD_YES)
+	if (mhd->get_timeout(p->mhd, &t) == MHD_YES)
 		timer_arm(p->mhd_timer, t < floor_ms ? floor_ms : (uint64_t)t);
 	else
 		timer_disarm(p->mhd_timer);
@@ -710,7 +713,7 @@ static void mhd_reschedule(struct portal *p, uint64_t floor_ms)
 
 static void mhd_run(struct portal *p, uint64_t floor_ms)
 {
-	MHD_run(p->mhd);
+	mhd->run(p->mhd);
 	mhd_reschedule(p, floor_ms);
 }
 
@@ -753,7 +756,7 @@ static void resume(struct preq *rq, enum rq_state state)
 	unwatch(rq);
 	waiting_unlink(rq);
 	rq->state = state;
-	MHD_resume_connection(rq->conn);
+	mhd->resume_connection(rq->conn);
 	mhd_soon(rq->p);
 }
 
@@ -805,28 +808,28 @@ static enum MHD_Result queue(struct MHD_Connection *c, int status, const char *b
 	b->len = len;
 	if (len)
 		memcpy(b->data, body, len);
-	resp = MHD_create_response_from_buffer_with_free_callback_cls(len, b->data, wbuf_free, b);
+	resp = mhd->create_response_from_buffer_with_free_callback_cls(len, b->data, wbuf_free, b);
 	if (!resp) {
 		wbuf_free(b);
 		return MHD_NO;
 	}
 	if (len)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+		mhd->add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	mhd->add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	if (header_safe(etag))
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
+		mhd->add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
 	if (header_safe(sig))
-		MHD_add_response_header(resp, "X-Warren-Signature", sig);
+		mhd->add_response_header(resp, "X-Warren-Signature", sig);
 	if (retry_after) {
 		snprintf(num, sizeof(num), "%u", retry_after);
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, num);
+		mhd->add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, num);
 	}
 	if (allow)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
+		mhd->add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
 	if (status == 401)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
-	ret = MHD_queue_response(c, (unsigned)status, resp);
-	MHD_destroy_response(resp);
+		mhd->add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
+	ret = mhd->queue_response(c, (unsigned)status, resp);
+	mhd->destroy_response(resp);
 	return ret;
 }
 
@@ -852,12 +855,12 @@ static void fill_req(struct preq *rq, const char *method, struct portal_req *req
 	memset(req, 0, sizeof(*req));
 	req->method = method;
 	req->url = rq->url;
-	req->authorization = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	req->authorization = mhd->lookup_connection_value(c, MHD_HEADER_KIND,
 							 MHD_HTTP_HEADER_AUTHORIZATION);
-	MHD_get_connection_values(c, MHD_HEADER_KIND, count_auth, &n_auth);
+	mhd->get_connection_values(c, MHD_HEADER_KIND, count_auth, &n_auth);
 	if (n_auth > 1)
 		req->authorization = "";
-	req->if_none_match = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	req->if_none_match = mhd->lookup_connection_value(c, MHD_HEADER_KIND,
 							 MHD_HTTP_HEADER_IF_NONE_MATCH);
 	req->body = rq->body;
 	req->body_len = rq->body_len;
@@ -914,8 +917,8 @@ static enum MHD_Result dispatch(struct preq *rq, const char *method)
 	rq->state = RQ_WAITING;
 	rq->next = p->waiting;
 	p->waiting = rq;
-	MHD_suspend_connection(rq->conn);
-	ci = MHD_get_connection_info(rq->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	mhd->suspend_connection(rq->conn);
+	ci = mhd->get_connection_info(rq->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
 	rq->fd = ci ? ci->connect_fd : -1;
 	if (rq->fd >= 0 && loop_add_fd(p->loop, rq->fd, EPOLLRDHUP, on_client_gone, rq) < 0)
 		rq->fd = -1;
@@ -961,7 +964,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	if (!rq->started) {
 		rq->started = true;
 		rq->start_ms = loop_now_ms();
-		cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+		cl = mhd->lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (cl) {
 			errno = 0;
 			n = strtoull(cl, &end, 10);
@@ -1010,7 +1013,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 	rq->conn = c;
 	rq->fd = -1;
 	rq->url = xstrndup(uri ? uri : "", PORTAL_MAX_URL + 1);
-	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	ci = mhd->get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	if (ci && ci->client_addr) {
 		if (ci->client_addr->sa_family == AF_INET)
 			memcpy(&rq->peer, ci->client_addr, sizeof(struct sockaddr_in));
@@ -1320,6 +1323,11 @@ int portal_main(int listen_fd, int ipc_fd, int tls_fd)
 	int r, status = 1;
 
 	signal(SIGPIPE, SIG_IGN);
+	mhd = mhd_load();
+	if (!mhd) {
+		close(tls_fd);
+		return 1;
+	}
 	if (sodium_init() < 0) {
 		log_err("portal: libsodium failed to initialize");
 		close(tls_fd);
@@ -1352,7 +1360,7 @@ int portal_main(int listen_fd, int ipc_fd, int tls_fd)
 		log_err("portal: non-blocking descriptors: %s", strerror(errno));
 		goto out;
 	}
-	p.mhd = MHD_start_daemon(
+	p.mhd = mhd->start_daemon(
 		MHD_USE_TLS | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG,
 		0, NULL, NULL, on_request, &p,
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, &p,
@@ -1376,7 +1384,7 @@ int portal_main(int listen_fd, int ipc_fd, int tls_fd)
 		goto out;
 	}
 	p.started = true;
-	di = MHD_get_daemon_info(p.mhd, MHD_DAEMON_INFO_EPOLL_FD);
+	di = mhd->get_daemon_info(p.mhd, MHD_DAEMON_INFO_EPOLL_FD);
 	if (!di || di->epoll_fd < 0) {
 		log_err("portal: libmicrohttpd has no epoll descriptor");
 		goto out;
@@ -1403,8 +1411,8 @@ out:
 		resume(rq, RQ_GONE);
 	}
 	if (p.mhd) {
-		MHD_run(p.mhd);
-		MHD_stop_daemon(p.mhd);
+		mhd->run(p.mhd);
+		mhd->stop_daemon(p.mhd);
 	}
 	if (!p.ipc_dead && ipc_writer_pending(&p.wr))
 		ipc_writer_flush(&p.wr, p.ipc_fd);

@@ -232,6 +232,11 @@ build_overlay() {
 	tar -C "$ROOT" --exclude=tests/fuzz --exclude=tests/unit -cf - tests | tar -C "$STAGE/repo" -xf -
 	# build/warren and the unit-test binaries (live tests run them against wireguard.ko),
 	# moved to /repo/build in the guest; their libraries stay where ldd found them.
+	# Libraries warren loads only when it needs them (a portal), with theirs.
+	for s in libcurl.so.4 libmicrohttpd.so.12; do
+		s=$(ldconfig -p 2>/dev/null | awk -v n="$s" '$1 == n && /x86-64/ { print $NF; exit }')
+		[ -n "$s" ] && install_bin "$s"
+	done
 	for s in "$BDIR/warren" "$BDIR"/tests/unit/test_*; do
 		[ -f "$s" ] && [ -x "$s" ] || continue
 		install_bin "$s"
