@@ -108,7 +108,7 @@ static int device_tunnel(struct server *s, const struct acct_user *u, struct pro
 /* The device's profile as signed bytes. Its serial grows when its content changed since
  * the last one made, so an agent can refuse an older profile played back to it. */
 static int device_profile(struct server *s, struct db_device *d, char **text, size_t *len,
-			  char etag[PROFILE_ETAG_LEN], char sig[PROFILE_SIG_B64_LEN])
+			  char etag[PROFILE_ETAG_LEN])
 {
 	struct profile p = { 0 };
 	struct profile_tunnel t;
@@ -146,10 +146,8 @@ static int device_profile(struct server *s, struct db_device *d, char **text, si
 		*text = profile_build(&p, len);
 		r = *text ? 0 : -EINVAL;
 	}
-	if (r == 0) {
+	if (r == 0)
 		profile_etag(*text, *len, etag);
-		profile_sign(s->portal->sign_sk, *text, *len, sig);
-	}
 	p.tunnels = NULL;
 	p.n_tunnels = 0;
 	profile_clear(&p);
@@ -167,7 +165,7 @@ static bool answer_profile(struct server *s, uint32_t id, struct db_device *d,
 {
 	char etag[PROFILE_ETAG_LEN], sig[PROFILE_SIG_B64_LEN], *text;
 	size_t len = 0;
-	int r = device_profile(s, d, &text, &len, etag, sig);
+	int r = device_profile(s, d, &text, &len, etag);
 
 	if (r < 0) {
 		log_err("portal: device %s: its profile: %s", d->name, strerror(-r));
@@ -181,6 +179,8 @@ static bool answer_profile(struct server *s, uint32_t id, struct db_device *d,
 		answer(s, id, 304, NULL, 0, etag, NULL);
 		return true;
 	}
+	/* Signed only when it is sent: a 304 needs no signature. */
+	profile_sign(s->portal->sign_sk, text, len, sig);
 	answer(s, id, 200, text, len, etag, sig);
 	profile_text_free(text, len);
 	return true;
@@ -357,7 +357,9 @@ static void on_profile(struct server *s, const struct ipc_msg *m)
 	wait = strtol(wait_s, &end, 10);
 	if (*end || wait < 0 || wait > WAIT_MAX_S)
 		wait = 0;
-	db_device_seen(s->db, d.id, time(NULL));
+	/* Seen to the minute: a write per request would cost more than the answer. */
+	if (time(NULL) - d.last_seen >= 60)
+		db_device_seen(s->db, d.id, time(NULL));
 	if (answer_profile(s, m->id, &d, etag[0] ? etag : NULL, wait == 0))
 		return;
 	/* Nothing new: hold the request until something changes or the wait is over. */
