@@ -507,7 +507,7 @@ static int route_admin(const struct portal_req *req, const char *peer, struct ip
 
 int portal_route(const struct portal_req *req, struct ipc_out *out, struct portal_reply *r)
 {
-	static const char *const admin_methods[] = { "GET", "POST", "PUT", "PATCH", "DELETE" };
+	static const char *const admin_methods[] = { "GET", "POST", "DELETE" };
 	const char *url = req->url, *method = req->method ? req->method : "", *query;
 	char peer[INET6_ADDRSTRLEN];
 	size_t len, plen, i;
@@ -558,7 +558,7 @@ int portal_route(const struct portal_req *req, struct ipc_out *out, struct porta
 			if (strcmp(method, admin_methods[i]) == 0)
 				break;
 		if (i == ARRAY_SIZE(admin_methods)) {
-			r->allow = "GET, POST, PUT, PATCH, DELETE";
+			r->allow = "GET, POST, DELETE";
 			return local(r, 405, "method not allowed");
 		}
 		if (req->body_too_large)

@@ -274,12 +274,16 @@ static void test_admin(void **state)
 	field_is(IPC_T_PATH, "/api/v1/users/bob");
 
 	/* a body is forwarded as bytes, NUL included */
-	r = req("PATCH", "/api/v1/users/bob", "Bearer " TOKEN, NULL);
+	r = req("POST", "/api/v1/users", "Bearer " TOKEN, NULL);
 	r.body = "a\0b";
 	r.body_len = 3;
 	expect_forward(r, IPC_ADMIN);
 	assert_int_equal(msg.f[IPC_T_BODY].len, 3);
 	assert_memory_equal(msg.f[IPC_T_BODY].p, "a\0b", 3);
+
+	/* the server takes GET, POST and DELETE only: others stop here */
+	expect_local(req("PUT", "/api/v1/users/bob", "Bearer " TOKEN, NULL), 405, NULL);
+	expect_local(req("PATCH", "/api/v1/users/bob", "Bearer " TOKEN, NULL), 405, NULL);
 }
 
 static void test_not_found(void **state)
