@@ -1102,9 +1102,10 @@ static int agent_reload(struct agent *a, struct json *reply)
 	resolver_flush(a->res);
 	log_info("reload: %s read", a->path);
 	agent_converge(a);
-	if (portal_changed) {
-		/* Another portal, CA or interval: start over (the cache runs again through
-		 * the same diff, which changes nothing). */
+	if (portal_changed || (!a->portal && a->c->portal.enabled)) {
+		/* Another portal, CA or interval, or one that could not start before (not
+		 * enrolled then): start over. The cache runs again through the same diff,
+		 * which changes nothing. */
 		portal_client_free(a->portal);
 		a->portal = NULL;
 		agent_portal_start(a);

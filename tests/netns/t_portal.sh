@@ -79,7 +79,9 @@ check_eq "an unknown path gets 404" 404 "$(api "$URL/api/v1/nope")"
 check_eq "a profile without credentials gets 401" 401 "$(api "$URL/api/v1/agent/profile")"
 check "the portal still answers" in_ns gw curl -s -o /dev/null --cacert "$WT_DIR/ca.pem" "$URL/"
 
-# ---- enrolment
+# ---- enrolment, with the agent already running (it waits for it)
+start_agent 1
+check "the agent starts before it is enrolled" test $? = 0
 printf '%s\n' "$TOKEN" | in_ns gw "$WARREN" enroll "$URL" - --ca "$WT_DIR/ca.pem" -c "$ACONF" >"$WT_DIR/enroll.out" 2>&1
 check "warren enroll succeeds" test $? = 0
 check_eq "it keeps its key and credential private" "600 600" \
@@ -91,8 +93,7 @@ check_eq "a replayed token gets 401" 401 \
 	"$(api -X POST -d '{"token":"'"$TOKEN"'","public_key":"'"$(wg_genkey | wg pubkey)"'"}' "$URL/api/v1/agent/enroll")"
 
 # ---- the agent runs the tunnel it pulled
-start_agent 1
-check "the agent starts" test $? = 0
+check "warren reload makes the agent use its enrolment" in_ns gw "$WARREN" reload -s "$ASOCK"
 check "it brings up the pulled tunnel" wait_for 10 in_ns gw ip link show wg-hq
 check "and reaches the server through it" ping_ok gw 10.9.0.1 10
 
