@@ -1,16 +1,13 @@
 /* libmicrohttpd through dlopen: the portal process is the only one that needs it. */
-#include <dlfcn.h>
 #include <stddef.h>
 
 #include "mhd.h"
-#include "../common/log.h"
+#include "../common/dl.h"
+#include "../common/util.h"
 
 #define MHD_SONAME "libmicrohttpd.so.12"
 
-static const struct {
-	const char *name;
-	size_t offset;
-} symbols[] = {
+static const struct dl_sym symbols[] = {
 #define SYM(f) { "MHD_" #f, offsetof(struct mhd_api, f) }
 	SYM(start_daemon), SYM(stop_daemon), SYM(run), SYM(get_timeout), SYM(get_daemon_info),
 	SYM(get_connection_info), SYM(get_connection_values), SYM(lookup_connection_value),
@@ -24,27 +21,8 @@ const struct mhd_api *mhd_load(void)
 {
 	static struct mhd_api api;
 	static int loaded;
-	void *h;
-	size_t i;
 
-	if (loaded)
-		return loaded > 0 ? &api : NULL;
-	loaded = -1;
-	h = dlopen(MHD_SONAME, RTLD_NOW | RTLD_LOCAL);
-	if (!h) {
-		log_err("portal: %s", dlerror());
-		return NULL;
-	}
-	for (i = 0; i < sizeof(symbols) / sizeof(symbols[0]); i++) {
-		void *f = dlsym(h, symbols[i].name);
-
-		if (!f) {
-			log_err("portal: %s: no %s", MHD_SONAME, symbols[i].name);
-			return NULL;
-		}
-		/* POSIX guarantees object and function pointers convert through void *. */
-		*(void **)((char *)&api + symbols[i].offset) = f;
-	}
-	loaded = 1;
-	return &api;
+	if (!loaded)
+		loaded = dl_load("portal", MHD_SONAME, symbols, ARRAY_SIZE(symbols), &api) == 0 ? 1 : -1;
+	return loaded > 0 ? &api : NULL;
 }
