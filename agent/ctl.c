@@ -138,17 +138,6 @@ static void client_error(struct ctl_client *cl, const char *fmt, ...)
 	client_reply(cl);
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decode %XX in place; false on a malformed escape or %00. */
 static bool unescape(char *s)
 {
@@ -160,8 +149,8 @@ static bool unescape(char *s)
 			*w++ = *s;
 			continue;
 		}
-		hi = hexval(s[1]);
-		lo = hi < 0 ? -1 : hexval(s[2]);
+		hi = hex_digit(s[1]);
+		lo = hi < 0 ? -1 : hex_digit(s[2]);
 		if (lo < 0 || (hi == 0 && lo == 0))
 			return false;
 		*w++ = (char)(hi << 4 | lo);

@@ -97,3 +97,14 @@ int strlcpy_check(char *dst, const char *src, size_t size)
 	memcpy(dst, src, len + 1);
 	return 0;
 }
+
+int hex_digit(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}

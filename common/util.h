@@ -19,5 +19,7 @@ void *array_push(void *arr_ptr, size_t *n, size_t elem);
 
 /* Copy with truncation check: 0, or -ENAMETOOLONG when src does not fit. */
 int strlcpy_check(char *dst, const char *src, size_t size);
+/* The value of one hex digit (either case), or -1. */
+int hex_digit(int c);
 
 #endif

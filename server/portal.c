@@ -262,17 +262,6 @@ static bool host_name_form(const char *s, size_t len)
 	return true;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Percent-decode s[0, len) into out (size bytes, NUL-terminated); '+' is a space as in
  * forms. false on a bad escape, %00, or when it does not fit. */
 static bool pct_decode(const char *s, size_t len, char *out, size_t size)
@@ -284,7 +273,7 @@ static bool pct_decode(const char *s, size_t len, char *out, size_t size)
 		char c = s[i];
 
 		if (c == '%') {
-			if (len - i < 3 || (hi = hexval(s[i + 1])) < 0 || (lo = hexval(s[i + 2])) < 0 ||
+			if (len - i < 3 || (hi = hex_digit(s[i + 1])) < 0 || (lo = hex_digit(s[i + 2])) < 0 ||
 			    (hi | lo) == 0)
 				return false;
 			c = (char)(hi << 4 | lo);

@@ -388,12 +388,6 @@ static void on_cancel(struct server *s, const struct ipc_msg *m)
 
 /* ---- the admin API ---- */
 
-static int unhex(int c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
-	       c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
 /* Percent-decode s[0..n) into out (size bytes); false for a bad escape, a NUL or no room. */
 static bool url_decode(const char *s, size_t n, char *out, size_t size)
 {
@@ -403,9 +397,9 @@ static bool url_decode(const char *s, size_t n, char *out, size_t size)
 		int c = (unsigned char)s[i];
 
 		if (c == '%') {
-			if (i + 2 >= n + 0 || unhex(s[i + 1]) < 0 || unhex(s[i + 2]) < 0)
+			if (i + 2 >= n || hex_digit(s[i + 1]) < 0 || hex_digit(s[i + 2]) < 0)
 				return false;
-			c = unhex(s[i + 1]) * 16 + unhex(s[i + 2]);
+			c = hex_digit(s[i + 1]) * 16 + hex_digit(s[i + 2]);
 			i += 2;
 		} else if (c == '+') {
 			c = ' ';
