@@ -10,6 +10,7 @@
 
 #include "adminargs.h"
 #include "clientconf.h"
+#include "portalcore.h"
 #include "secret.h"
 #include "server.h"
 #include "values.h"
@@ -321,6 +322,8 @@ static int user_delete(struct server *s, const char *name, struct json *reply)
 				pool_used_remove(&s->used[k], &s->pools[k], &addrs.addrs.v[i]);
 		account_forget(s, u.id);
 		log_info("user %s deleted", name);
+		/* Its device went with it: a long poll of it gets its 401 now. */
+		portalcore_changed(s, u.id);
 	} else {
 		json_rawf(reply, "user %s: %s\n", name, r == -EIO ? db_errmsg(s->db) : strerror(-r));
 	}
@@ -464,6 +467,8 @@ static int user_rotate(struct server *s, int argc, char **argv, struct json *rep
 		json_rawf(reply, "user %s: its peer: %s\n", u.name, strerror(-r));
 		goto out;
 	}
+	/* Profiles carry the preshared key. */
+	portalcore_changed(s, u.id);
 	key_to_base64(key, u.public_key);
 	json_rawf(reply, "user %s rotated: public key %s\n", u.name, key);
 	log_info("user %s: keys rotated", u.name);

@@ -31,6 +31,7 @@
 struct pending {
 	uint32_t id;
 	int64_t device_id;
+	int64_t user_id;            /* whose key and addresses the profile carries */
 	char etag[PROFILE_ETAG_LEN];
 	uint64_t deadline_ms;
 };
@@ -205,8 +206,10 @@ static void pending_arm(struct portalcore *pc)
 		timer_disarm(pc->timer);
 }
 
-/* Long polls whose wait is over get 304; those whose profile changed get it. */
-static void pending_check(struct server *s, bool timeouts_only)
+/* Long polls whose wait is over get 304, or the profile if it changed meanwhile; with
+ * changed, those of user_id (every user for 0) get their profile now if it changed.
+ * Nothing else is looked at: thousands of agents may be waiting. */
+static void pending_check(struct server *s, bool changed, int64_t user_id)
 {
 	struct portalcore *pc = s->portal;
 	uint64_t now = loop_now_ms();
@@ -217,11 +220,13 @@ static void pending_check(struct server *s, bool timeouts_only)
 		bool expired = p->deadline_ms <= now, done = false;
 		struct db_device d;
 
-		if (db_device_get(s->db, p->device_id, &d) < 0) {
-			answer_error(s, p->id, 401, "unauthorized");
-			done = true;
-		} else if (expired || !timeouts_only) {
-			done = answer_profile(s, p->id, &d, p->etag, expired);
+		if (expired || (changed && (!user_id || p->user_id == user_id))) {
+			if (db_device_get(s->db, p->device_id, &d) < 0) {
+				answer_error(s, p->id, 401, "unauthorized");
+				done = true;
+			} else {
+				done = answer_profile(s, p->id, &d, p->etag, expired);
+			}
 		}
 		if (done)
 			pending_drop(pc, i);
@@ -235,13 +240,13 @@ static void on_pending_timer(struct loop *l, struct timer *t, void *data)
 {
 	(void)l;
 	(void)t;
-	pending_check(data, true);
+	pending_check(data, false, 0);
 }
 
-void portalcore_changed(struct server *s)
+void portalcore_changed(struct server *s, int64_t user_id)
 {
 	if (s->portal && s->portal->n_pending)
-		pending_check(s, false);
+		pending_check(s, true, user_id);
 }
 
 /* ---- requests from the HTTP process ---- */
@@ -327,7 +332,6 @@ static void on_enroll(struct server *s, const struct ipc_msg *m)
 	answer_json(s, m->id, 200, &j);
 	log_info("portal: device %s (user %s) enrolled from %s%s%s", d.name, u.name, peer,
 		 name[0] ? " as " : "", name);
-	portalcore_changed(s);
 out:
 	sodium_memzero(token, sizeof(token));
 	sodium_memzero(cred, sizeof(cred));
@@ -368,6 +372,7 @@ static void on_profile(struct server *s, const struct ipc_msg *m)
 
 		p->id = m->id;
 		p->device_id = d.id;
+		p->user_id = d.user_id;
 		snprintf(p->etag, sizeof(p->etag), "%s", etag);
 		p->deadline_ms = loop_now_ms() + (uint64_t)wait * 1000;
 	}
@@ -588,7 +593,6 @@ static void on_admin(struct server *s, const struct ipc_msg *m)
 		goto out;
 	}
 	log_info("portal: admin token %s from %s: %s %s", t.name, peer, method, path);
-	portalcore_changed(s);
 	if (show_after) {
 		char *show[] = { "user", "show", argv[2], NULL };
 
@@ -718,7 +722,7 @@ int admin_device(struct server *s, int argc, char **argv, struct json *reply)
 			json_clear(&ignored);
 		}
 		/* A long poll of the device gets its 401 now. */
-		portalcore_changed(s);
+		portalcore_changed(s, d.user_id);
 		return 0;
 	}
 	/* add */

@@ -2,6 +2,7 @@
 #ifndef WARREN_PORTALCORE_H
 #define WARREN_PORTALCORE_H
 
+#include <stdint.h>
 #include <sys/types.h>
 
 struct json;
@@ -11,8 +12,9 @@ struct server;
  * process. 0 or -errno (logged). */
 int portalcore_open(struct server *s);
 void portalcore_close(struct server *s);
-/* Something a profile is made of may have changed: answer the long polls it concerns. */
-void portalcore_changed(struct server *s);
+/* Something a profile is made of may have changed, for user_id (0: for everyone, as the
+ * server's own settings): answer the long polls it concerns. */
+void portalcore_changed(struct server *s, int64_t user_id);
 /* From the server's SIGCHLD handling: the HTTP process may have exited. */
 void portalcore_child_exited(struct server *s, pid_t pid);
 

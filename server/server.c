@@ -382,7 +382,7 @@ static int server_reload(struct server *s, struct json *reply)
 	r = r < 0 ? r : 0;
 	timer_arm(s->poll_timer, s->c->server.accounting_interval_ms);
 	log_info("reload: %s read", s->path);
-	portalcore_changed(s);
+	portalcore_changed(s, 0);
 	goto out;
 keep:
 	log_err("reload: keeping the running configuration");
@@ -429,15 +429,8 @@ static int on_ctl(int argc, char **argv, struct json *reply, void *data)
 {
 	struct server *s = data;
 
-	int r;
-
-	if (strcmp(argv[0], "user") == 0) {
-		r = admin_user(s, argc, argv, reply);
-		/* A profile is made of the user's keys and addresses. */
-		if (r == 0)
-			portalcore_changed(s);
-		return r;
-	}
+	if (strcmp(argv[0], "user") == 0)
+		return admin_user(s, argc, argv, reply);
 	if (strcmp(argv[0], "session") == 0)
 		return admin_session(s, argc, argv, reply);
 	if (strcmp(argv[0], "device") == 0)
