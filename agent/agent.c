@@ -67,6 +67,7 @@ struct tun {
 	uint64_t rx_seen;          /* peers' rx bytes at the last probe event (passive signal) */
 	struct probe probe_cfg;    /* what it was started with, to notice a changed one */
 	uint64_t up_ms;            /* monotonic ms the tunnel last became usable */
+	enum plan_owner taken_by;  /* another role's journal holds the link: hands off */
 };
 
 struct grp {
@@ -262,6 +263,15 @@ static int tun_converge(struct agent *a, struct tun *t, const struct tunnel *ct,
 	char err[256] = "";
 	int r;
 
+	if (t->taken_by) {
+		if (t->state != TUN_FAILED) {
+			snprintf(err, sizeof(err), "link %s belongs to the running %s", t->ifname,
+				 journal_owner_name(t->taken_by));
+			log_err("tunnel %s: %s", t->name, err);
+			tun_set_state(t, TUN_FAILED, err);
+		}
+		return -EBUSY;
+	}
 	if (t->retry_at && loop_now_ms() < t->retry_at)
 		return -EAGAIN;
 	t->retry_at = 0;
@@ -280,6 +290,7 @@ static int tun_converge(struct agent *a, struct tun *t, const struct tunnel *ct,
 	}
 	if (t->state != TUN_UP)
 		tun_set_state(t, TUN_STARTING, NULL);
+	p.owner = OWNER_AGENT;
 	r = journal_update(a, &p, &t->journal);
 	if (r == 0)
 		r = tunnel_apply(a->nl, a->wgb, &p, a->c->daemon.userspace_command, snap, &st, err,
@@ -452,6 +463,7 @@ static void global_sysctls(struct agent *a, struct plan *p)
 {
 	static const char *const fwd[] = { "net/ipv4/ip_forward", "net/ipv6/conf/all/forwarding" };
 	struct plan_sysctl *s;
+	struct plan fresh = { 0 };
 	size_t i, j;
 
 	s = array_push(&p->sysctls, &p->n_sysctls, sizeof(*s));
@@ -472,9 +484,21 @@ static void global_sysctls(struct agent *a, struct plan *p)
 				known = true;
 			}
 		}
-		if (!known && sysctl_get(p->sysctls[i].path, p->sysctls[i].old, SYSCTL_VALUE_MAX) < 0)
-			p->sysctls[i].old[0] = '\0';
+		if (known)
+			continue;
+		s = array_push(&fresh.sysctls, &fresh.n_sysctls, sizeof(*s));
+		*s = p->sysctls[i];
+		if (sysctl_get(s->path, s->old, SYSCTL_VALUE_MAX) < 0)
+			s->old[0] = '\0';
 	}
+	/* A new one that `warren up` or the server changed first: theirs is from before warren. */
+	if (fresh.n_sysctls)
+		journal_sysctls_shared(a->state_dir, GLOBAL_JOURNAL, &fresh, NULL);
+	for (i = 0; i < fresh.n_sysctls; i++)
+		for (j = 0; j < p->n_sysctls; j++)
+			if (strcmp(fresh.sysctls[i].path, p->sysctls[j].path) == 0)
+				memcpy(p->sysctls[j].old, fresh.sysctls[i].old, SYSCTL_VALUE_MAX);
+	free(fresh.sysctls);
 }
 
 static void nft_spec_build(struct agent *a, struct nft_spec *spec, struct nft_tunnel **tuns)
@@ -580,7 +604,7 @@ static void monitor_update(struct agent *a)
 	in.links = links;
 	in.n_links = a->n_tuns;
 	in.protocol = a->c->daemon.route_protocol;
-	in.nft = true;
+	in.nft_table = NFT_TABLE_AGENT;
 	monitor_set_interest(a->mon, &in);
 	free(links);
 }
@@ -816,7 +840,7 @@ static void tun_remove(struct agent *a, struct tun *t)
 	tun_unwatch(a, t);
 	probe_free(t->probe);
 	t->probe = NULL;
-	r = journal_read(a->state_dir, t->ifname, &j);
+	r = t->taken_by ? -EBUSY : journal_read(a->state_dir, t->ifname, &j);
 	if (r == 0) {
 		r = tunnel_remove(a->nl, a->wgb, &j, NULL, err, sizeof(err));
 		if (r < 0)
@@ -832,14 +856,37 @@ static void tun_remove(struct agent *a, struct tun *t)
 	t->planned = false;
 }
 
-static bool slot_used(const struct tun *tuns, size_t n, unsigned int slot)
+static bool slot_used(const struct tun *tuns, size_t n, const bool *foreign, unsigned int slot)
 {
 	size_t i;
 
+	if (slot < PLAN_SLOTS && foreign[slot])
+		return true;
 	for (i = 0; i < n; i++)
 		if (tuns[i].slot == slot)
 			return true;
 	return false;
+}
+
+/* Slots whose tables and rule priorities `warren up` tunnels hold. */
+static void foreign_slots(const struct agent *a, bool foreign[PLAN_SLOTS])
+{
+	char (*names)[IFNAME_MAX + 1];
+	size_t n, i;
+
+	memset(foreign, 0, PLAN_SLOTS * sizeof(*foreign));
+	if (journal_list(a->state_dir, &names, &n) < 0)
+		return;
+	for (i = 0; i < n; i++) {
+		struct plan jp;
+
+		if (journal_read(a->state_dir, names[i], &jp) < 0)
+			continue;
+		if (jp.owner == OWNER_UP)
+			foreign[jp.slot] = true;
+		plan_clear(&jp);
+	}
+	free(names);
 }
 
 /* Line up runtime tunnels with config c: kept ones keep their slot and state (so their
@@ -848,6 +895,7 @@ static bool slot_used(const struct tun *tuns, size_t n, unsigned int slot)
 static int agent_adopt(struct agent *a, struct config *c)
 {
 	struct tun *tuns = xcalloc(c->n_tunnels + 1, sizeof(*tuns));
+	bool foreign[PLAN_SLOTS];
 	struct grp *grps;
 	size_t i, j;
 
@@ -856,6 +904,7 @@ static int agent_adopt(struct agent *a, struct config *c)
 		free(tuns);
 		return -E2BIG;
 	}
+	foreign_slots(a, foreign);
 	for (i = 0; i < a->n_tuns; i++) {
 		const struct tunnel *ct = config_find_tunnel(c, a->tuns[i].name);
 
@@ -880,7 +929,9 @@ static int agent_adopt(struct agent *a, struct config *c)
 		tun_init(&tuns[i], ct);
 		tuns[i].slot = PLAN_SLOTS;
 		if (journal_read(a->state_dir, ct->ifname, &jp) == 0) {
-			if (!slot_used(tuns, i, jp.slot))
+			if (jp.owner == OWNER_UP || jp.owner == OWNER_SERVER)
+				tuns[i].taken_by = jp.owner;
+			else if (!slot_used(tuns, i, foreign, jp.slot))
 				tuns[i].slot = jp.slot;
 			plan_clear(&jp);
 		}
@@ -890,7 +941,7 @@ static int agent_adopt(struct agent *a, struct config *c)
 
 		if (tuns[i].slot < AGENT_MAX_TUNNELS)
 			continue;
-		while (slot_used(tuns, c->n_tunnels, s))
+		while (slot_used(tuns, c->n_tunnels, foreign, s))
 			s++;
 		tuns[i].slot = s;
 	}
@@ -934,6 +985,11 @@ static void agent_sweep(struct agent *a)
 			known = strcmp(a->tuns[j].ifname, names[i]) == 0;
 		if (known || journal_read(a->state_dir, names[i], &jp) < 0)
 			continue;
+		/* `warren up` and the server keep theirs. */
+		if (jp.owner != OWNER_AGENT && jp.owner != OWNER_UNKNOWN) {
+			plan_clear(&jp);
+			continue;
+		}
 		log_info("link %s: left by an earlier run; removing it", names[i]);
 		if (tunnel_remove(a->nl, a->wgb, &jp, NULL, err, sizeof(err)) == 0)
 			journal_remove(a->state_dir, names[i]);
@@ -949,14 +1005,21 @@ static void agent_stop_all(struct agent *a)
 	char err[256] = "";
 	struct plan g;
 	size_t i;
+	int r;
 
 	for (i = 0; i < a->n_tuns; i++)
 		tun_remove(a, &a->tuns[i]);
-	if (nft_remove(a->nfnl) < 0)
+	if (nft_remove(a->nfnl, NFT_TABLE_AGENT) < 0)
 		log_err("nftables: removing table inet warren: %s", nl_strerror(a->nfnl, -1));
 	/* The journal has the values from before warren, also across restarts. */
 	if (journal_read(a->state_dir, GLOBAL_JOURNAL, &g) == 0) {
-		if (tunnel_remove(a->nl, NULL, &g, NULL, err, sizeof(err)) < 0)
+		bool *keep = xcalloc(g.n_sysctls + 1, sizeof(*keep));
+
+		/* Forwarding stays on while `warren up` tunnels or the server still need it. */
+		journal_sysctls_shared(a->state_dir, GLOBAL_JOURNAL, &g, keep);
+		r = tunnel_remove(a->nl, NULL, &g, keep, err, sizeof(err));
+		free(keep);
+		if (r < 0)
 			log_err("routing: %s", err);
 		else
 			journal_remove(a->state_dir, GLOBAL_JOURNAL);
@@ -1387,7 +1450,7 @@ int cmd_agent(int argc, char **argv)
 	r = agent_open(&a);
 	if (r < 0)
 		goto out;
-	r = ctl_open(a.loop, a.c->daemon.socket, on_ctl, &a, &a.ctl);
+	r = ctl_open(a.loop, config_socket(a.c, ROLE_AGENT), on_ctl, &a, &a.ctl);
 	if (r < 0)
 		goto out;
 	/* Values from before warren survive a crash in the journal. */

@@ -15,7 +15,6 @@
 #include <time.h>
 
 #define CTL_PROTOCOL "warren/1"
-#define CTL_DEFAULT_SOCKET "/run/warren/warren.sock"
 #define CTL_MAX_REQUEST 4096            /* bytes, the newline included */
 #define CTL_MAX_ARGS 64                 /* words after the version, the command included */
 #define CTL_TIMEOUT_MS 5000             /* to send the request; then per reply write */

@@ -55,6 +55,12 @@ static int read_config(const char *path, bool given, char **state_dir, char **ca
 		config_free(c);
 		return EXIT_USAGE;
 	}
+	if (r == 0 && conf_is_blank(text, len)) {
+		fprintf(stderr, "warren enroll: %s: the file is empty\n", path);
+		config_free(c);
+		free(text);
+		return EXIT_USAGE;
+	}
 	if (r == 0 && !conf_is_wgquick(text) && !memchr(text, '\0', len))
 		conf_parse_libconfig(c, path, text, &d);
 	*state_dir = xstrdup(c->daemon.state_dir);

@@ -38,6 +38,10 @@ static const char *backend_name(enum backend b)
 	return b == BACKEND_KERNEL ? "kernel" : "userspace";
 }
 
+static const char *const owner_names[] = {
+	[OWNER_UNKNOWN] = NULL, [OWNER_AGENT] = "agent", [OWNER_UP] = "up", [OWNER_SERVER] = "server",
+};
+
 static void write_cidr(FILE *f, const struct cidr *c)
 {
 	char buf[CIDR_STRLEN];
@@ -50,6 +54,8 @@ static void journal_format(FILE *f, const struct plan *p)
 	size_t i;
 
 	fprintf(f, "%s\n", JOURNAL_MAGIC);
+	if (owner_names[p->owner])
+		fprintf(f, "owner %s\n", owner_names[p->owner]);
 	fprintf(f, "tunnel %s %s %s %u %" PRIu32 "\n", p->name, str_or_dash(p->ifname),
 		backend_name(p->backend), p->slot, p->mtu);
 	for (i = 0; i < p->n_addrs; i++) {
@@ -153,6 +159,15 @@ static int journal_parse_line(struct plan *p, char *line)
 		p->slot = u1;
 		p->mtu = u2;
 		return 0;
+	}
+	if (sscanf(line, "owner %63s%n", a, &n) == 1 && !line[n]) {
+		for (u1 = 0; u1 < ARRAY_SIZE(owner_names); u1++) {
+			if (owner_names[u1] && strcmp(a, owner_names[u1]) == 0) {
+				p->owner = (enum plan_owner)u1;
+				return 0;
+			}
+		}
+		return -EBADMSG;
 	}
 	if (sscanf(line, "addr %63s%n", a, &n) == 1 && !line[n]) {
 		struct cidr *x = array_push(&p->addrs, &p->n_addrs, sizeof(*x));
@@ -284,4 +299,41 @@ int journal_list(const char *state_dir, char (**ifnames)[IFNAME_MAX + 1], size_t
 	}
 	closedir(dp);
 	return 0;
+}
+
+void journal_sysctls_shared(const char *state_dir, const char *self, struct plan *p, bool *held)
+{
+	char (*names)[IFNAME_MAX + 1] = NULL, (*global)[IFNAME_MAX + 1];
+	size_t n = 0, i, j, k;
+
+	for (k = 0; held && k < p->n_sysctls; k++)
+		held[k] = false;
+	if (!p->n_sysctls || journal_list(state_dir, &names, &n) < 0)
+		return;
+	/* The agent's routing journal is hidden from journal_list, but holds sysctls too. */
+	global = array_push(&names, &n, sizeof(*names));
+	snprintf(*global, sizeof(*global), "%s", JOURNAL_GLOBAL);
+	for (i = 0; i < n; i++) {
+		struct plan other;
+
+		if (strcmp(names[i], self) == 0 || journal_read(state_dir, names[i], &other) < 0)
+			continue;
+		for (j = 0; j < other.n_sysctls; j++) {
+			for (k = 0; k < p->n_sysctls; k++) {
+				if (strcmp(other.sysctls[j].path, p->sysctls[k].path) != 0)
+					continue;
+				if (held)
+					held[k] = true;
+				else
+					memcpy(p->sysctls[k].old, other.sysctls[j].old, SYSCTL_VALUE_MAX);
+			}
+		}
+		plan_clear(&other);
+	}
+	free(names);
+}
+
+const char *journal_owner_name(enum plan_owner o)
+{
+	return owner_names[o] ? owner_names[o] : "an earlier warren";
 }

@@ -15,7 +15,15 @@ int journal_write(const char *state_dir, const struct plan *p);
  * when it is not a journal warren wrote. */
 int journal_read(const char *state_dir, const char *ifname, struct plan *p);
 int journal_remove(const char *state_dir, const char *ifname);
+/* "agent", "up", "server", or "an earlier warren" for OWNER_UNKNOWN. */
+const char *journal_owner_name(enum plan_owner o);
 /* Every journal's interface name, for slot allocation and shared sysctls. */
 int journal_list(const char *state_dir, char (**ifnames)[IFNAME_MAX + 1], size_t *n);
+
+/* The sysctls of p that other journals in state_dir (any owner; not the journal named
+ * self) hold too. With held (p->n_sysctls entries): held[k] = another still needs
+ * sysctl k, so undoing p must leave it. Without: p->sysctls[k].old = the value from before
+ * the first of them changed it, so the last one out restores that, not a warren value. */
+void journal_sysctls_shared(const char *state_dir, const char *self, struct plan *p, bool *held);
 
 #endif

@@ -22,9 +22,15 @@ struct plan_sysctl {
 	char old[SYSCTL_VALUE_MAX];
 };
 
+/* Who made a plan's objects. The agent, `warren up` and the server may run on one host and
+ * share state_dir: each sweeps only journals of its own. Journals written before owners
+ * were recorded read as OWNER_UNKNOWN, which the agent and `warren down` both accept. */
+enum plan_owner { OWNER_UNKNOWN, OWNER_AGENT, OWNER_UP, OWNER_SERVER };
+
 /* Routes and rules carry oif 0 here: the link's index is known only once it exists. */
 struct plan {
 	char name[TUNNEL_NAME_MAX + 1];
+	enum plan_owner owner;
 	char ifname[IFNAME_MAX + 1];
 	enum backend backend;          /* kernel or userspace, never auto */
 	unsigned int slot;             /* which of warren's tables and rule priorities */

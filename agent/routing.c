@@ -81,6 +81,7 @@ void agent_plan_routing(struct plan *p, const struct config *c, const struct age
 
 	memset(p, 0, sizeof(*p));
 	snprintf(p->name, sizeof(p->name), "agent");
+	p->owner = OWNER_AGENT;
 	p->protocol = c->daemon.route_protocol;
 	p->prio_first = c->daemon.rule_priority;
 	p->prio_count = PRIO_COUNT;

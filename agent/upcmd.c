@@ -85,8 +85,9 @@ static int oneshot_slot(const char *state_dir, unsigned int *slot)
 	for (i = 0; i < n; i++) {
 		struct plan j;
 
+		/* The server's link takes no routing table or rule. */
 		if (journal_read(state_dir, names[i], &j) == 0) {
-			used[j.slot] = true;
+			used[j.slot] |= j.owner != OWNER_SERVER;
 			plan_clear(&j);
 		}
 	}
@@ -100,39 +101,16 @@ static int oneshot_slot(const char *state_dir, unsigned int *slot)
 	return -ENOSPC;
 }
 
-/* For each of p's sysctls: the value before warren, taken from another tunnel's journal
- * when one changed it already; keep[i] (when not NULL) says another tunnel still needs it. */
+/* For each of p's sysctls: the value before warren, taken from another journal when one
+ * changed it already; keep[i] (when not NULL) says another still needs it. */
 static void oneshot_sysctls(const char *state_dir, struct plan *p, bool *keep)
 {
-	char (*names)[IFNAME_MAX + 1];
-	size_t n, i, j, k;
+	size_t k;
 
-	for (k = 0; k < p->n_sysctls; k++) {
-		if (keep)
-			keep[k] = false;
-		else if (sysctl_get(p->sysctls[k].path, p->sysctls[k].old, SYSCTL_VALUE_MAX) < 0)
+	for (k = 0; !keep && k < p->n_sysctls; k++)
+		if (sysctl_get(p->sysctls[k].path, p->sysctls[k].old, SYSCTL_VALUE_MAX) < 0)
 			p->sysctls[k].old[0] = '\0';
-	}
-	if (!p->n_sysctls || journal_list(state_dir, &names, &n) < 0)
-		return;
-	for (i = 0; i < n; i++) {
-		struct plan other;
-
-		if (strcmp(names[i], p->ifname) == 0 || journal_read(state_dir, names[i], &other) < 0)
-			continue;
-		for (j = 0; j < other.n_sysctls; j++) {
-			for (k = 0; k < p->n_sysctls; k++) {
-				if (strcmp(other.sysctls[j].path, p->sysctls[k].path) != 0)
-					continue;
-				if (keep)
-					keep[k] = true;
-				else
-					memcpy(p->sysctls[k].old, other.sysctls[j].old, SYSCTL_VALUE_MAX);
-			}
-		}
-		plan_clear(&other);
-	}
-	free(names);
+	journal_sysctls_shared(state_dir, p->ifname, p, keep);
 }
 
 static void oneshot_hooks(const struct config *c, const struct tunnel *t, const struct strv *hooks,
@@ -182,6 +160,12 @@ static int oneshot_remove(struct nl *nl, struct wg_backend *wgb, const char *sta
 	r = journal_read(state_dir, ifname, &j);
 	if (r < 0)
 		return r;
+	if (j.owner != OWNER_UP && j.owner != OWNER_UNKNOWN) {
+		fprintf(stderr, "warren: tunnel %s: link %s belongs to the running %s, not to "
+			"\"warren up\"\n", name, ifname, journal_owner_name(j.owner));
+		plan_clear(&j);
+		return -EBUSY;
+	}
 	keep = xcalloc(j.n_sysctls, sizeof(*keep));
 	oneshot_sysctls(state_dir, &j, keep);
 	r = tunnel_remove(nl, wgb, &j, keep, err, sizeof(err));
@@ -208,7 +192,12 @@ static int oneshot_up_one(struct nl *nl, struct wg_backend *wgb, const struct co
 
 	*fresh = false;
 	r = journal_read(state_dir, t->ifname, &old);
-	if (r == 0) {
+	if (r == 0 && old.owner != OWNER_UP && old.owner != OWNER_UNKNOWN) {
+		fprintf(stderr, "warren: tunnel %s: link %s belongs to the running %s\n", t->name,
+			t->ifname, journal_owner_name(old.owner));
+		plan_clear(&old);
+		return -EBUSY;
+	} else if (r == 0) {
 		slot = old.slot;
 		plan_clear(&old);
 	} else if (r == -ENOENT) {
@@ -237,6 +226,7 @@ static int oneshot_up_one(struct nl *nl, struct wg_backend *wgb, const struct co
 	diag_clear(&d);
 	if (r < 0)
 		return r;
+	p.owner = OWNER_UP;
 	oneshot_sysctls(state_dir, &p, NULL);
 	if (*fresh)
 		oneshot_hooks(c, t, &t->hooks.pre_up, "PreUp");

@@ -54,7 +54,7 @@ struct monitor {
 	struct mon_link *links;
 	size_t n_links;
 	uint8_t protocol;
-	bool nft;
+	char nft_table[32];      /* "" watches no table */
 
 	uint32_t own_gens[MON_OWN_GENS];
 	size_t own_next;
@@ -147,7 +147,7 @@ int monitor_set_interest(struct monitor *m, const struct monitor_interest *in)
 	m->links = v;
 	m->n_links = in->n_links;
 	m->protocol = in->protocol;
-	m->nft = in->nft;
+	snprintf(m->nft_table, sizeof(m->nft_table), "%s", in->nft_table ? in->nft_table : "");
 	return 0;
 }
 
@@ -512,7 +512,7 @@ static int on_gen(struct monitor *m, const struct nlmsghdr *nlh)
 			memcpy(ev.nft_comm, mnl_attr_get_payload(a), n);
 		}
 	}
-	if (!touched || !m->nft || (err == 0 && own_gen(m, ev.nft_gen))) {
+	if (!touched || !m->nft_table[0] || (err == 0 && own_gen(m, ev.nft_gen))) {
 		m->st.dropped++;
 		return 0;
 	}
@@ -540,7 +540,7 @@ static int on_nft(struct monitor *m, const struct nlmsghdr *nlh)
 	if (err < 0)
 		return refused(m, nlh, err);
 	if (nfg->nfgen_family != NFPROTO_INET || !tb[NFTA_ANY_TABLE] ||
-	    !attr_str_is(tb[NFTA_ANY_TABLE], NFT_TABLE_NAME)) {
+	    !m->nft_table[0] || !attr_str_is(tb[NFTA_ANY_TABLE], m->nft_table)) {
 		m->st.dropped++;
 		return 0;
 	}

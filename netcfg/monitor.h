@@ -23,7 +23,7 @@ enum monitor_kind {
 	MON_ADDR,          /* an address on a watched link came, changed or went */
 	MON_ROUTE,         /* a route of the watched protocol */
 	MON_RULE,          /* a rule of the watched protocol */
-	MON_NFT,           /* a commit that was not ours touched table inet warren */
+	MON_NFT,           /* a commit that was not ours touched the watched inet table */
 	MON_OVERRUN,       /* the kernel dropped notifications on bus: reconcile everything */
 };
 
@@ -64,7 +64,7 @@ struct monitor_interest {
 	const struct monitor_link *links;   /* MON_LINK and MON_ADDR for these */
 	size_t n_links;
 	uint8_t protocol;                   /* MON_ROUTE/MON_RULE for this RTPROT; 0: none */
-	bool nft;                           /* MON_NFT for table inet warren */
+	const char *nft_table;              /* MON_NFT for this inet table; NULL: none */
 };
 
 struct monitor;

@@ -1,4 +1,4 @@
-/* Table inet warren via libnftnl: planned from a spec, swapped in one batch, checked by dump. */
+/* Tables inet warren (the agent's) and inet warren_server via libnftnl: planned from a spec, swapped in one batch, checked by dump. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
@@ -59,6 +59,7 @@ static const struct chain_def {
 
 /* The desired table: rules per chain, as libnftnl objects. */
 struct plan {
+	const char *table;
 	struct nftnl_rule **rules[CH_N];
 	size_t n[CH_N];
 };
@@ -184,6 +185,11 @@ static int addrs_check(const struct nft_spec *s, char *why, size_t whylen)
 	return 0;
 }
 
+bool nft_table_name_valid(const char *name)
+{
+	return strcmp(name, NFT_TABLE_AGENT) == 0 || strcmp(name, NFT_TABLE_SERVER) == 0;
+}
+
 int nft_spec_check(const struct nft_spec *s, char *why, size_t whylen)
 {
 	char scratch[1], buf[CIDR_STRLEN], what[40];
@@ -196,6 +202,10 @@ int nft_spec_check(const struct nft_spec *s, char *why, size_t whylen)
 	}
 	if (whylen)
 		why[0] = '\0';
+	if (s->table && !nft_table_name_valid(s->table)) {
+		snprintf(why, whylen, "table \"%.40s\": not a name warren gives its tables", s->table);
+		return -EINVAL;
+	}
 	if ((s->n_tunnels && !s->tunnels) || (s->lan_ifs.n && !s->lan_ifs.v) ||
 	    (s->lan_subnets.n && !s->lan_subnets.v)) {
 		snprintf(why, whylen, "nftables spec: a list without its items");
@@ -344,12 +354,12 @@ static void m_addr(struct nftnl_rule *r, const struct cidr *c, bool src)
 	e_cmp(r, NFT_CMP_EQ, data, bytes);
 }
 
-static struct nftnl_rule *rule_new(enum chain_id ch)
+static struct nftnl_rule *rule_new(const struct plan *p, enum chain_id ch)
 {
 	struct nftnl_rule *r = must(nftnl_rule_alloc());
 
 	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_INET);
-	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, NFT_TABLE_NAME);
+	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, p->table);
 	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, chain_defs[ch].name);
 	return r;
 }
@@ -375,7 +385,7 @@ static void plan_free(struct plan *p)
  * since nearly every packet fails it. */
 static void plan_antispoof(struct plan *p, const struct nft_tunnel *t, const struct cidr *a)
 {
-	struct nftnl_rule *r = rule_new(CH_PRE);
+	struct nftnl_rule *r = rule_new(p, CH_PRE);
 	struct cidr host = *a;
 	struct nftnl_expr *e;
 	uint32_t local = RTN_LOCAL;
@@ -396,7 +406,7 @@ static void plan_antispoof(struct plan *p, const struct nft_tunnel *t, const str
 /* meta l4proto tcp tcp flags syn / syn,rst jump mss */
 static void plan_mss_jump(struct plan *p)
 {
-	struct nftnl_rule *r = rule_new(CH_FWD);
+	struct nftnl_rule *r = rule_new(p, CH_FWD);
 	uint8_t tcp = IPPROTO_TCP, mask = TCP_SYN | TCP_RST, syn = TCP_SYN;
 
 	e_meta(r, NFT_META_L4PROTO);
@@ -412,7 +422,7 @@ static void plan_mss_jump(struct plan *p)
  * never raises an MSS, so clamping to the route's MTU is safe both ways. */
 static void plan_mss(struct plan *p, const struct nft_tunnel *t, uint32_t key)
 {
-	struct nftnl_rule *r = rule_new(CH_MSS);
+	struct nftnl_rule *r = rule_new(p, CH_MSS);
 	struct nftnl_expr *e;
 
 	m_ifname(r, key, NFT_CMP_EQ, t->ifname);
@@ -444,7 +454,7 @@ static void plan_mss(struct plan *p, const struct nft_tunnel *t, uint32_t key)
  * families: a family it does not carry must not open the LAN either. */
 static void plan_inbound(struct plan *p, const struct nft_tunnel *t, const char *lan)
 {
-	struct nftnl_rule *r = rule_new(CH_FWD);
+	struct nftnl_rule *r = rule_new(p, CH_FWD);
 	uint32_t mask = CT_ESTABLISHED_RELATED, zero = 0;
 	struct nftnl_expr *e;
 
@@ -464,7 +474,7 @@ static void plan_inbound(struct plan *p, const struct nft_tunnel *t, const char 
 static void plan_snat(struct plan *p, const struct nft_tunnel *t, const struct cidr *subnet)
 {
 	const struct cidr *to = subnet->family == AF_INET ? &t->snat_to4 : &t->snat_to6;
-	struct nftnl_rule *r = rule_new(CH_POST);
+	struct nftnl_rule *r = rule_new(p, CH_POST);
 	struct nftnl_expr *e;
 
 	m_ifname(r, NFT_META_OIFNAME, NFT_CMP_EQ, t->ifname);
@@ -489,12 +499,18 @@ static void plan_snat(struct plan *p, const struct nft_tunnel *t, const struct c
 	plan_push(p, CH_POST, r);
 }
 
+static const char *spec_table(const struct nft_spec *s)
+{
+	return s->table ? s->table : NFT_TABLE_AGENT;
+}
+
 /* spec must have passed nft_spec_check. */
 static void plan_build(const struct nft_spec *s, struct plan *p)
 {
 	size_t t, i;
 
 	memset(p, 0, sizeof(*p));
+	p->table = spec_table(s);
 	if (!s->n_tunnels)
 		return;
 	for (t = 0; t < s->n_tunnels; t++)
@@ -526,13 +542,13 @@ static void plan_build(const struct nft_spec *s, struct plan *p)
 	}
 }
 
-static struct nftnl_chain *chain_new(enum chain_id ch)
+static struct nftnl_chain *chain_new(const char *table, enum chain_id ch)
 {
 	const struct chain_def *d = &chain_defs[ch];
 	struct nftnl_chain *c = must(nftnl_chain_alloc());
 
 	nftnl_chain_set_u32(c, NFTNL_CHAIN_FAMILY, NFPROTO_INET);
-	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, NFT_TABLE_NAME);
+	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, table);
 	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, d->name);
 	if (d->type) {
 		nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, d->hook);
@@ -568,13 +584,14 @@ static void nbuf_done(struct nbuf *b, const struct nlmsghdr *nlh)
 	b->len += nlh->nlmsg_len;
 }
 
-static void put_table(struct nl *nl, struct nbuf *b, uint16_t type, uint16_t flags)
+static void put_table(struct nl *nl, struct nbuf *b, const char *table, uint16_t type,
+		      uint16_t flags)
 {
 	struct nftnl_table *t = must(nftnl_table_alloc());
 	struct nlmsghdr *nlh;
 
 	nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, NFPROTO_INET);
-	nftnl_table_set_str(t, NFTNL_TABLE_NAME, NFT_TABLE_NAME);
+	nftnl_table_set_str(t, NFTNL_TABLE_NAME, table);
 	nlh = nftnl_table_nlmsg_build_hdr(nbuf_room(b), type, NFPROTO_INET, flags | NLM_F_ACK,
 					  ++nl->seq);
 	nftnl_table_nlmsg_build_payload(nlh, t);
@@ -582,9 +599,9 @@ static void put_table(struct nl *nl, struct nbuf *b, uint16_t type, uint16_t fla
 	nftnl_table_free(t);
 }
 
-static void put_chain(struct nl *nl, struct nbuf *b, enum chain_id ch)
+static void put_chain(struct nl *nl, struct nbuf *b, const char *table, enum chain_id ch)
 {
-	struct nftnl_chain *c = chain_new(ch);
+	struct nftnl_chain *c = chain_new(table, ch);
 	struct nlmsghdr *nlh;
 
 	nlh = nftnl_chain_nlmsg_build_hdr(nbuf_room(b), NFT_MSG_NEWCHAIN, NFPROTO_INET,
@@ -627,14 +644,14 @@ int nft_batch_build(struct nl *nl, const struct nft_spec *spec, uint32_t genid, 
 		abort();
 	nbuf_done(&b, nlh);
 	/* Create-if-absent then delete: a removal that also works on a missing table. */
-	put_table(nl, &b, NFT_MSG_NEWTABLE, NLM_F_CREATE);
-	put_table(nl, &b, NFT_MSG_DELTABLE, 0);
+	put_table(nl, &b, spec_table(spec), NFT_MSG_NEWTABLE, NLM_F_CREATE);
+	put_table(nl, &b, spec_table(spec), NFT_MSG_DELTABLE, 0);
 	if (!spec_empty(spec)) {
 		plan_build(spec, &p);
-		put_table(nl, &b, NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_EXCL);
+		put_table(nl, &b, p.table, NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_EXCL);
 		for (c = 0; c < CH_N; c++)
 			if (p.n[c])
-				put_chain(nl, &b, c);
+				put_chain(nl, &b, p.table, c);
 		for (c = 0; c < CH_N; c++)
 			for (i = 0; i < p.n[c]; i++)
 				put_rule(nl, &b, p.rules[c][i]);
@@ -673,7 +690,8 @@ static const char *msg_chain(const struct nlmsghdr *m, char *name, size_t size)
 }
 
 /* nl->err = "what failed: why", naming message idx of the batch in buf. */
-static void describe_failure(struct nl *nl, const void *buf, size_t len, int idx, int err)
+static void describe_failure(struct nl *nl, const char *table, const void *buf, size_t len,
+			     int idx, int err)
 {
 	char why[sizeof(nl->err)], what[96] = "nftables batch", chain[64], other[64];
 	const struct nlmsghdr *m, *bad = NULL;
@@ -690,7 +708,7 @@ static void describe_failure(struct nl *nl, const void *buf, size_t len, int idx
 	if (bad && (bad->nlmsg_type >> 8) == NFNL_SUBSYS_NFTABLES) {
 		type = (uint16_t)(bad->nlmsg_type & 0xff);
 		if (type == NFT_MSG_NEWTABLE || type == NFT_MSG_DELTABLE) {
-			snprintf(what, sizeof(what), "table inet %s", NFT_TABLE_NAME);
+			snprintf(what, sizeof(what), "table inet %s", table);
 		} else if (type == NFT_MSG_NEWCHAIN && msg_chain(bad, chain, sizeof(chain))) {
 			snprintf(what, sizeof(what), "chain %s", chain);
 		} else if (type == NFT_MSG_NEWRULE && msg_chain(bad, chain, sizeof(chain))) {
@@ -721,7 +739,7 @@ static int batch_send(struct nl *nl, const struct nft_spec *spec, uint32_t genid
 	err = nl_talk_batch(nl, buf, len, &failed);
 	/* -ERESTART: the generation moved; the caller rereads it and tries again. */
 	if (err < 0 && err != -ERESTART)
-		describe_failure(nl, buf, len, failed, err);
+		describe_failure(nl, spec_table(spec), buf, len, failed, err);
 	free(buf);
 	return err;
 }
@@ -802,14 +820,14 @@ static int table_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-static int table_get(struct nl *nl, struct table_info *ti)
+static int table_get(struct nl *nl, const char *table, struct table_info *ti)
 {
 	uint32_t buf[128] = { 0 };
 	struct nftnl_table *t = must(nftnl_table_alloc());
 	struct nlmsghdr *nlh = req(nl, buf, NFT_MSG_GETTABLE, NFPROTO_INET, 0);
 	int err;
 
-	nftnl_table_set_str(t, NFTNL_TABLE_NAME, NFT_TABLE_NAME);
+	nftnl_table_set_str(t, NFTNL_TABLE_NAME, table);
 	nftnl_table_nlmsg_build_payload(nlh, t);
 	nftnl_table_free(t);
 	memset(ti, 0, sizeof(*ti));
@@ -825,6 +843,7 @@ static int table_get(struct nl *nl, struct table_info *ti)
 
 /* What a dump of the table holds. */
 struct current {
+	const char *table;
 	struct nftnl_chain **chains;
 	size_t n_chains;
 	struct nftnl_rule **rules;
@@ -845,9 +864,9 @@ static void current_free(struct current *cur)
 	memset(cur, 0, sizeof(*cur));
 }
 
-static bool ours(const char *table, uint32_t family)
+static bool ours(const struct current *cur, const char *table, uint32_t family)
 {
-	return table && strcmp(table, NFT_TABLE_NAME) == 0 && family == NFPROTO_INET;
+	return table && strcmp(table, cur->table) == 0 && family == NFPROTO_INET;
 }
 
 static int chain_cb(const struct nlmsghdr *nlh, void *data)
@@ -864,7 +883,7 @@ static int chain_cb(const struct nlmsghdr *nlh, void *data)
 		return MNL_CB_OK;
 	}
 	/* The kernel dumps every chain of the family, whatever table the request names. */
-	if (!ours(nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE),
+	if (!ours(cur, nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE),
 		  nftnl_chain_get_u32(c, NFTNL_CHAIN_FAMILY))) {
 		nftnl_chain_free(c);
 		return MNL_CB_OK;
@@ -888,7 +907,7 @@ static int rule_cb(const struct nlmsghdr *nlh, void *data)
 		cur->foreign = true;
 		return MNL_CB_OK;
 	}
-	if (!ours(nftnl_rule_get_str(r, NFTNL_RULE_TABLE),
+	if (!ours(cur, nftnl_rule_get_str(r, NFTNL_RULE_TABLE),
 		  nftnl_rule_get_u32(r, NFTNL_RULE_FAMILY))) {
 		nftnl_rule_free(r);
 		return MNL_CB_OK;
@@ -907,7 +926,7 @@ static int current_dump(struct nl *nl, struct current *cur)
 
 	nlh = req(nl, buf, NFT_MSG_GETCHAIN, NFPROTO_INET, NLM_F_DUMP);
 	c = must(nftnl_chain_alloc());
-	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, NFT_TABLE_NAME);
+	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, cur->table);
 	nftnl_chain_nlmsg_build_payload(nlh, c);
 	nftnl_chain_free(c);
 	err = nl_talk(nl, nlh, chain_cb, cur);
@@ -916,7 +935,7 @@ static int current_dump(struct nl *nl, struct current *cur)
 	memset(buf, 0, sizeof(buf));
 	nlh = req(nl, buf, NFT_MSG_GETRULE, NFPROTO_INET, NLM_F_DUMP);
 	r = must(nftnl_rule_alloc());
-	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, NFT_TABLE_NAME);
+	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, cur->table);
 	nftnl_rule_nlmsg_build_payload(nlh, r);
 	nftnl_rule_free(r);
 	return nl_talk(nl, nlh, rule_cb, cur);
@@ -1018,7 +1037,7 @@ static bool plan_matches(const struct plan *p, const struct current *cur)
 				    chain_defs[c].name))
 				continue;
 			found = true;
-			want = chain_new(c);
+			want = chain_new(p->table, c);
 			eq = chain_equal(want, cur->chains[k]);
 			nftnl_chain_free(want);
 			if (!eq)
@@ -1043,7 +1062,7 @@ static bool plan_matches(const struct plan *p, const struct current *cur)
 
 int nft_matches(struct nl *nl, const struct nft_spec *spec, bool *match)
 {
-	struct current cur = { NULL, 0, NULL, 0, false };
+	struct current cur = { 0 };
 	struct table_info ti;
 	uint32_t gen0, gen1;
 	struct plan p;
@@ -1057,11 +1076,12 @@ int nft_matches(struct nl *nl, const struct nft_spec *spec, bool *match)
 	err = -EINTR;
 	for (tries = 0; tries < TRIES && err == -EINTR; tries++) {
 		current_free(&cur);
+		cur.table = spec_table(spec);
 		/* Three requests: a commit between them shows as a new generation. */
 		err = nft_gen(nl, &gen0);
 		if (err < 0)
 			break;
-		err = table_get(nl, &ti);
+		err = table_get(nl, spec_table(spec), &ti);
 		if (err < 0)
 			break;
 		if (ti.found && !spec_empty(spec)) {
@@ -1104,7 +1124,7 @@ int nft_apply(struct nl *nl, const struct nft_spec *spec, uint32_t *gen)
 		if (err < 0)
 			return err;
 		if (spec_empty(spec)) {
-			err = table_get(nl, &ti);
+			err = table_get(nl, spec_table(spec), &ti);
 			if (err < 0)
 				return err;
 			if (!ti.found)
@@ -1116,7 +1136,7 @@ int nft_apply(struct nl *nl, const struct nft_spec *spec, uint32_t *gen)
 	}
 	if (err == -ERESTART)
 		snprintf(nl->err, sizeof(nl->err), "table inet %s: ruleset kept changing, %d tries",
-			 NFT_TABLE_NAME, TRIES);
+			 spec_table(spec), TRIES);
 	if (err < 0)
 		return err;
 	if (gen) {
@@ -1127,9 +1147,9 @@ int nft_apply(struct nl *nl, const struct nft_spec *spec, uint32_t *gen)
 	return 0;
 }
 
-int nft_remove(struct nl *nl)
+int nft_remove(struct nl *nl, const char *table)
 {
-	static const struct nft_spec empty;
+	const struct nft_spec empty = { .table = table };
 
 	return nft_apply(nl, &empty, NULL);
 }

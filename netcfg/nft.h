@@ -1,4 +1,5 @@
-/* warren's one nftables table, inet warren: its description, atomic replacement and check. */
+/* warren's nftables tables, inet warren (agent) and inet warren_server (server): their
+ * description, atomic replacement and check. */
 #ifndef WARREN_NFT_H
 #define WARREN_NFT_H
 
@@ -10,7 +11,9 @@
 #include "../profiles/cidr.h"
 #include "../profiles/model.h"
 
-#define NFT_TABLE_NAME "warren"   /* family inet; no other table is ever touched */
+/* Family inet; each role owns one table and no other table is ever touched. */
+#define NFT_TABLE_AGENT "warren"
+#define NFT_TABLE_SERVER "warren_server"
 #define NFT_NETLINK_BUS 12        /* NETLINK_NETFILTER, for nl_open outside netcfg/ */
 
 /* What the table holds for one tunnel link. */
@@ -31,6 +34,7 @@ struct nft_tunnel {
 /* The whole table. Pure data, owned by the caller: nothing here is freed or kept. With no
  * tunnels the table must not exist at all. */
 struct nft_spec {
+	const char *table;           /* NFT_TABLE_AGENT (also when NULL) or NFT_TABLE_SERVER */
 	struct strv lan_ifs;         /* LAN-facing links */
 	struct cidrv lan_subnets;    /* sources that SNAT rewrites; host bits must be clear */
 	const struct nft_tunnel *tunnels;
@@ -51,8 +55,10 @@ int nft_spec_check(const struct nft_spec *spec, char *why, size_t whylen);
  * gets the ruleset generation our commit produced (0 when nothing was written); a
  * concurrent writer makes the batch retry rather than race it. */
 int nft_apply(struct nl *nl, const struct nft_spec *spec, uint32_t *gen);
-/* Delete the table if it exists; absent is fine and writes nothing. */
-int nft_remove(struct nl *nl);
+/* Delete the table (NULL: the agent's) if it exists; absent is fine and writes nothing. */
+int nft_remove(struct nl *nl, const char *table);
+/* One of the two names above. */
+bool nft_table_name_valid(const char *name);
 /* *match = the table is exactly what nft_apply(spec) writes: same flags, chains (type,
  * hook, priority, policy) and rules in order, expression by expression; handles and
  * counters are ignored. For an empty spec, *match = the table is absent. Reads only. */

@@ -1518,6 +1518,16 @@ static void k_server_database(struct pctx *p, const config_setting_t *s, void *o
 	want_path(p, s, &((struct server_conf *)obj)->database);
 }
 
+static void k_server_socket(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	struct server_conf *sc = obj;
+	struct sockaddr_un sun;
+
+	if (want_path(p, s, &sc->socket) && strlen(sc->socket) >= sizeof(sun.sun_path))
+		perr(p, s, "socket \"%s\": longer than %zu bytes, too long for a unix socket",
+		     sc->socket, sizeof(sun.sun_path) - 1);
+}
+
 static void k_server_session_idle_s(struct pctx *p, const config_setting_t *s, void *obj)
 {
 	want_u32(p, s, 1, &((struct server_conf *)obj)->session_idle_s);
@@ -1633,6 +1643,7 @@ static const struct key server_keys[] = {
 	{ "egress", k_server_egress },
 	{ "snat", k_server_snat },
 	{ "database", k_server_database },
+	{ "socket", k_server_socket },
 	{ "session_idle_s", k_server_session_idle_s },
 	{ "session_retention_days", k_server_session_retention_days },
 	{ "accounting_interval_ms", k_server_accounting_interval_ms },
@@ -1885,6 +1896,15 @@ static void validate_server(struct config *c, struct diag *d)
 		diag_error(d, c->path, sc->line, "server: snat needs egress: the link clients reach the world through");
 	if (sc->portal.enabled && (!sc->portal.tls_cert_file || !sc->portal.tls_key_file))
 		diag_error(d, c->path, sc->line, "server: portal: tls_cert_file and tls_key_file are required");
+	/* Both roles from one file: each keeps its own link and socket. */
+	for (size_t i = 0; i < c->n_tunnels; i++)
+		if (strcmp(c->tunnels[i].ifname, sc->ifname) == 0)
+			diag_error(d, c->path, sc->line, "server: interface %s is also tunnel %s's link",
+				   sc->ifname, c->tunnels[i].name);
+	if (config_has_agent(c) &&
+	    strcmp(config_socket(c, ROLE_AGENT), config_socket(c, ROLE_SERVER)) == 0)
+		diag_error(d, c->path, sc->line, "server: socket %s is the agent's too: give the "
+			   "server its own", config_socket(c, ROLE_SERVER));
 }
 
 void config_validate(struct config *c, struct diag *d)

@@ -17,6 +17,10 @@ struct config *conf_load(const char *path, struct diag *d);
  * or the first line that is not blank or a comment is a "[Section]" header. */
 bool conf_is_wgquick(const char *text);
 
+/* true when text (len bytes) holds only blanks, perhaps after a byte order mark: every
+ * command that reads a configuration refuses such a file. */
+bool conf_is_blank(const char *text, size_t len);
+
 /* The libconfig reader: fills c from text (path is used for messages and for resolving
  * relative paths). Cross-object checks are left to config_validate. */
 void conf_parse_libconfig(struct config *c, const char *path, const char *text, struct diag *d);

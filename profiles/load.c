@@ -93,6 +93,13 @@ static void load_wgquick(struct config *c, const char *path, const char *text, s
 	t->source = xstrdup(path);
 }
 
+bool conf_is_blank(const char *text, size_t len)
+{
+	size_t off = len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+
+	return strspn(text + off, " \t\r\n\v\f") == len - off;
+}
+
 struct config *conf_load(const char *path, struct diag *d)
 {
 	struct config *c = config_new();
@@ -106,6 +113,11 @@ struct config *conf_load(const char *path, struct diag *d)
 		diag_error(d, path, 0, "%s", strerror(-r));
 		goto out;
 	}
+	/* A truncated write or the wrong file: running "nothing" would hide either. */
+	if (conf_is_blank(text, len)) {
+		diag_error(d, path, 0, "the file is empty");
+		goto out;
+	}
 	c->is_wgquick = conf_is_wgquick(text);
 	if (c->is_wgquick) {
 		load_wgquick(c, path, text, len, d);
@@ -116,6 +128,8 @@ struct config *conf_load(const char *path, struct diag *d)
 		conf_parse_libconfig(c, path, text, d);
 	}
 	config_validate(c, d);
+	if (!d->errors && !c->n_tunnels && !c->portal.enabled && !c->server.enabled)
+		diag_error(d, path, 0, "nothing to run: no tunnels, portal or server section");
 out:
 	if (text) {
 		sodium_memzero(text, len);

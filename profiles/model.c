@@ -99,6 +99,23 @@ void tunnel_clear(struct tunnel *t)
 	memset(t, 0, sizeof(*t));
 }
 
+bool config_has_agent(const struct config *c)
+{
+	return c->n_tunnels || c->portal.enabled;
+}
+
+const char *config_socket(const struct config *c, enum config_role role)
+{
+	if (role == ROLE_AGENT)
+		return c->daemon.socket ? c->daemon.socket : SOCKET_AGENT;
+	/* A file of the server alone may name its socket in daemon, as for either role. */
+	if (c->server.socket)
+		return c->server.socket;
+	if (c->daemon.socket && !config_has_agent(c))
+		return c->daemon.socket;
+	return SOCKET_SERVER;
+}
+
 struct config *config_new(void)
 {
 	struct config *c = xcalloc(1, sizeof(*c));
@@ -106,7 +123,6 @@ struct config *config_new(void)
 	c->daemon.backend = BACKEND_AUTO;
 	c->daemon.userspace_command = xstrdup("wireguard-go");
 	c->daemon.state_dir = xstrdup("/var/lib/warren");
-	c->daemon.socket = xstrdup("/run/warren/warren.sock");
 	c->daemon.route_protocol = 57;
 	c->daemon.rule_priority = 6200;
 	c->daemon.table_base = 6200;
@@ -136,6 +152,7 @@ void config_free(struct config *c)
 	free(c->daemon.userspace_command);
 	free(c->daemon.state_dir);
 	free(c->daemon.socket);
+	free(c->server.socket);
 	strv_clear(&c->daemon.on_event);
 	strv_clear(&c->lan.interfaces);
 	cidrv_clear(&c->lan.subnets);

@@ -102,7 +102,7 @@ struct daemon_conf {
 	enum backend backend;
 	char *userspace_command;     /* default "wireguard-go" */
 	char *state_dir;             /* default /var/lib/warren */
-	char *socket;                /* default /run/warren/warren.sock */
+	char *socket;                /* NULL: the role's default (config_socket) */
 	bool allow_hooks;
 	struct strv on_event;        /* argv run on every tunnel or group event; empty: none */
 	/* What warren owns in the kernel (DESIGN.md section 4): */
@@ -153,6 +153,7 @@ struct server_conf {
 	char egress[IFNAME_MAX + 1];
 	bool snat;
 	char *database;              /* default /var/lib/warren/warren.db */
+	char *socket;                /* NULL: config_socket decides */
 	uint32_t session_idle_s;     /* default 180 */
 	uint32_t session_retention_days;   /* default 180 */
 	uint32_t accounting_interval_ms;   /* how often counters are read; default 2000 */
@@ -172,6 +173,18 @@ struct config {
 	struct portal_conf portal;
 	struct server_conf server;
 };
+
+/* The roles, which may run side by side on one host from one file or two. */
+enum config_role { ROLE_AGENT, ROLE_SERVER };
+#define SOCKET_AGENT "/run/warren/warren.sock"
+#define SOCKET_SERVER "/run/warren/server.sock"
+
+/* The file has something for the agent to run: tunnels or a portal to pull them from. */
+bool config_has_agent(const struct config *c);
+/* The control socket of role: the agent's is daemon.socket, else SOCKET_AGENT; the
+ * server's is server.socket, else daemon.socket in a file without an agent part, else
+ * SOCKET_SERVER. */
+const char *config_socket(const struct config *c, enum config_role role);
 
 /* A new config with every default filled in. */
 struct config *config_new(void);

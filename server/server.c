@@ -79,6 +79,7 @@ static int server_converge(struct server *s)
 
 	plan_clear(&s->plan);
 	snprintf(s->plan.name, sizeof(s->plan.name), "server");
+	s->plan.owner = OWNER_SERVER;
 	snprintf(s->plan.ifname, sizeof(s->plan.ifname), "%s", sc->ifname);
 	s->plan.backend = wg_backend_kind(s->wgb);
 	s->plan.protocol = s->c->daemon.route_protocol;
@@ -143,14 +144,14 @@ static int server_nft(struct server *s)
 {
 	const struct server_conf *sc = &s->c->server;
 	struct nft_tunnel out = { .ifname = sc->egress, .families = FAMILY_BOTH, .snat = true };
-	struct nft_spec spec = { 0 };
+	struct nft_spec spec = { .table = NFT_TABLE_SERVER };
 	bool match = false;
 	uint32_t gen;
 	int r;
 
 	/* Without SNAT the server has nothing in nftables (an agent on the same host may). */
 	if (!sc->snat) {
-		if (s->nft_applied && nft_remove(s->nfnl) == 0)
+		if (s->nft_applied && nft_remove(s->nfnl, NFT_TABLE_SERVER) == 0)
 			s->nft_applied = false;
 		return 0;
 	}
@@ -227,7 +228,7 @@ void server_repair_soon(struct server *s, const char *why)
 static void on_event(const struct monitor_event *ev, void *data)
 {
 	static const char *const what[] = { "link", "address on", "route", "rule",
-					    "table inet warren", "notifications" };
+					    "table inet " NFT_TABLE_SERVER, "notifications" };
 	struct server *s = data;
 
 	/* Our own changes come back as notifications too. */
@@ -260,7 +261,8 @@ static int monitor_start(struct server *s)
 {
 	struct monitor_link link = { .name = s->c->server.ifname };
 	/* nftables is watched even without snat: a reload may turn it on. */
-	struct monitor_interest in = { .links = &link, .n_links = 1, .nft = true };
+	struct monitor_interest in = { .links = &link, .n_links = 1,
+					.nft_table = NFT_TABLE_SERVER };
 	int fds[MONITOR_NBUS], r, i;
 
 	s->mon = monitor_new(on_event, s);
@@ -353,8 +355,8 @@ static int server_reload(struct server *s, struct json *reply)
 		fixed = "server.database";
 	else if (strcmp(c->daemon.state_dir, s->c->daemon.state_dir) != 0)
 		fixed = "daemon.state_dir";
-	else if (strcmp(c->daemon.socket, s->c->daemon.socket) != 0)
-		fixed = "daemon.socket";
+	else if (strcmp(config_socket(c, ROLE_SERVER), config_socket(s->c, ROLE_SERVER)) != 0)
+		fixed = c->server.socket || s->c->server.socket ? "server.socket" : "daemon.socket";
 	if (fixed) {
 		log_err("reload: %s changes only with a restart", fixed);
 		if (reply)
@@ -519,21 +521,39 @@ static int pools_load(struct server *s)
 	return 0;
 }
 
-/* Forwarding as it was before any warren server touched it: from the journal of a run
- * that did not stop cleanly, else as it is now. */
-static void sysctls_load(struct server *s)
+/* Forwarding as it was before warren touched it: from the journal of a run that did not
+ * stop cleanly, else from the agent's or `warren up`'s when they changed it first, else as
+ * it is now (read at the first converge). -EBUSY when the link is another role's. */
+static int sysctls_load(struct server *s)
 {
+	const char *state_dir = s->c->daemon.state_dir, *ifname = s->c->server.ifname;
 	struct plan j = { 0 };
 	size_t i, k;
+	int r;
 
-	if (journal_read(s->c->daemon.state_dir, s->c->server.ifname, &j) == 0) {
-		log_info("server link %s: taking over from a run that did not stop", s->c->server.ifname);
-		for (i = 0; i < j.n_sysctls; i++)
-			for (k = 0; k < 2; k++)
-				if (strcmp(j.sysctls[i].path, forwarding[k]) == 0)
-					memcpy(s->old_sysctls[k], j.sysctls[i].old, SYSCTL_VALUE_MAX);
+	r = journal_read(state_dir, ifname, &j);
+	if (r == 0 && j.owner != OWNER_SERVER && j.owner != OWNER_UNKNOWN) {
+		log_err("server link %s: belongs to the running %s", ifname,
+			journal_owner_name(j.owner));
+		plan_clear(&j);
+		return -EBUSY;
 	}
+	if (r == 0) {
+		log_info("server link %s: taking over from a run that did not stop", ifname);
+	} else {
+		for (k = 0; k < 2; k++) {
+			struct plan_sysctl *sy = array_push(&j.sysctls, &j.n_sysctls, sizeof(*sy));
+
+			snprintf(sy->path, sizeof(sy->path), "%s", forwarding[k]);
+		}
+		journal_sysctls_shared(state_dir, ifname, &j, NULL);
+	}
+	for (i = 0; i < j.n_sysctls; i++)
+		for (k = 0; k < 2; k++)
+			if (strcmp(j.sysctls[i].path, forwarding[k]) == 0)
+				memcpy(s->old_sysctls[k], j.sysctls[i].old, SYSCTL_VALUE_MAX);
 	plan_clear(&j);
+	return 0;
 }
 
 static int timers_start(struct server *s)
@@ -598,7 +618,8 @@ int cmd_server(int argc, char **argv)
 		goto out;
 	if ((r = account_load(&s)) < 0 || (r = pools_load(&s)) < 0)
 		goto out;
-	sysctls_load(&s);
+	if ((r = sysctls_load(&s)) < 0)
+		goto out;
 	if ((r = nl_open(&s.nl, NETLINK_ROUTE)) < 0 || (r = nl_open(&s.nfnl, NFT_NETLINK_BUS)) < 0 ||
 	    (r = wg_backend_open(&s.wgb, s.c->daemon.backend)) < 0 || (r = loop_new(&s.loop)) < 0) {
 		log_err("setup: %s", strerror(-r));
@@ -613,7 +634,7 @@ int cmd_server(int argc, char **argv)
 	r = monitor_start(&s);
 	if (r < 0)
 		goto out;
-	r = ctl_open(s.loop, s.c->daemon.socket, on_ctl, &s, &s.ctl);
+	r = ctl_open(s.loop, config_socket(s.c, ROLE_SERVER), on_ctl, &s, &s.ctl);
 	if (r < 0)
 		goto out;
 	r = server_converge(&s);
@@ -637,13 +658,18 @@ int cmd_server(int argc, char **argv)
 stop:
 	/* Leave nothing behind: the link with its peers, the table. The database stays. */
 	if (s.journaled) {
-		if (tunnel_remove(s.nl, s.wgb, &s.plan, NULL, err, sizeof(err)) < 0)
+		bool *keep = xcalloc(s.plan.n_sysctls + 1, sizeof(*keep));
+
+		/* Forwarding stays on while the agent or `warren up` tunnels still need it. */
+		journal_sysctls_shared(s.c->daemon.state_dir, s.c->server.ifname, &s.plan, keep);
+		if (tunnel_remove(s.nl, s.wgb, &s.plan, keep, err, sizeof(err)) < 0)
 			log_err("server link: %s", err);
 		else
 			journal_remove(s.c->daemon.state_dir, s.c->server.ifname);
+		free(keep);
 	}
 	if (s.nft_applied)
-		nft_remove(s.nfnl);
+		nft_remove(s.nfnl, NFT_TABLE_SERVER);
 out:
 	server_close(&s);
 	return r < 0 ? EXIT_RUNTIME : EXIT_OK;

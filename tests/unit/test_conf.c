@@ -300,7 +300,9 @@ static void test_defaults(void **state)
 	assert_int_equal(c->daemon.backend, BACKEND_AUTO);
 	assert_string_equal(c->daemon.userspace_command, "wireguard-go");
 	assert_string_equal(c->daemon.state_dir, "/var/lib/warren");
-	assert_string_equal(c->daemon.socket, "/run/warren/warren.sock");
+	assert_null(c->daemon.socket);
+	assert_string_equal(config_socket(c, ROLE_AGENT), "/run/warren/warren.sock");
+	assert_string_equal(config_socket(c, ROLE_SERVER), "/run/warren/server.sock");
 	assert_false(c->daemon.allow_hooks);
 	assert_string_equal(t->ifname, "wg-hq");
 	assert_false(t->has_listen_port);
@@ -373,7 +375,8 @@ static void test_types(void **state)
 	EXPECT("tunnels = ( 5 );\n", "warren.conf:1: tunnel 1: expected a group { ... }, got an integer");
 	EXPECT("daemon = { allow_hooks = \"yes\"; };\n",
 	       "warren.conf:1: daemon: allow_hooks: expected a boolean (true or false), got a string");
-	EXPECT_OK("tunnels = [ ];\ngroups = ( );\n");
+	EXPECT("tunnels = [ ];\ngroups = ( );\n",
+	       "warren.conf: nothing to run: no tunnels, portal or server section");
 }
 
 static void test_int_wraparound(void **state)
@@ -616,7 +619,7 @@ static void test_on_event(void **state)
 	       "warren.conf:1: daemon: on_event: the first element must name a program");
 	EXPECT("daemon = { on_event = \"/bin/logger\"; };\n",
 	       "warren.conf:1: daemon: on_event: expected a list of strings, got a string");
-	c = load_ok("daemon = { on_event = [ \"/usr/bin/logger\", \"-t\", \"warren\" ]; };\n");
+	c = load_ok("daemon = { on_event = [ \"/usr/bin/logger\", \"-t\", \"warren\" ]; };\n" T(""));
 	assert_int_equal(c->daemon.on_event.n, 3);
 	assert_string_equal(c->daemon.on_event.v[0], "/usr/bin/logger");
 	assert_string_equal(c->daemon.on_event.v[2], "warren");
@@ -676,6 +679,36 @@ static void test_server_section(void **state)
 	       "warren.conf:2: server: dns \"10.9.0.0/24\": an address, not a prefix");
 }
 
+/* One file for both roles: each its own link and socket. */
+static void test_both_roles(void **state)
+{
+#define SRV(extra) "server = { private_key = \"" K1 "\"; endpoint = \"v:1\"; pool = [ \"10.9.0.0/24\" ];" extra " };\n"
+	struct config *c;
+
+	(void)state;
+	c = load_ok(T("") SRV(""));
+	assert_string_equal(config_socket(c, ROLE_AGENT), "/run/warren/warren.sock");
+	assert_string_equal(config_socket(c, ROLE_SERVER), "/run/warren/server.sock");
+	config_free(c);
+	/* daemon.socket is the agent's once the file has tunnels; the server keeps its own */
+	c = load_ok("daemon = { socket = \"/run/a.sock\"; };\n" T("") SRV(""));
+	assert_string_equal(config_socket(c, ROLE_AGENT), "/run/a.sock");
+	assert_string_equal(config_socket(c, ROLE_SERVER), "/run/warren/server.sock");
+	config_free(c);
+	/* ...but names a server-only file's socket */
+	c = load_ok("daemon = { socket = \"/run/a.sock\"; };\n" SRV(""));
+	assert_string_equal(config_socket(c, ROLE_SERVER), "/run/a.sock");
+	config_free(c);
+	c = load_ok("daemon = { socket = \"/run/a.sock\"; };\n" T("") SRV(" socket = \"/run/s.sock\";"));
+	assert_string_equal(config_socket(c, ROLE_SERVER), "/run/s.sock");
+	config_free(c);
+	EXPECT("daemon = { socket = \"/run/a.sock\"; };\n" T("") SRV(" socket = \"/run/a.sock\";"),
+	       "warren.conf:5: server: socket /run/a.sock is the agent's too: give the server its own");
+	EXPECT(T("interface = \"wg0\";") SRV(""),
+	       "warren.conf:4: server: interface wg0 is also tunnel hq's link");
+#undef SRV
+}
+
 static void test_detect_wgquick_keys(void **state)
 {
 	(void)state;
@@ -702,16 +735,16 @@ static void test_kernel_ownership(void **state)
 	       "warren.conf: daemon: fwmark 0x10000 has bits outside fwmark_mask 0xff00");
 	EXPECT("daemon = { fwmark_mask = 0; };\n",
 	       "warren.conf:1: daemon: fwmark_mask \"0\": must be at least 1");
-	EXPECT_OK("daemon = { table_base = 256; };\n");
+	EXPECT_OK("daemon = { table_base = 256; };\n" T(""));
 	c = load_ok("daemon = { route_protocol = 99; rule_priority = 1000; table_base = 1000;\n"
-		    "  fwmark = 0x40000; fwmark_mask = 0xf0000; };\n");
+		    "  fwmark = 0x40000; fwmark_mask = 0xf0000; };\n" T(""));
 	assert_int_equal(c->daemon.route_protocol, 99);
 	assert_int_equal(c->daemon.rule_priority, 1000);
 	assert_int_equal(c->daemon.table_base, 1000);
 	assert_int_equal(c->daemon.fwmark, 0x40000);
 	assert_int_equal(c->daemon.fwmark_mask, 0xf0000);
 	config_free(c);
-	c = load_ok("");
+	c = load_ok(T(""));
 	assert_int_equal(c->daemon.route_protocol, 57);
 	assert_int_equal(c->daemon.rule_priority, 6200);
 	assert_int_equal(c->daemon.table_base, 6200);
@@ -768,7 +801,7 @@ static void test_daemon_paths(void **state)
 	EXPECT("daemon = { userspace_command = \"\"; };\n",
 	       "warren.conf:1: daemon: userspace_command \"\": empty command");
 	assert_int_equal(mkdir("d", 0700), 0);
-	write_file("d/warren.conf", "daemon = { state_dir = \"state\"; };\n", 0600);
+	write_file("d/warren.conf", "daemon = { state_dir = \"state\"; };\n" T(""), 0600);
 	{
 		struct diag d = { 0 };
 
@@ -1129,6 +1162,7 @@ int main(void)
 		cmocka_unit_test(test_detect_wgquick_keys),
 		cmocka_unit_test(test_on_event),
 		cmocka_unit_test(test_server_section),
+		cmocka_unit_test(test_both_roles),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -80,7 +80,7 @@ static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 	struct monitor_interest in = {
-		.links = watched, .n_links = 2, .protocol = 57, .nft = true,
+		.links = watched, .n_links = 2, .protocol = 57, .nft_table = NFT_TABLE_AGENT,
 	};
 
 	if (!f)
@@ -400,7 +400,7 @@ static void test_interest_replaced(void **state)
 	/* wg-hq left the set */
 	addr_note(f, 12, "10.9.0.3/24", false);
 	assert_int_equal(feed(f, MONITOR_RTNL), 0);
-	/* nft left it too (in.nft is false) */
+	/* nft left it too (in.nft_table is NULL) */
 	nft_note(f, NFT_MSG_DELTABLE, NFPROTO_INET, "warren");
 	assert_int_equal(feed(f, MONITOR_NFT), 0);
 	gen_note(f, 5);
@@ -473,6 +473,25 @@ static void test_nft_tables(void **state)
 	assert_int_equal(feed(f, MONITOR_NFT), 0);
 	assert_int_equal(monitor_nft_gen(f->m), 45);
 	assert_int_equal(f->seen.n, 3);
+}
+
+/* The server watches its own table: the agent's commits are not its business. */
+static void test_nft_server_table(void **state)
+{
+	struct fx *f = *state;
+	struct monitor_interest in = { .protocol = 57, .nft_table = NFT_TABLE_SERVER };
+
+	assert_int_equal(monitor_set_interest(f->m, &in), 0);
+	nft_note(f, NFT_MSG_DELTABLE, NFPROTO_INET, "warren");
+	assert_int_equal(feed(f, MONITOR_NFT), 0);
+	gen_note(f, 50);
+	assert_int_equal(feed(f, MONITOR_NFT), 0);
+	nft_note(f, NFT_MSG_DELTABLE, NFPROTO_INET, "warren_server");
+	assert_int_equal(feed(f, MONITOR_NFT), 0);
+	gen_note(f, 51);
+	assert_int_equal(feed(f, MONITOR_NFT), 1);
+	assert_true(last(f)->deleted);
+	assert_int_equal(f->seen.n, 1);
 }
 
 static void test_nft_own_commits(void **state)
@@ -667,6 +686,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_links_and_addresses, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_interest_replaced, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nft_tables, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nft_server_table, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nft_own_commits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_overrun, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),

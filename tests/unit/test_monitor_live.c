@@ -79,7 +79,7 @@ static const struct monitor_link watched[] = { { "wmon0", 0 } };
 static int setup(void **state)
 {
 	struct monitor_interest in = {
-		.links = watched, .n_links = 1, .protocol = PROTO, .nft = true,
+		.links = watched, .n_links = 1, .protocol = PROTO, .nft_table = NFT_TABLE_AGENT,
 	};
 	struct live *L;
 

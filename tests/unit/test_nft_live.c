@@ -328,13 +328,13 @@ static void test_foreign_untouched(void **state)
 	apply(nl, &s);
 	assert_output("nft list table inet other", other);
 	assert_output("nft list table ip warren", ipw);
-	assert_int_equal(nft_remove(nl), 0);
+	assert_int_equal(nft_remove(nl, NULL), 0);
 	after = sh("nft list ruleset");
 	assert_string_equal(after, before);
 	assert_true(matches(nl, &empty));
 	/* removing what is absent is fine and writes nothing */
 	assert_int_equal(nft_gen(nl, &g1), 0);
-	assert_int_equal(nft_remove(nl), 0);
+	assert_int_equal(nft_remove(nl, NULL), 0);
 	assert_int_equal(nft_apply(nl, &empty, &g2), 0);
 	assert_int_equal(g2, 0);
 	assert_int_equal(nft_gen(nl, &g2), 0);
@@ -343,6 +343,45 @@ static void test_foreign_untouched(void **state)
 	free(after);
 	free(other);
 	free(ipw);
+}
+
+/* The agent's table and the server's live side by side: each is written, checked and
+ * removed without a change to the other. */
+static void test_two_roles(void **state)
+{
+	struct nl *nl = live_nl(state);
+	struct nft_spec agent = spec(), server = spec();
+	struct nft_spec no_agent = { 0 }, no_server = { .table = NFT_TABLE_SERVER };
+	char *a1, *s1;
+
+	server.table = NFT_TABLE_SERVER;
+	apply(nl, &agent);
+	a1 = sh("nft list table inet warren");
+	apply(nl, &server);
+	assert_true(matches(nl, &agent));
+	assert_true(matches(nl, &server));
+	assert_output("nft list table inet warren", a1);
+	s1 = sh("nft list table inet warren_server");
+	assert_non_null(strstr(s1, "table inet warren_server {"));
+	/* tamper with the agent's: the server's still matches */
+	run("nft flush chain inet warren forward");
+	assert_false(matches(nl, &agent));
+	assert_true(matches(nl, &server));
+	apply(nl, &agent);
+	assert_int_equal(nft_remove(nl, NFT_TABLE_AGENT), 0);
+	assert_true(matches(nl, &no_agent));
+	assert_output("nft list table inet warren_server", s1);
+	apply(nl, &agent);
+	assert_int_equal(nft_remove(nl, NFT_TABLE_SERVER), 0);
+	assert_true(matches(nl, &no_server));
+	assert_output("nft list table inet warren", a1);
+	assert_int_equal(nft_remove(nl, NFT_TABLE_AGENT), 0);
+	assert_output("nft list ruleset", "");
+	/* a name that is no table of warren's is refused before anything is sent */
+	server.table = "filter";
+	assert_int_equal(nft_apply(nl, &server, NULL), -EINVAL);
+	free(a1);
+	free(s1);
 }
 
 static void test_apply_twice(void **state)
@@ -507,6 +546,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_drift, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_spec_changes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_foreign_untouched, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_two_roles, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_apply_twice, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_atomic, setup, teardown),
