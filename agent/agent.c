@@ -1114,7 +1114,8 @@ static void agent_portal_start(struct agent *a)
 
 	if (!a->c->portal.enabled)
 		return;
-	r = portal_client_new(&a->portal, a->loop, a->state_dir, &a->c->portal, on_profile, a);
+	r = portal_client_new(&a->portal, a->loop, a->state_dir, &a->c->portal,
+			      a->c->daemon.fwmark, on_profile, a);
 	if (r < 0) {
 		log_err("portal %s: %s; running without it", a->c->portal.url,
 			r == -ENOENT ? "this host is not enrolled (warren enroll)" : strerror(-r));

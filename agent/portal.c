@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -530,6 +531,7 @@ struct portal_client {
 	char *endpoint;              /* the profile URL with ?wait= */
 	char *ca_file;
 	uint32_t interval;
+	uint32_t fwmark;             /* on the pull's sockets; 0: none */
 	char *auth;                  /* "Authorization: Bearer ...": secret */
 	uint8_t pk[crypto_sign_PUBLICKEYBYTES];
 	portal_profile_fn on_profile;
@@ -965,6 +967,20 @@ static int read_url(const char *dir, char **url)
 	return 0;
 }
 
+/* The pull carries warren's mark, as the encrypted packets do: it leaves by the main
+ * table, never through a tunnel, not even the one the portal hands out (whose server is
+ * the portal: were the tunnel to break, say for a new server key, the agent could never
+ * fetch the profile that mends it). */
+static int on_curl_sockopt(void *data, curl_socket_t fd, curlsocktype purpose)
+{
+	const struct portal_client *pc = data;
+
+	if (purpose == CURLSOCKTYPE_IPCXN &&
+	    setsockopt(fd, SOL_SOCKET, SO_MARK, &pc->fwmark, sizeof(pc->fwmark)) < 0)
+		log_warn("portal: marking the connection: %s", strerror(errno));
+	return CURL_SOCKOPT_OK;
+}
+
 static int setup_curl(struct portal_client *pc)
 {
 	CURL *e;
@@ -1002,6 +1018,10 @@ static int setup_curl(struct portal_client *pc)
 	cu->easy_setopt(e, CURLOPT_ERRORBUFFER, pc->errbuf);
 	cu->easy_setopt(e, CURLOPT_USERAGENT, "warren/" WARREN_VERSION);
 	cu->easy_setopt(e, CURLOPT_PRIVATE, pc);
+	if (pc->fwmark) {
+		cu->easy_setopt(e, CURLOPT_SOCKOPTFUNCTION, on_curl_sockopt);
+		cu->easy_setopt(e, CURLOPT_SOCKOPTDATA, pc);
+	}
 	return 0;
 }
 
@@ -1029,7 +1049,8 @@ static void load_cache(struct portal_client *pc)
 }
 
 int portal_client_new(struct portal_client **pcp, struct loop *l, const char *state_dir,
-		      const struct portal_conf *conf, portal_profile_fn on_profile, void *data)
+		      const struct portal_conf *conf, uint32_t fwmark, portal_profile_fn on_profile,
+		      void *data)
 {
 	struct portal_client *pc = xcalloc(1, sizeof(*pc));
 	char cred[PORTAL_CREDENTIAL_LEN + 1];
@@ -1043,6 +1064,7 @@ int portal_client_new(struct portal_client **pcp, struct loop *l, const char *st
 		return -EIO;
 	}
 	pc->loop = l;
+	pc->fwmark = fwmark;
 	pc->on_profile = on_profile;
 	pc->data = data;
 	pc->dir = xasprintf("%s/%s", state_dir, PORTAL_SUBDIR);

@@ -37,10 +37,12 @@ typedef void (*portal_profile_fn)(const struct profile *p, void *data);
 /* Start pulling: reads state_dir/portal/{credential,signing.pub,url}, runs the cached
  * profile (state_dir/portal/profile.json + .sig, verified again) through on_profile,
  * then polls conf->url (or the enrolled url when conf->url is NULL) on l. conf is
- * copied. 0, or -errno (the reason logged): -ENOENT when this host is not enrolled,
+ * copied. fwmark (0: none) marks the pull's connections, so they take the main table.
+ * 0, or -errno (the reason logged): -ENOENT when this host is not enrolled,
  * -EINVAL for bad enrolment files. */
 int portal_client_new(struct portal_client **pc, struct loop *l, const char *state_dir,
-		      const struct portal_conf *conf, portal_profile_fn on_profile, void *data);
+		      const struct portal_conf *conf, uint32_t fwmark, portal_profile_fn on_profile,
+		      void *data);
 /* Cancels a request in flight; wipes the credential. NULL is fine. */
 void portal_client_free(struct portal_client *pc);
 /* The profile running now (the last one handed to on_profile), parsed again into p,

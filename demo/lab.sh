@@ -77,11 +77,10 @@ wait_for() {
 in_ns() { local n=$1; shift; ip netns exec "$n" "$@"; }
 # alive PID: running and not a zombie (whoever reaps orphans here may take its time).
 alive() { [ -r "/proc/$1/stat" ] && ! grep -q '^[0-9]* ([^)]*) Z' "/proc/$1/stat" 2>/dev/null; }
-# ours PID: one of the programs the lab runs, so a recycled pid is never killed. The
-# portal process is warren run again through /proc/self/exe, so its name is "exe".
+# ours PID: one of the programs the lab runs, so a recycled pid is never killed.
 ours() {
 	case $(cat "/proc/$1/comm" 2>/dev/null) in
-	wireguard-go | warren | exe | tcpdump | nc) return 0 ;;
+	wireguard-go | warren | warren-portal | tcpdump | nc) return 0 ;;
 	esac
 	return 1
 }

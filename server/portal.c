@@ -1322,6 +1322,8 @@ int portal_main(int listen_fd, int ipc_fd, int tls_fd)
 	size_t tls_len = 0;
 	int r, status = 1;
 
+	/* Started through /proc/self/exe, it would be "exe" in ps and top. */
+	prctl(PR_SET_NAME, "warren-portal", 0, 0, 0);
 	signal(SIGPIPE, SIG_IGN);
 	mhd = mhd_load();
 	if (!mhd) {

@@ -17,7 +17,7 @@ static void secret_init(void)
 		abort();
 }
 
-static int read_key(int fd, const char *path, uint8_t key[SECRET_KEY_LEN])
+static int read_key(int fd, const char *what, const char *path, uint8_t key[SECRET_KEY_LEN])
 {
 	struct stat st;
 	size_t got = 0;
@@ -25,21 +25,21 @@ static int read_key(int fd, const char *path, uint8_t key[SECRET_KEY_LEN])
 	if (fstat(fd, &st) < 0) {
 		int r = -errno;
 
-		log_err("secret key %s: %s", path, strerror(-r));
+		log_err("%s %s: %s", what, path, strerror(-r));
 		return r;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		log_err("secret key %s: not a regular file", path);
+		log_err("%s %s: not a regular file", what, path);
 		return -EINVAL;
 	}
 	if ((st.st_mode & 077) || st.st_uid != geteuid()) {
-		log_err("secret key %s: must be owned by uid %u with mode 0600 (is uid %u, mode %04o)",
-			path, (unsigned)geteuid(), (unsigned)st.st_uid,
+		log_err("%s %s: must be owned by uid %u with mode 0600 (is uid %u, mode %04o)",
+			what, path, (unsigned)geteuid(), (unsigned)st.st_uid,
 			(unsigned)(st.st_mode & 07777));
 		return -EPERM;
 	}
 	if (st.st_size != SECRET_KEY_LEN) {
-		log_err("secret key %s: %lld bytes, expected %d", path, (long long)st.st_size,
+		log_err("%s %s: %lld bytes, expected %d", what, path, (long long)st.st_size,
 			SECRET_KEY_LEN);
 		return -EINVAL;
 	}
@@ -51,7 +51,7 @@ static int read_key(int fd, const char *path, uint8_t key[SECRET_KEY_LEN])
 		if (n <= 0) {
 			int r = n < 0 ? -errno : -EINVAL;
 
-			log_err("secret key %s: %s", path, n < 0 ? strerror(-r) : "short read");
+			log_err("%s %s: %s", what, path, n < 0 ? strerror(-r) : "short read");
 			return r;
 		}
 		got += (size_t)n;
@@ -59,7 +59,7 @@ static int read_key(int fd, const char *path, uint8_t key[SECRET_KEY_LEN])
 	return 0;
 }
 
-static int create_key(int fd, const char *path, uint8_t key[SECRET_KEY_LEN])
+static int create_key(int fd, const char *what, const char *path, uint8_t key[SECRET_KEY_LEN])
 {
 	size_t done = 0;
 
@@ -82,7 +82,7 @@ fail:
 	{
 		int r = -errno;
 
-		log_err("secret key %s: cannot write: %s", path, strerror(-r));
+		log_err("%s %s: cannot write: %s", what, path, strerror(-r));
 		/* A partial key would be refused on the next start; leave nothing behind. */
 		unlink(path);
 		return r;
@@ -93,7 +93,8 @@ fail:
  * Ed25519 signing key. */
 _Static_assert(SECRET_KEY_LEN == crypto_sign_SEEDBYTES, "key files are 32 bytes");
 
-static int key_file(const char *state_dir, const char *name, uint8_t key[SECRET_KEY_LEN])
+static int key_file(const char *state_dir, const char *name, const char *what,
+		    uint8_t key[SECRET_KEY_LEN])
 {
 	char *path = xasprintf("%s/%s", state_dir, name);
 	int fd = -1, r;
@@ -101,24 +102,24 @@ static int key_file(const char *state_dir, const char *name, uint8_t key[SECRET_
 	secret_init();
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd >= 0) {
-		r = create_key(fd, path, key);
+		r = create_key(fd, what, path, key);
 		if (r == 0)
-			log_info("secret key %s: created", path);
+			log_info("%s %s: created", what, path);
 		goto out;
 	}
 	if (errno != EEXIST) {
 		r = -errno;
-		log_err("secret key %s: cannot create: %s", path, strerror(-r));
+		log_err("%s %s: cannot create: %s", what, path, strerror(-r));
 		goto out;
 	}
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
 		r = -errno;
-		log_err("secret key %s: %s", path,
+		log_err("%s %s: %s", what, path,
 			r == -ELOOP ? "is a symbolic link" : strerror(-r));
 		goto out;
 	}
-	r = read_key(fd, path, key);
+	r = read_key(fd, what, path, key);
 out:
 	if (fd >= 0)
 		close(fd);
@@ -155,7 +156,7 @@ int secret_open(const uint8_t key[SECRET_KEY_LEN], const uint8_t *sealed, size_t
 
 int secret_key_load_or_create(const char *state_dir, uint8_t key[SECRET_KEY_LEN])
 {
-	return key_file(state_dir, "secret.key", key);
+	return key_file(state_dir, "secret.key", "secret key", key);
 }
 
 int secret_sign_key_load_or_create(const char *state_dir,
@@ -163,7 +164,7 @@ int secret_sign_key_load_or_create(const char *state_dir,
 				   uint8_t sk[crypto_sign_SECRETKEYBYTES])
 {
 	uint8_t seed[crypto_sign_SEEDBYTES];
-	int r = key_file(state_dir, "portal-sign.key", seed);
+	int r = key_file(state_dir, "portal-sign.key", "portal signing key", seed);
 
 	if (r == 0)
 		crypto_sign_seed_keypair(pk, sk, seed);

@@ -68,6 +68,23 @@ check_eq "the admin API answers with the lab's token" "200 branch1 alice" \
 	"$(N wdemo-gw curl -s -o "$WT_DIR/users.json" -w '%{http_code}' --cacert "$LAB/portal.crt" \
 		-H "Authorization: Bearer $(cat "$LAB/admin.token")" https://198.18.2.2:8443/api/v1/users) $(jq -r '[.[].name] | join(" ")' "$WT_DIR/users.json")"
 
+# The agent's pull never goes through the full tunnel the portal hands out: once the
+# portal process restarts, the agent comes back over the underlay, and so it still
+# follows when the tunnel breaks for a new server key.
+pull_conn() { N wdemo-gw ss -tnH state established dst 198.18.2.2 dport = :8443 | awk '{ print $3 }' | xargs; }
+old=$(pull_conn)
+for p in $(ip netns pids wdemo-cloud); do
+	tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q 'warren portal' && kill "$p"
+done
+reconnected() { local c; c=$(pull_conn); [ -n "$c" ] && [ "$c" != "$old" ]; }
+check "the agent reconnects after the portal process restarts" wait_for 15 reconnected
+check_eq "over the underlay, not through the tunnel it pulled" 198.18.0.2 "$(pull_conn | sed 's/:[0-9]*$//')"
+wg genkey >"$LAB/keys/cloud.key.new" && chmod 600 "$LAB/keys/cloud.key.new" && mv "$LAB/keys/cloud.key.new" "$LAB/keys/cloud.key"
+S reload
+newkey() { N wdemo-gw wg show wg-cloud peers | grep -qF "$(wg pubkey <"$LAB/keys/cloud.key")"; }
+check "after a new server key the agent follows" wait_for 5 newkey
+check "and the LAN host reaches the internet host again" N wdemo-lan ping -n -q -c 1 -W 3 198.51.100.1
+
 # A second start replaces the lab.
 out=$(bash "$LAB_SH" start 2>&1); rc=$?
 printf '%s\n' "$out" >"$WT_DIR/start2.out"

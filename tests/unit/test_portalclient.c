@@ -554,14 +554,14 @@ static void test_client_not_enrolled(void **state)
 	struct loop *l;
 
 	assert_int_equal(loop_new(&l), 0);
-	assert_int_equal(portal_client_new(&pc, l, f->root, &conf, on_profile, &s), -ENOENT);
+	assert_int_equal(portal_client_new(&pc, l, f->root, &conf, 0, on_profile, &s), -ENOENT);
 	assert_null(pc);
 	/* No url in the configuration nor in the enrolment. */
 	enrol_files(f, false);
 	conf.url = NULL;
-	assert_int_equal(portal_client_new(&pc, l, f->root, &conf, on_profile, &s), -ENOENT);
+	assert_int_equal(portal_client_new(&pc, l, f->root, &conf, 0, on_profile, &s), -ENOENT);
 	conf.url = "http://127.0.0.1:9";
-	assert_int_equal(portal_client_new(&pc, l, f->root, &conf, on_profile, &s), -EINVAL);
+	assert_int_equal(portal_client_new(&pc, l, f->root, &conf, 0, on_profile, &s), -EINVAL);
 	assert_int_equal(s.calls, 0);
 	loop_free(l);
 }
@@ -579,7 +579,7 @@ static void test_client_starts_from_cache(void **state)
 	enrol_files(f, true);
 	assert_int_equal(portal_cache_write(f->dir, PROFILE_TEXT, strlen(PROFILE_TEXT), f->sig), 0);
 	assert_int_equal(loop_new(&l), 0);
-	assert_int_equal(portal_client_new(&pc, l, f->root, &conf, on_profile, &s), 0);
+	assert_int_equal(portal_client_new(&pc, l, f->root, &conf, 0, on_profile, &s), 0);
 	assert_int_equal(s.calls, 1);
 	assert_int_equal(s.serial, 7);
 	assert_int_equal(s.n_tunnels, 1);
@@ -624,7 +624,7 @@ static void test_client_refuses_bad_cache(void **state)
 	bad[3] = bad[3] == 'A' ? 'B' : 'A';
 	assert_int_equal(portal_cache_write(f->dir, PROFILE_TEXT, strlen(PROFILE_TEXT), bad), 0);
 	assert_int_equal(loop_new(&l), 0);
-	assert_int_equal(portal_client_new(&pc, l, f->root, &conf, on_profile, &s), 0);
+	assert_int_equal(portal_client_new(&pc, l, f->root, &conf, 0, on_profile, &s), 0);
 	assert_int_equal(s.calls, 0);
 	{
 		struct profile p;
