@@ -216,13 +216,13 @@ static int list_user(const struct db_user *u, void *data)
 		return 0;
 	}
 	if (u->expires)
-		values_format_time(u->expires, exp, sizeof(exp));
+		values_format_expiry(u->expires, exp, sizeof(exp));
 	if (u->quota_bytes)
 		values_format_size(u->quota_bytes, quota, sizeof(quota));
 	/* What counts against the quota (this month's for a monthly one), else all of it. */
 	values_format_size(au && u->quota_bytes ? account_quota_used(au) : u->rx_total + u->tx_total,
 			   used, sizeof(used));
-	json_rawf(l->j, "%-20s %-8s %-7s expires %-16s quota %s%s used %s", u->name,
+	json_rawf(l->j, "%-20s %-8s %-7s expires %-19s quota %s%s used %s", u->name,
 		  state_name[u->disabled], au && au->session_id ? "online" : "-", exp, quota,
 		  u->quota_period == DB_QUOTA_MONTH && u->quota_bytes ? "/month" : "", used);
 	for (i = 0; au && i < au->n_addrs; i++)
@@ -405,7 +405,7 @@ static int user_set(struct server *s, int argc, char **argv, struct json *reply)
 	/* Extended: back on; shortened: off now. */
 	account_check_user(s, au);
 	if (au->expires)
-		values_format_time(au->expires, exp, sizeof(exp));
+		values_format_expiry(au->expires, exp, sizeof(exp));
 	if (au->quota_bytes)
 		values_format_size(au->quota_bytes, quota, sizeof(quota));
 	json_rawf(reply, "user %s: %s, expires %s, quota %s%s\n", u.name, state_name[au->disabled],

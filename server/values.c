@@ -266,6 +266,25 @@ char *values_format_time(int64_t unix_time, char *buf, size_t len)
 	return buf;
 }
 
+char *values_format_expiry(int64_t unix_time, char *buf, size_t len)
+{
+	time_t t = (time_t)unix_time;
+	struct tm tm;
+
+	if (!localtime_r(&t, &tm))
+		goto bad;
+	if (tm.tm_hour == 0 && tm.tm_min == 0 && tm.tm_sec == 0) {
+		t--;
+		if (!localtime_r(&t, &tm))
+			goto bad;
+	}
+	if (strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm) != 0)
+		return buf;
+bad:
+	snprintf(buf, len, "?");
+	return buf;
+}
+
 bool values_name_ok(const char *what, const char *name, char *why, size_t whylen)
 {
 	size_t i, n = strlen(name);

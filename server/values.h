@@ -46,6 +46,10 @@ char *values_format_size(uint64_t bytes, char *buf, size_t len);
 
 /* Local "YYYY-MM-DD HH:MM"; "?" when the time cannot be converted. Returns buf. */
 char *values_format_time(int64_t unix_time, char *buf, size_t len);
+/* An expiry, the instant access ends, as its meaning was typed: local
+ * "YYYY-MM-DD HH:MM:SS", except that one at local midnight (what a bare date gives) is
+ * the end of the day before, "YYYY-MM-DD 23:59:59". Returns buf. */
+char *values_format_expiry(int64_t unix_time, char *buf, size_t len);
 
 /* Monthly quota periods begin at 00:00 local time on the reset day (1..31; a day the
  * month lacks means its last day). values_period_start: the start of the period that

@@ -60,6 +60,11 @@ user config bob >"$WT_DIR/$BO.conf"
 check "bob brings his config up" in_ns c2 "$WARREN" up --state-dir "$WT_DIR/c2" "$WT_DIR/$BO.conf"
 check "bob reaches the server" ping_ok c2 10.9.0.1
 check_eq "user list names both" "alice bob" "$(user list | awk '{ print $1 }' | xargs)"
+check_eq "an expiry given as a date reads as the end of that day" \
+	"user bob: enabled, expires 2099-01-31 23:59:59, quota 5 GiB/month" "$(user set bob --expires 2099-01-31)"
+check_eq "so does the list" "expires 2099-01-31 23:59:59" "$(user list | grep -o '^bob .*expires [0-9-]* [0-9:]*' | grep -o 'expires .*')"
+check_eq "and the JSON holds the instant it ends, that day's closing midnight" "$(date -d 2099-02-01 +%s)" \
+	"$(user show bob | grep -o '"expires":[0-9]*' | cut -d: -f2)"
 check "user list --json carries bob's quota" bash -c \
 	"'$WARREN' user list --json -s '$SOCK' | grep -q '\"name\":\"bob\",[^}]*\"quota_bytes\":5368709120,\"quota_period\":\"month\"'"
 

@@ -286,6 +286,26 @@ static void test_format_time_utc(void **state)
 	assert_string_equal(values_format_time(0, buf, sizeof(buf)), "1970-01-01 00:00");
 }
 
+/* An expiry reads as it was typed: a bare date to the end of that day, a time as is. */
+static void test_format_expiry(void **state)
+{
+	char buf[VALUES_TIME_STRLEN], why[128];
+	int64_t t;
+
+	(void)state;
+	assert_int_equal(values_parse_expiry("2027-01-31", 0, &t, why, sizeof(why)), 0);
+	assert_string_equal(values_format_expiry(t, buf, sizeof(buf)), "2027-01-31 23:59:59");
+	assert_int_equal(values_parse_expiry("2027-01-31T18:00", 0, &t, why, sizeof(why)), 0);
+	assert_string_equal(values_format_expiry(t, buf, sizeof(buf)), "2027-01-31 18:00:00");
+	assert_int_equal(values_parse_expiry("2027-01-31T18:00:07", 0, &t, why, sizeof(why)), 0);
+	assert_string_equal(values_format_expiry(t, buf, sizeof(buf)), "2027-01-31 18:00:07");
+	/* midnight typed as a time is the same instant as the date before it */
+	assert_int_equal(values_parse_expiry("2027-02-01T00:00", 0, &t, why, sizeof(why)), 0);
+	assert_string_equal(values_format_expiry(t, buf, sizeof(buf)), "2027-01-31 23:59:59");
+	assert_int_equal(values_parse_expiry("30d", 1801396800, &t, why, sizeof(why)), 0);
+	assert_string_equal(values_format_expiry(t, buf, sizeof(buf)), "2027-03-02 12:00:00");
+}
+
 /* Local time is the process's zone, daylight saving included. */
 static void test_local_zone(void **state)
 {
@@ -306,6 +326,7 @@ static void test_local_zone(void **state)
 	assert_int_equal(values_parse_expiry("2027-03-28", 0, &t, why, sizeof(why)), 0);
 	assert_int_equal(t, 1806271200);
 	assert_int_equal(t - 1806188400, 23 * 3600);
+	assert_string_equal(values_format_expiry(t, buf, sizeof(buf)), "2027-03-28 23:59:59");
 	utc(NULL);
 }
 
@@ -398,6 +419,7 @@ int main(void)
 		cmocka_unit_test(test_size),
 		cmocka_unit_test(test_format_size),
 		cmocka_unit_test_setup(test_format_time_utc, utc),
+		cmocka_unit_test_setup(test_format_expiry, utc),
 		cmocka_unit_test_teardown(test_local_zone, utc),
 		cmocka_unit_test(test_user_names),
 		cmocka_unit_test_setup(test_quota_period, utc),
