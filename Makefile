@@ -20,9 +20,9 @@ B := build
 CC ?= cc
 PKG_CONFIG ?= pkg-config
 LIBS_PC := libmnl libnftnl libsodium libconfig sqlite3 libqrencode zlib
-# Headers only: loaded when used (server/mhd.c, agent/curlapi.c), so an agent without a
-# portal does not carry them.
-DLOPEN_PC := libcurl libmicrohttpd
+# Headers only: loaded when used (server/mhd.c, agent/curlapi.c, agent/sdbus.c), so an agent
+# without a portal or DNS for systemd-resolved does not carry them.
+DLOPEN_PC := libcurl libmicrohttpd libsystemd
 
 ifeq ($(V),1)
 Q :=
@@ -120,7 +120,7 @@ bench: $(B)/warren
 # Packages for build, tests (wireguard-go peers, QEMU kernel tier, fuzzers) and demo.
 DEB_PKGS := build-essential pkg-config clang libmnl-dev libnftnl-dev libsodium-dev \
 	libconfig-dev libcurl4-openssl-dev libsqlite3-dev libqrencode-dev zlib1g-dev \
-	libmicrohttpd-dev libcmocka-dev wireguard-go wireguard-tools \
+	libmicrohttpd-dev libsystemd-dev libcmocka-dev wireguard-go wireguard-tools \
 	nftables iproute2 iputils-ping netcat-openbsd tcpdump procps kmod jq sqlite3 openssl curl python3 \
 	qemu-system-x86 busybox-static linux-image-amd64 cpio
 deps:
