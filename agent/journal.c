@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "journal.h"
+#include "linkdns.h"
 #include "../common/util.h"
 
 #define JOURNAL_MAGIC "warren-journal 1"
@@ -84,6 +85,13 @@ static void journal_format(FILE *f, const struct plan *p)
 	for (i = 0; i < p->n_sysctls; i++)
 		fprintf(f, "sysctl %s %s %s\n", p->sysctls[i].path, p->sysctls[i].value,
 			str_or_dash(p->sysctls[i].old));
+	if (p->dns_methods) {
+		fprintf(f, "dns");
+		for (i = 1; i <= LINKDNS_METHODS; i <<= 1)
+			if (p->dns_methods & i)
+				fprintf(f, " %s", linkdns_method_name((unsigned int)i));
+		fputc('\n', f);
+	}
 }
 
 int journal_write(const char *state_dir, const struct plan *p)
@@ -220,6 +228,17 @@ static int journal_parse_line(struct plan *p, char *line)
 		    read_name(s->old, sizeof(s->old), c) < 0)
 			return -EBADMSG;
 		return 0;
+	}
+	if (strncmp(line, "dns ", 4) == 0) {
+		char *save = NULL, *w;
+		unsigned int m;
+
+		for (w = strtok_r(line + 4, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+			if (linkdns_method_parse(w, &m) < 0)
+				return -EBADMSG;
+			p->dns_methods |= m;
+		}
+		return p->dns_methods ? 0 : -EBADMSG;
 	}
 	return -EBADMSG;
 }

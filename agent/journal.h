@@ -8,8 +8,9 @@
  * (the agent's rules, group tables and sysctls) in DIR/journal/.agent. */
 #define JOURNAL_GLOBAL ".agent"
 
-/* Write p (link, backend, slot, addresses, routes, rules, sysctls with their old values;
- * never keys) atomically: temporary file, fdatasync, rename. 0 or -errno. */
+/* Write p (link, backend, slot, addresses, routes, rules, sysctls with their old values,
+ * the methods holding its DNS; never keys) atomically: temporary file, fdatasync, rename.
+ * 0 or -errno. */
 int journal_write(const char *state_dir, const struct plan *p);
 /* Read IFNAME's journal into p (p->dev stays NULL). -ENOENT when there is none, -EBADMSG
  * when it is not a journal warren wrote. */

@@ -50,6 +50,7 @@ struct plan {
 	bool prune_by_link;            /* also ours: routes of our protocol through the link */
 	struct plan_sysctl *sysctls;
 	size_t n_sysctls;
+	unsigned int dns_methods;      /* what may hold the link's DNS (enum linkdns_method bits) */
 };
 
 /* How many slots there are: each takes two rule priorities out of 100. */
