@@ -57,6 +57,9 @@ static void journal_format(FILE *f, const struct plan *p)
 	fprintf(f, "%s\n", JOURNAL_MAGIC);
 	if (owner_names[p->owner])
 		fprintf(f, "owner %s\n", owner_names[p->owner]);
+	/* A daemon's journal says who holds it, so `warren down` tells a crash from a run. */
+	if (p->owner == OWNER_AGENT || p->owner == OWNER_SERVER)
+		fprintf(f, "pid %d\n", (int)getpid());
 	fprintf(f, "tunnel %s %s %s %u %" PRIu32 "\n", p->name, str_or_dash(p->ifname),
 		backend_name(p->backend), p->slot, p->mtu);
 	for (i = 0; i < p->n_addrs; i++) {
@@ -166,6 +169,12 @@ static int journal_parse_line(struct plan *p, char *line)
 			return -EBADMSG;
 		p->slot = u1;
 		p->mtu = u2;
+		return 0;
+	}
+	if (sscanf(line, "pid %d%n", &i1, &n) == 1 && !line[n]) {
+		if (i1 <= 0)
+			return -EBADMSG;
+		p->owner_pid = i1;
 		return 0;
 	}
 	if (sscanf(line, "owner %63s%n", a, &n) == 1 && !line[n]) {
@@ -350,6 +359,27 @@ void journal_sysctls_shared(const char *state_dir, const char *self, struct plan
 		plan_clear(&other);
 	}
 	free(names);
+}
+
+bool journal_owner_running(const struct plan *p)
+{
+	char path[32], comm[32] = "";
+	FILE *f;
+
+	if (p->owner != OWNER_AGENT && p->owner != OWNER_SERVER)
+		return false;
+	/* Without a pid (an older journal) it may be running: assume so. */
+	if (p->owner_pid <= 0)
+		return true;
+	snprintf(path, sizeof(path), "/proc/%d/comm", p->owner_pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	if (!fgets(comm, sizeof(comm), f))
+		comm[0] = '\0';
+	fclose(f);
+	/* A pid reused by another program is no warren. */
+	return strncmp(comm, "warren", 6) == 0;
 }
 
 const char *journal_owner_name(enum plan_owner o)

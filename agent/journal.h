@@ -16,6 +16,8 @@ int journal_write(const char *state_dir, const struct plan *p);
  * when it is not a journal warren wrote. */
 int journal_read(const char *state_dir, const char *ifname, struct plan *p);
 int journal_remove(const char *state_dir, const char *ifname);
+/* The agent or server that wrote p's journal still runs (false for `warren up`'s). */
+bool journal_owner_running(const struct plan *p);
 /* "agent", "up", "server", or "an earlier warren" for OWNER_UNKNOWN. */
 const char *journal_owner_name(enum plan_owner o);
 /* Every journal's interface name, for slot allocation and shared sysctls. */

@@ -31,6 +31,7 @@ enum plan_owner { OWNER_UNKNOWN, OWNER_AGENT, OWNER_UP, OWNER_SERVER };
 struct plan {
 	char name[TUNNEL_NAME_MAX + 1];
 	enum plan_owner owner;
+	int owner_pid;                 /* the agent's or server's process, from the journal */
 	char ifname[IFNAME_MAX + 1];
 	enum backend backend;          /* kernel or userspace, never auto */
 	unsigned int slot;             /* which of warren's tables and rule priorities */

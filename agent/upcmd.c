@@ -200,7 +200,8 @@ static int oneshot_remove(struct nl *nl, struct wg_backend *wgb, const char *sta
 	r = journal_read(state_dir, ifname, &j);
 	if (r < 0)
 		return r;
-	if (j.owner != OWNER_UP && j.owner != OWNER_UNKNOWN) {
+	/* A daemon's links are its own while it runs; after a crash, down cleans up. */
+	if (journal_owner_running(&j)) {
 		fprintf(stderr, "warren: tunnel %s: link %s belongs to the running %s, not to "
 			"\"warren up\"\n", name, ifname, journal_owner_name(j.owner));
 		plan_clear(&j);
@@ -258,7 +259,7 @@ static int oneshot_up_one(struct nl *nl, struct wg_backend *wgb, const struct co
 
 	*fresh = false;
 	r = journal_read(state_dir, t->ifname, &old);
-	if (r == 0 && old.owner != OWNER_UP && old.owner != OWNER_UNKNOWN) {
+	if (r == 0 && journal_owner_running(&old)) {
 		fprintf(stderr, "warren: tunnel %s: link %s belongs to the running %s\n", t->name,
 			t->ifname, journal_owner_name(old.owner));
 		plan_clear(&old);
