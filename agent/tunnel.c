@@ -282,7 +282,7 @@ routing:
 		batch_commit(&b, "rule %u", p->rules[i].priority);
 	}
 	st->writes += b.n;
-	r = nl_talk_batch(nl, b.buf, b.len, &failed);
+	r = nl_talk_batch(nl, b.buf, b.len, 0, &failed);
 	if (r < 0)
 		snprintf(err, errsize, "%s: %s", failed >= 0 ? b.what[failed] : p->ifname,
 			 nl_strerror(nl, r));
