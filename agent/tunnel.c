@@ -389,17 +389,22 @@ int tunnel_remove(struct nl *nl, struct wg_backend *wgb, struct plan *p, const b
 		  char *err, size_t errsize)
 {
 	char buf[CIDR_STRLEN], cur[SYSCTL_VALUE_MAX];
+	struct batch rules = { 0 }, routes = { 0 };
 	struct link l;
-	size_t i;
+	size_t i, room;
 	int r = 0, e;
+	void *slot;
 
 	/* Rules first: once the link is gone they would send traffic into an empty table. */
 	for (i = p->n_rules; i-- > 0;) {
-		e = rule_del(nl, &p->rules[i]);
-		if (e < 0 && e != -ENOENT)
-			first_error(&r, e, err, errsize, "rule %u: %s", p->rules[i].priority,
-				    nl_strerror(nl, e));
+		slot = batch_slot(&rules, &room);
+		e = rule_msg(nl, slot, room, &p->rules[i], RULE_OP_DEL);
+		if (e < 0)
+			first_error(&r, e, err, errsize, "rule %u: %s", p->rules[i].priority, strerror(-e));
+		else
+			batch_commit(&rules, "rule %u", p->rules[i].priority);
 	}
+	batch_send(nl, &rules, ENOENT, p->name, &r, err, errsize);
 	/* Without a link (the agent's group tables) routes go as the journal has them. */
 	e = p->ifname[0] ? link_get(nl, p->ifname, &l) : 0;
 	for (i = p->n_routes; e == 0 && i-- > 0;) {
@@ -410,11 +415,17 @@ int tunnel_remove(struct nl *nl, struct wg_backend *wgb, struct plan *p, const b
 		if (!p->ifname[0] && rt.type == ROUTE_UNICAST)
 			continue;
 		rt.oif = p->ifname[0] && rt.type == ROUTE_UNICAST ? l.index : 0;
-		d = route_del(nl, &rt);
-		if (d < 0 && d != -ESRCH)
+		slot = batch_slot(&routes, &room);
+		d = route_msg(nl, slot, room, &rt, ROUTE_OP_DEL);
+		if (d < 0)
 			first_error(&r, d, err, errsize, "route %s table %u: %s", cidr_fmt(&rt.dst, buf),
-				    rt.table, nl_strerror(nl, d));
+				    rt.table, strerror(-d));
+		else
+			batch_commit(&routes, "route %s table %u", cidr_fmt(&rt.dst, buf), rt.table);
 	}
+	batch_send(nl, &routes, ESRCH, p->name, &r, err, errsize);
+	batch_free(&rules);
+	batch_free(&routes);
 	if (!p->ifname[0])
 		goto sysctls;
 	if (p->backend == BACKEND_USERSPACE) {
