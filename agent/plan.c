@@ -84,18 +84,44 @@ static uint32_t plan_auto_mtu(const struct plan *p, struct nl *nl)
 static void plan_add_route(struct plan *p, const struct config *c, const struct cidr *dst,
 			   uint32_t table)
 {
-	struct route *r;
-	size_t i;
+	struct route *r = array_push(&p->routes, &p->n_routes, sizeof(*r));
 
-	for (i = 0; i < p->n_routes; i++)
-		if (cidr_equal(&p->routes[i].dst, dst) && p->routes[i].table == table)
-			return;
-	r = array_push(&p->routes, &p->n_routes, sizeof(*r));
 	route_init(r, dst->family);
 	r->dst = *dst;
 	cidr_mask(&r->dst);
 	r->table = table;
 	r->protocol = c->daemon.route_protocol;
+}
+
+/* Same key, then first in the array first: the address order is the array's order. */
+static int route_ptr_cmp(const void *a, const void *b)
+{
+	const struct route *x = *(const struct route *const *)a, *y = *(const struct route *const *)b;
+	int r = route_key_cmp(x, y);
+
+	return r ? r : (x > y) - (x < y);
+}
+
+/* Keep the first of routes to the same place in the same table, in plan order. Allowed IPs
+ * may repeat each other across 10,000s of peers: sorted, not scanned per route. */
+static void plan_dedupe_routes(struct plan *p)
+{
+	const struct route **s = xmalloc(p->n_routes * sizeof(*s) + 1);
+	bool *dup = xcalloc(p->n_routes + 1, sizeof(*dup));
+	size_t i, n = 0;
+
+	for (i = 0; i < p->n_routes; i++)
+		s[i] = &p->routes[i];
+	qsort(s, p->n_routes, sizeof(*s), route_ptr_cmp);
+	for (i = 1; i < p->n_routes; i++)
+		if (route_key_cmp(s[i - 1], s[i]) == 0)
+			dup[s[i] - p->routes] = true;
+	for (i = 0; i < p->n_routes; i++)
+		if (!dup[i])
+			p->routes[n++] = p->routes[i];
+	p->n_routes = n;
+	free(dup);
+	free(s);
 }
 
 /* A default route goes into the tunnel's own table behind two rules, as wg-quick does:
@@ -318,6 +344,7 @@ int plan_tunnel(struct plan *p, const struct config *c, const struct tunnel *t,
 		plan_agent_routes(p, c, t, o);
 	else
 		plan_routes(p, c, t);
+	plan_dedupe_routes(p);
 	p->mtu = t->mtu ? t->mtu : plan_auto_mtu(p, nl);
 	return 0;
 }

@@ -50,6 +50,36 @@ static void batch_free(struct batch *b)
 	free(b->what);
 }
 
+static void first_error(int *r, int e, char *err, size_t errsize, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+static void first_error(int *r, int e, char *err, size_t errsize, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (*r < 0)
+		return;
+	*r = e;
+	va_start(ap, fmt);
+	vsnprintf(err, errsize, fmt, ap);
+	va_end(ap);
+}
+
+/* Send b, where a failure of -ignore counts as done. The first failure, when *r holds none
+ * yet, goes to *r and err as "<what the request was for>: <why>" (whole when no request is
+ * to blame). */
+static void batch_send(struct nl *nl, struct batch *b, int ignore, const char *whole, int *r,
+		       char *err, size_t errsize)
+{
+	int failed, e;
+
+	if (!b->n)
+		return;
+	e = nl_talk_batch(nl, b->buf, b->len, ignore, &failed);
+	if (e < 0)
+		first_error(r, e, err, errsize, "%s: %s", failed >= 0 ? b->what[failed] : whole,
+			    nl_strerror(nl, e));
+}
+
 static bool has_addr(const struct addr *addrs, size_t n, const struct cidr *a)
 {
 	size_t i;
@@ -60,14 +90,38 @@ static bool has_addr(const struct addr *addrs, size_t n, const struct cidr *a)
 	return false;
 }
 
-static bool has_route(const struct route *routes, size_t n, const struct route *r)
+static int route_ptr_cmp(const void *a, const void *b)
 {
+	return route_key_cmp(*(const struct route *const *)a, *(const struct route *const *)b);
+}
+
+/* Pointers to v's routes in key order: a tunnel's allowed IPs can make 10,000s of routes,
+ * and each side is looked up once per route of the other. */
+static const struct route **routes_sorted(const struct route *v, size_t n)
+{
+	const struct route **s = xmalloc(n * sizeof(*s) + 1);
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (route_equal(&routes[i], r))
-			return true;
-	return false;
+		s[i] = &v[i];
+	qsort(s, n, sizeof(*s), route_ptr_cmp);
+	return s;
+}
+
+/* Index of the first of s (n, sorted) with r's key, or n when there is none. */
+static size_t routes_find(const struct route **s, size_t n, const struct route *r)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (route_key_cmp(s[mid], r) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && route_key_cmp(s[lo], r) == 0 ? lo : n;
 }
 
 static bool has_rule(const struct rule *rules, size_t n, const struct rule *r)
@@ -163,6 +217,7 @@ static int tunnel_batch(struct nl *nl, struct plan *p, const struct link *l,
 			const struct tunnel_snapshot *snap, struct tunnel_stats *st, char *err,
 			size_t errsize)
 {
+	const struct route **have = NULL, **want = NULL;
 	struct tunnel_snapshot own = { 0 };
 	struct addr *addrs = NULL;
 	const struct route *routes;
@@ -170,7 +225,7 @@ static int tunnel_batch(struct nl *nl, struct plan *p, const struct link *l,
 	size_t n_addrs = 0, n_routes, n_rules, i, j, room;
 	struct batch b = { 0 };
 	char buf[CIDR_STRLEN];
-	int r = 0, failed;
+	int r = 0;
 	void *slot;
 
 	if (!snap) {
@@ -230,14 +285,11 @@ static int tunnel_batch(struct nl *nl, struct plan *p, const struct link *l,
 	for (i = 0; i < p->n_routes; i++)
 		p->routes[i].oif = p->routes[i].type == ROUTE_UNICAST ? l->index : 0;
 routing:
+	have = routes_sorted(routes, n_routes);
+	want = routes_sorted(p->routes, p->n_routes);
 	for (i = 0; i < n_routes; i++) {
-		bool planned = false;
-
-		if (!route_is_ours(p, &routes[i], l ? l->index : -1))
-			continue;
-		for (j = 0; j < p->n_routes && !planned; j++)
-			planned = route_key_equal(&routes[i], &p->routes[j]);
-		if (planned)
+		if (!route_is_ours(p, &routes[i], l ? l->index : -1) ||
+		    routes_find(want, p->n_routes, &routes[i]) < p->n_routes)
 			continue;
 		slot = batch_slot(&b, &room);
 		r = route_msg(nl, slot, room, &routes[i], ROUTE_OP_DEL);
@@ -249,14 +301,18 @@ routing:
 	for (i = 0; i < p->n_routes; i++) {
 		struct route *rt = &p->routes[i];
 		enum route_op op = ROUTE_OP_ADD;
+		bool there = false;
 
-		if (has_route(routes, n_routes, rt))
-			continue;
 		/* A route of ours to the same place but through another link or of another type
 		 * is swapped in one step, so traffic never finds no route. */
-		for (j = 0; j < n_routes; j++)
-			if (route_key_equal(&routes[j], rt) && routes[j].protocol == rt->protocol)
+		for (j = routes_find(have, n_routes, rt);
+		     j < n_routes && route_key_equal(have[j], rt); j++) {
+			there = there || route_equal(have[j], rt);
+			if (have[j]->protocol == rt->protocol)
 				op = ROUTE_OP_REPLACE;
+		}
+		if (there)
+			continue;
 		slot = batch_slot(&b, &room);
 		r = route_msg(nl, slot, room, rt, op);
 		if (r < 0)
@@ -282,14 +338,14 @@ routing:
 		batch_commit(&b, "rule %u", p->rules[i].priority);
 	}
 	st->writes += b.n;
-	r = nl_talk_batch(nl, b.buf, b.len, &failed);
-	if (r < 0)
-		snprintf(err, errsize, "%s: %s", failed >= 0 ? b.what[failed] : p->ifname,
-			 nl_strerror(nl, r));
+	r = 0;
+	batch_send(nl, &b, 0, p->ifname, &r, err, errsize);
 	goto out;
 build_failed:
 	snprintf(err, errsize, "link %s: building a request: %s", p->ifname, strerror(-r));
 out:
+	free(have);
+	free(want);
 	batch_free(&b);
 	free(addrs);
 	tunnel_snapshot_clear(&own);
@@ -329,35 +385,26 @@ int tunnel_apply(struct nl *nl, struct wg_backend *wgb, struct plan *p,
 	return 0;
 }
 
-static void first_error(int *r, int e, char *err, size_t errsize, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
-static void first_error(int *r, int e, char *err, size_t errsize, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (*r < 0)
-		return;
-	*r = e;
-	va_start(ap, fmt);
-	vsnprintf(err, errsize, fmt, ap);
-	va_end(ap);
-}
-
 int tunnel_remove(struct nl *nl, struct wg_backend *wgb, struct plan *p, const bool *keep_sysctl,
 		  char *err, size_t errsize)
 {
 	char buf[CIDR_STRLEN], cur[SYSCTL_VALUE_MAX];
+	struct batch rules = { 0 }, routes = { 0 };
 	struct link l;
-	size_t i;
+	size_t i, room;
 	int r = 0, e;
+	void *slot;
 
 	/* Rules first: once the link is gone they would send traffic into an empty table. */
 	for (i = p->n_rules; i-- > 0;) {
-		e = rule_del(nl, &p->rules[i]);
-		if (e < 0 && e != -ENOENT)
-			first_error(&r, e, err, errsize, "rule %u: %s", p->rules[i].priority,
-				    nl_strerror(nl, e));
+		slot = batch_slot(&rules, &room);
+		e = rule_msg(nl, slot, room, &p->rules[i], RULE_OP_DEL);
+		if (e < 0)
+			first_error(&r, e, err, errsize, "rule %u: %s", p->rules[i].priority, strerror(-e));
+		else
+			batch_commit(&rules, "rule %u", p->rules[i].priority);
 	}
+	batch_send(nl, &rules, ENOENT, p->name, &r, err, errsize);
 	/* Without a link (the agent's group tables) routes go as the journal has them. */
 	e = p->ifname[0] ? link_get(nl, p->ifname, &l) : 0;
 	for (i = p->n_routes; e == 0 && i-- > 0;) {
@@ -368,11 +415,17 @@ int tunnel_remove(struct nl *nl, struct wg_backend *wgb, struct plan *p, const b
 		if (!p->ifname[0] && rt.type == ROUTE_UNICAST)
 			continue;
 		rt.oif = p->ifname[0] && rt.type == ROUTE_UNICAST ? l.index : 0;
-		d = route_del(nl, &rt);
-		if (d < 0 && d != -ESRCH)
+		slot = batch_slot(&routes, &room);
+		d = route_msg(nl, slot, room, &rt, ROUTE_OP_DEL);
+		if (d < 0)
 			first_error(&r, d, err, errsize, "route %s table %u: %s", cidr_fmt(&rt.dst, buf),
-				    rt.table, nl_strerror(nl, d));
+				    rt.table, strerror(-d));
+		else
+			batch_commit(&routes, "route %s table %u", cidr_fmt(&rt.dst, buf), rt.table);
 	}
+	batch_send(nl, &routes, ESRCH, p->name, &r, err, errsize);
+	batch_free(&rules);
+	batch_free(&routes);
 	if (!p->ifname[0])
 		goto sysctls;
 	if (p->backend == BACKEND_USERSPACE) {

@@ -19,9 +19,8 @@ _Static_assert(CONNTRACK_IPS_SRC_NAT == IPS_SRC_NAT, "IPS_SRC_NAT");
 _Static_assert(CONNTRACK_IPS_DST_NAT == IPS_DST_NAT, "IPS_DST_NAT");
 
 #define REQ_WORDS 64            /* 256 bytes: a dump request is under 100 */
-/* Deletes per sendmsg. Every one is ACKed while the kernel still works through the send,
- * so the ACKs (each an skb of ~700 bytes truesize) must fit the default receive buffer
- * (212992 bytes) or the kernel drops them and the wait never ends. */
+/* Deletes laid into the buffer at a time; nl_talk_batch cuts sends to what the socket's
+ * buffers take. */
 #define BATCH_MAX 128
 /* CTA_FILTER_F_CTA_IP_DST: kernel-internal (nf_internals.h), stable since Linux 5.10. */
 #define CT_FILTER_F_IP_DST (1u << 1)
@@ -407,9 +406,7 @@ static int collect(struct nl *nl, struct collect *c)
 	return err;
 }
 
-/* ENOENT (the entry went away between dump and delete) is no failure; nl_talk_batch only
- * names the first failing message, so the rest of that batch is sent again, where the
- * entries it already deleted now answer ENOENT in turn. */
+/* ENOENT (the entry went away between dump and delete) is no failure. */
 int conntrack_delete(struct nl *nl, const struct conntrack_entry *v, size_t n, size_t *gone)
 {
 	char *buf = xmalloc(NL_BUFSIZE);
@@ -429,19 +426,13 @@ int conntrack_delete(struct nl *nl, const struct conntrack_entry *v, size_t n, s
 				goto out;
 			len += ((struct nlmsghdr *)(buf + len))->nlmsg_len;
 		}
-		err = nl_talk_batch(nl, buf, len, &failed);
-		if (err == 0) {
-			*gone += i - first;
-			continue;
-		}
-		if (failed < 0 || err != -ENOENT) {
+		err = nl_talk_batch(nl, buf, len, ENOENT, &failed);
+		if (err < 0) {
 			if (failed > 0)
 				*gone += (size_t)failed;
 			goto out;
 		}
-		*gone += (size_t)failed + 1;
-		i = first + (size_t)failed + 1;
-		err = 0;
+		*gone += i - first;
 	}
 out:
 	free(buf);

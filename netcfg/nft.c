@@ -736,7 +736,8 @@ static int batch_send(struct nl *nl, const struct nft_spec *spec, uint32_t genid
 	err = nft_batch_build(nl, spec, genid, &buf, &len);
 	if (err < 0)
 		return err;
-	err = nl_talk_batch(nl, buf, len, &failed);
+	/* One send: the kernel applies a batch whole or not at all. */
+	err = nl_talk_atomic(nl, buf, len, &failed);
 	/* -ERESTART: the generation moved; the caller rereads it and tries again. */
 	if (err < 0 && err != -ERESTART)
 		describe_failure(nl, spec_table(spec), buf, len, failed, err);

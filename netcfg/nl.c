@@ -1,8 +1,11 @@
 /* Request/ACK plumbing shared by rtnetlink, generic netlink and nfnetlink users. */
 #include <errno.h>
+#include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <linux/netlink.h>
@@ -186,65 +189,181 @@ int nl_dump(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data, void *
 	return r;
 }
 
-int nl_talk_batch(struct nl *nl, void *buf, size_t len, int *failed)
+void nl_send_limits(int sndbuf, int rcvbuf, size_t *bytes, size_t *msgs)
 {
-	uint32_t first = 0, last = 0, pending = 0;
-	struct nlmsghdr *m;
-	int left = (int)len, r = 0;
-	bool any = false;
+	/* netlink_sendmsg refuses len > sk_sndbuf - 32. */
+	*bytes = sndbuf > 32 + NLMSG_HDRLEN ? (size_t)sndbuf - 32 : NLMSG_HDRLEN;
+	*msgs = rcvbuf > NL_ACK_COST ? (size_t)rcvbuf / NL_ACK_COST : 1;
+}
 
-	*failed = -1;
-	nl->err[0] = '\0';
-	for (m = buf; mnl_nlmsg_ok(m, left); m = mnl_nlmsg_next(m, &left)) {
-		if (!any)
-			first = m->nlmsg_seq;
-		any = true;
-		last = m->nlmsg_seq;
+void nl_send_bufs(size_t len, size_t n, int *sndbuf, int *rcvbuf)
+{
+	size_t max = INT_MAX / 2;   /* what the kernel clamps both to */
+
+	len += 32;
+	n *= NL_ACK_COST;
+	*sndbuf = (int)(len < max ? len : max);
+	*rcvbuf = (int)(n < max ? n : max);
+}
+
+size_t nl_batch_cut(const void *buf, size_t len, size_t off, size_t bytes, size_t msgs,
+		    size_t *n)
+{
+	const struct nlmsghdr *m = (const struct nlmsghdr *)((const char *)buf + off);
+	int left = off < len ? (int)(len - off) : 0;
+	size_t end = off;
+
+	*n = 0;
+	for (; mnl_nlmsg_ok(m, left); m = mnl_nlmsg_next(m, &left)) {
+		size_t next = (size_t)((const char *)m - (const char *)buf) +
+			      NLMSG_ALIGN(m->nlmsg_len);
+
+		if (next > len)
+			next = len;
+		if (*n && (*n == msgs || next - off > bytes))
+			break;
+		end = next;
+		(*n)++;
+	}
+	return end;
+}
+
+/* One sendmsg of the n messages in buf (consecutive sequence numbers from first), then
+ * every answer that was asked for. The first failure (not -ignore) lands in *r, its index
+ * plus base in *failed and its text in nl->err; later ones leave them alone. Returns 0,
+ * or -errno when nothing more can be read for this send (the socket failed, or nfnetlink
+ * refused the whole batch: whatever else follows is stale). */
+static int nl_send_acked(struct nl *nl, const void *buf, size_t len, size_t n, int ignore,
+			 int base, int *r, int *failed)
+{
+	const struct nlmsghdr *m = buf;
+	uint32_t first = m->nlmsg_seq, last = first + (uint32_t)n - 1;
+	size_t pending = 0, i;
+	int left = (int)len;
+
+	for (i = 0; mnl_nlmsg_ok(m, left); m = mnl_nlmsg_next(m, &left), i++) {
+		/* The failed index is worked out from the sequence number. */
+		if (m->nlmsg_seq != first + (uint32_t)i)
+			return -EINVAL;
 		/* nfnetlink's BATCH_BEGIN/END go without NLM_F_ACK: kernels before 6.0 never
 		 * answer them, so only messages asking for an ACK are waited for. */
 		if (m->nlmsg_flags & NLM_F_ACK)
 			pending++;
 	}
-	if (!any)
-		return 0;
 	if (mnl_socket_sendto(nl->sock, buf, len) < 0)
 		return -errno;
 	while (pending) {
-		ssize_t n = mnl_socket_recvfrom(nl->sock, nl->rx, NL_BUFSIZE);
+		ssize_t got = mnl_socket_recvfrom(nl->sock, nl->rx, NL_BUFSIZE);
 		int rlen;
 
-		if (n < 0)
-			return r ? r : -errno;
-		rlen = (int)n;
+		if (got < 0)
+			return -errno;
+		rlen = (int)got;
 		for (m = (struct nlmsghdr *)nl->rx; mnl_nlmsg_ok(m, rlen); m = mnl_nlmsg_next(m, &rlen)) {
 			const struct nlmsgerr *e;
 			bool acked;
-			int err;
 
 			if (m->nlmsg_type != NLMSG_ERROR || m->nlmsg_pid != nl->portid)
 				continue;
 			e = mnl_nlmsg_get_payload(m);
 			if (m->nlmsg_len < mnl_nlmsg_size(sizeof(*e)) ||
 			    e->msg.nlmsg_seq - first > last - first)
-				continue;
+				continue;  /* an answer to an earlier, abandoned send */
 			acked = e->msg.nlmsg_flags & NLM_F_ACK;
-			if (acked)
+			if (acked && pending)
 				pending--;
-			/* Keep the first failure's text; later ones would overwrite it. */
-			if (r < 0 || e->error == 0)
+			if (e->error == 0 || (ignore && e->error == -ignore))
 				continue;
-			err = nl_parse_error(nl, m);
-			if (err < 0) {
-				r = err;
-				*failed = (int)(e->msg.nlmsg_seq - first);
+			/* Keep the first failure's text; later ones would overwrite it. */
+			if (*r == 0 && nl_parse_error(nl, m) < 0) {
+				*r = e->error;
+				*failed = base + (int)(e->msg.nlmsg_seq - first);
 			}
-			/* An error for a message that asked for no ACK refuses the whole batch (a
-			 * stale generation id, a failed commit); whatever else follows is stale. */
-			if (err < 0 && !acked)
-				return r;
+			if (!acked)
+				return *r;
 		}
 	}
+	return 0;
+}
+
+/* The limits of a send on nl's socket as it is set now. */
+static int nl_limits(struct nl *nl, size_t *bytes, size_t *msgs)
+{
+	int fd = mnl_socket_get_fd(nl->sock), snd = 0, rcv = 0;
+	socklen_t sl = sizeof(snd), rl = sizeof(rcv);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &snd, &sl) < 0 ||
+	    getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, &rl) < 0)
+		return -errno;
+	nl_send_limits(snd, rcv, bytes, msgs);
+	return 0;
+}
+
+int nl_talk_batch(struct nl *nl, void *buf, size_t len, int ignore, int *failed)
+{
+	size_t bytes = 0, msgs = 0, off = 0, idx = 0, end, n;
+	int r = 0, e;
+
+	*failed = -1;
+	nl->err[0] = '\0';
+	e = nl_limits(nl, &bytes, &msgs);
+	if (e < 0)
+		return e;
+	for (;;) {
+		end = nl_batch_cut(buf, len, off, bytes, msgs, &n);
+		if (!n)
+			break;
+		if (end - off > bytes) {
+			/* One message larger than the socket takes: it fails alone. */
+			if (r == 0) {
+				r = -EMSGSIZE;
+				*failed = (int)idx;
+			}
+			e = 0;
+		} else {
+			e = nl_send_acked(nl, (char *)buf + off, end - off, n, ignore, (int)idx,
+					  &r, failed);
+		}
+		if (e < 0) {
+			/* Out of step with the kernel: nothing after this can be answered. */
+			if (r == 0)
+				r = e;
+			break;
+		}
+		off = end;
+		idx += n;
+	}
 	return r;
+}
+
+/* Raise one of the socket's buffers to at least want (as read back). */
+static void nl_sockbuf(struct nl *nl, int opt, int force, int want)
+{
+	int fd = mnl_socket_get_fd(nl->sock), cur = 0;
+	socklen_t l = sizeof(cur);
+
+	if (getsockopt(fd, SOL_SOCKET, opt, &cur, &l) == 0 && cur >= want)
+		return;
+	/* FORCE passes the sysctl limits (wmem_max, rmem_max) with CAP_NET_ADMIN, which a
+	 * caller writing nftables has; the plain option goes as far as they allow. */
+	if (setsockopt(fd, SOL_SOCKET, force, &want, sizeof(want)) < 0)
+		setsockopt(fd, SOL_SOCKET, opt, &want, sizeof(want));
+}
+
+int nl_talk_atomic(struct nl *nl, void *buf, size_t len, int *failed)
+{
+	size_t n;
+	int r = 0, e, snd, rcv;
+
+	*failed = -1;
+	nl->err[0] = '\0';
+	if (nl_batch_cut(buf, len, 0, len, SIZE_MAX, &n) == 0)
+		return 0;
+	nl_send_bufs(len, n, &snd, &rcv);
+	nl_sockbuf(nl, SO_SNDBUF, SO_SNDBUFFORCE, snd);
+	nl_sockbuf(nl, SO_RCVBUF, SO_RCVBUFFORCE, rcv);
+	e = nl_send_acked(nl, buf, len, n, 0, 0, &r, failed);
+	return r ? r : e;
 }
 
 const char *nl_strerror(const struct nl *nl, int err)

@@ -87,6 +87,28 @@ bool route_key_equal(const struct route *a, const struct route *b)
 	       norm_table(a->table) == norm_table(b->table) && norm_metric(a) == norm_metric(b);
 }
 
+static int cmp_u32(uint32_t a, uint32_t b)
+{
+	return a < b ? -1 : a > b;
+}
+
+int route_key_cmp(const struct route *a, const struct route *b)
+{
+	int r;
+
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	if (a->dst.family != b->dst.family)
+		return a->dst.family < b->dst.family ? -1 : 1;
+	if (a->dst.prefix != b->dst.prefix)
+		return a->dst.prefix < b->dst.prefix ? -1 : 1;
+	r = memcmp(a->dst.addr, b->dst.addr, (size_t)cidr_addrlen(&a->dst));
+	if (r)
+		return r < 0 ? -1 : 1;
+	r = cmp_u32(norm_table(a->table), norm_table(b->table));
+	return r ? r : cmp_u32(norm_metric(a), norm_metric(b));
+}
+
 bool route_equal(const struct route *a, const struct route *b)
 {
 	if (!route_key_equal(a, b) || a->type != b->type || a->protocol != b->protocol ||

@@ -63,6 +63,9 @@ int route_get(struct nl *nl, const struct cidr *dst, uint32_t mark, struct route
  * for IPv4 and, with the same metric, IPv6). Defaults are normalized (table 0 = main,
  * IPv6 metric 0 = 1024). */
 bool route_key_equal(const struct route *a, const struct route *b);
+/* An order on the same key as route_key_equal (0 exactly when it is true), for sorting
+ * and binary search. */
+int route_key_cmp(const struct route *a, const struct route *b);
 /* route_key_equal and identical in every field warren sets; oif and gateway only count
  * for unicast routes (the kernel attaches IPv6 reject routes to lo). */
 bool route_equal(const struct route *a, const struct route *b);

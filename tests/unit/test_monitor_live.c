@@ -496,7 +496,7 @@ static void route_burst(struct nl *nl, uint32_t table, uint32_t first, uint32_t 
 		assert_int_equal(route_msg(nl, nlh, NL_BUFSIZE - len, &r, op), 0);
 		len += MNL_ALIGN(nlh->nlmsg_len);
 		if (++k == PER_BATCH || i + 1 == first + n) {
-			err = nl_talk_batch(nl, buf, len, &failed);
+			err = nl_talk_batch(nl, buf, len, 0, &failed);
 			if (err < 0)
 				fail_msg("route batch: %s (message %d)", nl_strerror(nl, err), failed);
 			len = k = 0;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/socket.h>
 
 #include <libmnl/libmnl.h>
 #include <libnftnl/common.h>
@@ -460,7 +461,7 @@ static void test_atomic(void **state)
 	assert_int_equal(nft_gen(nl, &g1), 0);
 	assert_int_equal(nft_batch_build(nl, &t, 0, &buf, &len), 0);
 	idx = break_rule(buf, len, "postrouting");
-	err = nl_talk_batch(nl, buf, len, &failed);
+	err = nl_talk_atomic(nl, buf, len, &failed);
 	assert_int_equal(err, -ENOENT);
 	assert_int_equal(failed, idx);
 	free(buf);
@@ -492,12 +493,12 @@ static void test_stale_generation(void **state)
 	apply(nl, &s);
 	assert_int_equal(nft_gen(nl, &g), 0);
 	assert_int_equal(nft_batch_build(nl, &empty, g - 1, &buf, &len), 0);
-	assert_int_equal(nl_talk_batch(nl, buf, len, &failed), -ERESTART);
+	assert_int_equal(nl_talk_atomic(nl, buf, len, &failed), -ERESTART);
 	assert_int_equal(failed, 0);            /* the batch begin message */
 	free(buf);
 	assert_true(matches(nl, &s));
 	assert_int_equal(nft_batch_build(nl, &empty, g, &buf, &len), 0);
-	assert_int_equal(nl_talk_batch(nl, buf, len, &failed), 0);
+	assert_int_equal(nl_talk_atomic(nl, buf, len, &failed), 0);
 	free(buf);
 	assert_true(matches(nl, &empty));
 }
@@ -526,7 +527,7 @@ static void test_error_names_object(void **state)
 	nlh = nftnl_batch_end((char *)buf + len, ++other->seq);
 	len += nlh->nlmsg_len;
 	nftnl_table_free(t);
-	assert_int_equal(nl_talk_batch(other, buf, len, &failed), 0);
+	assert_int_equal(nl_talk_atomic(other, buf, len, &failed), 0);
 
 	err = nft_apply(nl, &s, NULL);
 	assert_int_equal(err, -EPERM);
@@ -536,6 +537,44 @@ static void test_error_names_object(void **state)
 	nl_close(other);                        /* the kernel drops an owner's table with it */
 	apply(nl, &s);
 	assert_true(matches(nl, &s));
+}
+
+/* A table larger than a socket's default buffers (one SNAT rule per LAN subnet, thousands
+ * of them) still goes in one send, its thousands of ACKs all read. */
+static void test_large_batch(void **state)
+{
+	enum { N = 4000 };
+	struct nl *nl = live_nl(state);
+	struct cidr *subnets = calloc(N, sizeof(*subnets));
+	struct nft_spec s = spec();
+	void *buf = NULL;
+	size_t len = 0, i;
+	char *out;
+	int snd = 0;
+	socklen_t sl = sizeof(snd);
+
+	assert_non_null(subnets);
+	for (i = 0; i < N; i++)
+		subnets[i] = (struct cidr){ AF_INET, { 10, (uint8_t)(100 + i / 256), (uint8_t)i }, 24 };
+	s.lan_subnets.v = subnets;
+	s.lan_subnets.n = N;
+	s.n_tunnels = 1;
+	assert_int_equal(nft_batch_build(nl, &s, 0, &buf, &len), 0);
+	assert_true(len > 212992);              /* net.core.wmem_default */
+	free(buf);
+	apply(nl, &s);
+	assert_true(matches(nl, &s));
+	assert_int_equal(getsockopt(mnl_socket_get_fd(nl->sock), SOL_SOCKET, SO_SNDBUF, &snd, &sl), 0);
+	assert_true((size_t)snd >= len);
+	out = sh("nft list chain inet warren postrouting | grep -c masquerade");
+	assert_int_equal(atoi(out), N);
+	free(out);
+	/* and back to a small table through the same socket */
+	s = spec();
+	apply(nl, &s);
+	assert_true(matches(nl, &s));
+	assert_output("nft list table inet warren", spec_listing);
+	free(subnets);
 }
 
 int main(void)
@@ -552,6 +591,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_atomic, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stale_generation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_error_names_object, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_large_batch, setup, teardown),
 	};
 
 	have_nft = access("/usr/sbin/nft", X_OK) == 0 || access("/sbin/nft", X_OK) == 0;

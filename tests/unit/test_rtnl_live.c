@@ -534,7 +534,7 @@ static void test_batch(void **state)
 	ADD(addr_msg(nl, AT, ADDR_OP_ADD, 4343, &a, 0));
 	ADD(route_msg(nl, AT, &r, ROUTE_OP_ADD));
 	ADD(rule_msg(nl, AT, &u, RULE_OP_ADD));
-	err = nl_talk_batch(nl, buf, off, &failed);
+	err = nl_talk_batch(nl, buf, off, 0, &failed);
 	if (err < 0)
 		fail_msg("batch: message %d: %s", failed, nl_strerror(nl, err));
 	assert_int_equal(failed, -1);
@@ -558,7 +558,7 @@ static void test_batch(void **state)
 	ADD(route_msg(nl, AT, &r, ROUTE_OP_ADD));
 	ADD(route_msg(nl, AT, &bad, ROUTE_OP_ADD));
 	ADD(rule_msg(nl, AT, &u, RULE_OP_DEL));
-	err = nl_talk_batch(nl, buf, off, &failed);
+	err = nl_talk_batch(nl, buf, off, 0, &failed);
 	assert_int_equal(err, -ENODEV);
 	assert_int_equal(failed, 1);
 	assert_string_not_equal(nl_strerror(nl, err), "");
@@ -592,6 +592,56 @@ static void test_sysctl_live(void **state)
 	assert_int_equal(sysctl_set("net/ipv4/no_such_switch", "1", NULL, 0), -ENOENT);
 }
 
+/* 10,000 route requests: more bytes than the socket sends at once and more ACKs than its
+ * receive buffer holds. Each is answered, a failure is named by its index in the whole
+ * batch, and deletes of routes already gone can be let pass. */
+static void test_large_batch(void **state)
+{
+	enum { N = 10000, BAD = 7001 };
+	struct nl *nl = live_nl(state);
+	char *buf = malloc((size_t)N * 128);
+	struct route r, *routes = NULL;
+	size_t off, n = 0;
+	int idx, failed, err, i;
+
+	assert_non_null(buf);
+	idx = make_link(nl, "wl0", true);
+	for (int pass = 0; pass < 3; pass++) {
+		off = 0;
+		for (i = 0; i < N; i++) {
+			route_init(&r, AF_INET);
+			r.dst = (struct cidr){ AF_INET, { 10, 64, (uint8_t)(i >> 8), (uint8_t)i }, 32 };
+			r.table = 1003;
+			r.oif = pass == 0 && i == BAD ? 9999 : idx;
+			assert_int_equal(route_msg(nl, buf + off, (size_t)N * 128 - off, &r,
+						   pass == 0 ? ROUTE_OP_ADD : ROUTE_OP_DEL), 0);
+			off += MNL_ALIGN(((struct nlmsghdr *)(buf + off))->nlmsg_len);
+		}
+		assert_true(off > 212992);              /* net.core.wmem_default */
+		err = nl_talk_batch(nl, buf, off, pass == 1 ? ESRCH : 0, &failed);
+		if (pass == 0) {
+			assert_int_equal(err, -ENODEV);
+			assert_int_equal(failed, BAD);
+			assert_int_equal(route_dump(nl, AF_INET, 1003, &routes, &n), 0);
+			assert_int_equal(n, N - 1);     /* all but the bad one, after it too */
+			free(routes);
+		} else if (pass == 1) {
+			/* BAD was never added: its delete answers ESRCH, which is let pass */
+			if (err < 0)
+				fail_msg("delete: message %d: %s", failed, nl_strerror(nl, err));
+			assert_int_equal(failed, -1);
+			assert_int_equal(route_dump(nl, AF_INET, 1003, &routes, &n), 0);
+			assert_int_equal(n, 0);
+			free(routes);
+		} else {
+			assert_int_equal(err, -ESRCH);
+			assert_int_equal(failed, 0);
+		}
+	}
+	assert_int_equal(link_delete(nl, idx), 0);
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -601,6 +651,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_route_get, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_batch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_large_batch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sysctl_live, setup, teardown),
 	};
 
