@@ -11,6 +11,7 @@
 #define WARREN_CTL_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -37,6 +38,14 @@ struct loop;
  * It runs on the loop and must not block; it must not call ctl_close (stop the loop
  * instead). The reply is sent without blocking, however large. */
 typedef int (*ctl_handler_fn)(int argc, char **argv, struct json *reply, void *data);
+
+/* A handler whose work runs off the loop (a password hash) takes the request with
+ * ctl_defer, inside the handler, and returns CTL_DEFERRED; it answers later with
+ * ctl_answer(id, r, reply) as it would have returned. An id whose client went away (or
+ * timed out) is ignored. */
+#define CTL_DEFERRED 1
+uint64_t ctl_defer(struct ctl *c);
+void ctl_answer(struct ctl *c, uint64_t id, int r, const struct json *reply);
 
 /* Split a request line (without its newline, NUL-terminated, modified in place) into
  * argv (CTL_MAX_ARGS + 1 slots; argv[argc] = NULL), checking the version and decoding

@@ -1533,6 +1533,11 @@ static void k_server_session_idle_s(struct pctx *p, const config_setting_t *s, v
 	want_u32(p, s, 1, &((struct server_conf *)obj)->session_idle_s);
 }
 
+static void k_server_max_devices(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	want_u32(p, s, 1, &((struct server_conf *)obj)->max_devices);
+}
+
 static void k_server_accounting_interval_ms(struct pctx *p, const config_setting_t *s, void *obj)
 {
 	long long v;
@@ -1647,6 +1652,7 @@ static const struct key server_keys[] = {
 	{ "session_idle_s", k_server_session_idle_s },
 	{ "session_retention_days", k_server_session_retention_days },
 	{ "accounting_interval_ms", k_server_accounting_interval_ms },
+	{ "max_devices", k_server_max_devices },
 	{ "portal", k_server_portal },
 	{ NULL, NULL }
 };

@@ -157,6 +157,7 @@ struct server_conf {
 	uint32_t session_idle_s;     /* default 180 */
 	uint32_t session_retention_days;   /* default 180 */
 	uint32_t accounting_interval_ms;   /* how often counters are read; default 2000 */
+	uint32_t max_devices;        /* per user; default 5 */
 	struct server_portal_conf portal;
 	int line;
 };

@@ -10,7 +10,6 @@
 
 #include <sodium.h>
 
-#include "adminargs.h"
 #include "ipc.h"
 #include "portalcore.h"
 #include "portalproc.h"
@@ -18,6 +17,7 @@
 #include "server.h"
 #include "token.h"
 #include "values.h"
+#include "api/ops.h"
 #include "../agent/loop.h"
 #include "../common/json.h"
 #include "../common/log.h"
@@ -79,7 +79,7 @@ static void answer_error(struct server *s, uint32_t id, int status, const char *
 
 /* The one tunnel a device runs: what `user config` hands out, but its key is the
  * device's own. */
-static int device_tunnel(struct server *s, const struct acct_user *u, struct profile_tunnel *t)
+static int device_tunnel(struct server *s, const struct acct_device *u, struct profile_tunnel *t)
 {
 	const struct server_conf *sc = &s->c->server;
 	size_t len = 0, i;
@@ -113,12 +113,12 @@ static int device_profile(struct server *s, struct db_device *d, char **text, si
 {
 	struct profile p = { 0 };
 	struct profile_tunnel t;
-	struct acct_user *u = account_find_id(&s->acct, d->user_id);
+	struct acct_device *u = account_device(&s->acct, d->id);
 	uint8_t hash[DB_HASH_LEN];
 	int r;
 
 	*text = NULL;
-	if (!u)
+	if (!u || !u->has_key)
 		return -ENOENT;
 	snprintf(p.device, sizeof(p.device), "%s", d->name);
 	r = device_tunnel(s, u, &t);
@@ -254,11 +254,9 @@ void portalcore_changed(struct server *s, int64_t user_id)
 static void on_enroll(struct server *s, const struct ipc_msg *m)
 {
 	char token[TOKEN_LEN + 8], key_b64[64], name[65] = "", cred[TOKEN_LEN + 1];
-	char peer[64] = "?", sign_b64[64], why[160];
+	char peer[64] = "?", sign_b64[64], why[200];
 	uint8_t th[TOKEN_HASH_LEN], ch[TOKEN_HASH_LEN], key[KEY_LEN];
-	struct db_device d;
-	struct acct_user *au;
-	struct db_user u = { 0 }, old = { 0 };
+	struct db_device d = { 0 };
 	struct json j = { 0 };
 	int r;
 
@@ -276,51 +274,16 @@ static void on_enroll(struct server *s, const struct ipc_msg *m)
 		answer_error(s, m->id, 400, "public_key: not a WireGuard public key");
 		goto out;
 	}
-	r = db_user_get(s->db, d.user_id, &u);
-	if (r < 0) {
-		answer_error(s, m->id, 500, "database");
-		goto out;
-	}
-	/* The device's key becomes the user's: same addresses, a new preshared key, and the
-	 * server never sees the private key. */
-	old = u;
+	/* The device's own key, addresses of its own, a new preshared key: the server never
+	 * sees the private key. */
 	token_new(cred);
 	token_hash(cred, ch);
-	r = db_begin(s->db);
-	if (r == 0)
-		r = db_device_enroll(s->db, d.id, ch, time(NULL));
-	if (r == 0) {
-		uint8_t psk[KEY_LEN];
-
-		memcpy(u.public_key, key, KEY_LEN);
-		u.private_key_enc_len = 0;
-		key_generate_preshared(psk);
-		secret_seal(s->secret, psk, KEY_LEN, u.preshared_key_enc, &u.preshared_key_enc_len);
-		sodium_memzero(psk, sizeof(psk));
-		r = db_user_update(s->db, &u);
-	}
-	if (r == 0)
-		r = db_commit(s->db);
+	r = api_device_enroll(s, &d, key, ch, why, sizeof(why));
 	if (r < 0) {
-		db_rollback(s->db);
-		snprintf(why, sizeof(why), "%s", r == -EEXIST ? "public_key: in use by another user" :
-			 r == -ENOENT ? "unauthorized" : "database");
-		answer_error(s, m->id, r == -EEXIST ? 409 : r == -ENOENT ? 401 : 500, why);
+		answer_error(s, m->id, r == -EEXIST ? 409 : r == -ENOENT ? 401 :
+			     r == -ENOSPC ? 409 : 500, r == -ENOENT ? "unauthorized" : why);
 		goto out;
 	}
-	au = account_find_id(&s->acct, u.id);
-	if (au)
-		account_close_session(s, au, time(NULL));
-	{
-		struct acct_user gone = { 0 };
-
-		memcpy(gone.key, old.public_key, KEY_LEN);
-		server_sync_user(s, &gone, true);
-	}
-	au = account_update(s, &u);
-	if (u.disabled == DB_ENABLED)
-		server_sync_user(s, au, false);
-	account_peer_fresh(s, au);
 	sodium_bin2base64(sign_b64, sizeof(sign_b64), s->portal->sign_pk, sizeof(s->portal->sign_pk),
 			  sodium_base64_VARIANT_ORIGINAL);
 	json_obj_begin(&j, NULL);
@@ -330,14 +293,13 @@ static void on_enroll(struct server *s, const struct ipc_msg *m)
 	json_str(&j, "profile", "/api/v1/agent/profile");
 	json_end(&j);
 	answer_json(s, m->id, 200, &j);
-	log_info("portal: device %s (user %s) enrolled from %s%s%s", d.name, u.name, peer,
-		 name[0] ? " as " : "", name);
+	log_info("portal: device %s enrolled from %s%s%s", d.name, peer, name[0] ? " as " : "",
+		 name);
 out:
 	sodium_memzero(token, sizeof(token));
 	sodium_memzero(cred, sizeof(cred));
 	json_clear(&j);
-	db_user_wipe(&u);
-	db_user_wipe(&old);
+	db_device_wipe(&d);
 }
 
 static void on_profile(struct server *s, const struct ipc_msg *m)
@@ -391,223 +353,91 @@ static void on_cancel(struct server *s, const struct ipc_msg *m)
 	pending_arm(s->portal);
 }
 
-/* ---- the admin API ---- */
+/* ---- the administration API ---- */
 
-/* Percent-decode s[0..n) into out (size bytes); false for a bad escape, a NUL or no room. */
-static bool url_decode(const char *s, size_t n, char *out, size_t size)
+struct http_wait {
+	struct server *s;
+	uint32_t id;
+};
+
+static void on_api_done(struct api_call *c)
 {
-	size_t i, o = 0;
+	struct http_wait *w = c->data;
 
-	for (i = 0; i < n; i++) {
-		int c = (unsigned char)s[i];
-
-		if (c == '%') {
-			if (i + 2 >= n || hex_digit(s[i + 1]) < 0 || hex_digit(s[i + 2]) < 0)
-				return false;
-			c = hex_digit(s[i + 1]) * 16 + hex_digit(s[i + 2]);
-			i += 2;
-		} else if (c == '+') {
-			c = ' ';
-		}
-		if (c == 0 || o + 1 >= size)
-			return false;
-		out[o++] = (char)c;
-	}
-	out[o] = '\0';
-	return true;
+	if (c->status >= 400)
+		answer_error(w->s, w->id, c->status, c->error);
+	else
+		answer(w->s, w->id, c->status, json_text(c->reply), json_len(c->reply), NULL, NULL);
+	free(w);
 }
 
-/* The HTTP status for what an admin command returned. */
-static int admin_status(int r)
-{
-	return r == 0 ? 200 : r == -ENOENT ? 404 : r == -EEXIST ? 409 : r == -EINVAL ? 400 :
-	       r == -EPERM ? 409 : 500;
-}
-
-/* POST /users: {"name": N, "expires": E, "quota": Q, "reset_day": D, "public_key": K},
- * all strings but reset_day; the same checks as `warren user add`. */
-static int user_add_args(const char *body, size_t len, char **argv, int *argc, char *store,
-			 size_t store_size, char *why, size_t whylen)
-{
-	static const char *const opt[] = { "name", "expires", "quota", "reset_day", "public_key" };
-	static const char *const flag[] = { NULL, "--expires", "--quota", "--reset-day",
-					    "--public-key" };
-	struct json_value *doc = NULL;
-	const char *err = NULL;
-	size_t off = 0, used = 0, i, k;
-	int r = -EINVAL;
-
-	*argc = 0;
-	argv[(*argc)++] = "user";
-	argv[(*argc)++] = "add";
-	if (json_parse(body, len, &doc, &err, &off) < 0 || doc->type != JSON_OBJECT) {
-		snprintf(why, whylen, "body: %s at byte %zu", err ? err : "not an object", off);
-		goto out;
-	}
-	for (i = 0; i < doc->n; i++) {
-		for (k = 0; k < ARRAY_SIZE(opt); k++)
-			if (strcmp(doc->keys[i], opt[k]) == 0)
-				break;
-		if (k == ARRAY_SIZE(opt)) {
-			snprintf(why, whylen, "body: unknown member \"%.32s\"", doc->keys[i]);
-			goto out;
-		}
-	}
-	for (k = 0; k < ARRAY_SIZE(opt); k++) {
-		const struct json_value *v = json_get(doc, opt[k]);
-		char num[24];
-		const char *text;
-		size_t n;
-
-		if (!v)
-			continue;
-		if (k == 3 && v->type == JSON_NUMBER) {
-			uint64_t day = 0;
-
-			json_get_u64(doc, opt[k], &day);
-			snprintf(num, sizeof(num), "%" PRIu64, day);
-			text = num;
-		} else if (v->type == JSON_STRING) {
-			text = v->s;
-		} else {
-			snprintf(why, whylen, "body: %s: wrong type", opt[k]);
-			goto out;
-		}
-		n = strlen(text) + 1;
-		if (used + n > store_size) {
-			snprintf(why, whylen, "body: too large");
-			goto out;
-		}
-		memcpy(store + used, text, n);
-		if (flag[k])
-			argv[(*argc)++] = (char *)flag[k];
-		argv[(*argc)++] = store + used;
-		used += n;
-	}
-	/* NAME must come right after "add": move it there. */
-	if (!json_get(doc, "name")) {
-		snprintf(why, whylen, "body: name missing");
-		goto out;
-	}
-	argv[*argc] = NULL;
-	r = admin_check(*argc, argv, why, whylen);
-out:
-	json_value_free(doc);
-	return r;
-}
-
+/* A request the HTTP process forwards: authenticated by an API token, routed to its
+ * operation, parsed and run exactly as the control socket runs it. */
 static void on_admin(struct server *s, const struct ipc_msg *m)
 {
-	char token[TOKEN_LEN + 8], method[8] = "", path[512] = "", peer[64] = "?";
-	char name[DB_USER_NAME_MAX + 1] = "", since[32] = "", why[200], store[1024];
-	char *argv[16];
+	char token[TOKEN_LEN + 8], method[8] = "", path[4096] = "", why[256];
+	char params[API_MAX_PARAMS][DB_NAME_MAX * 3 + 1], allow[64];
+	struct api_caller who = { .kind = API_CALLER_ANON };
 	uint8_t th[TOKEN_HASH_LEN];
+	const struct api_op *op;
+	struct json_value *in = NULL;
+	struct http_wait *w;
+	struct api_call *c;
 	struct db_token t;
-	struct json reply = { 0 };
-	const char *q, *p;
-	int argc = 0, r, status;
-	bool show_after = false;
+	char *query;
+	size_t n = 0;
+	int status, r;
 
-	ipc_field_str(m, IPC_T_PEER, peer, sizeof(peer));
-	if (ipc_field_str(m, IPC_T_TOKEN, token, sizeof(token)) < 0 || !token_hash(token, th) ||
-	    db_token_check(s->db, th, time(NULL), &t) < 0) {
-		sodium_memzero(token, sizeof(token));
-		log_warn("portal: admin request from %s refused: unknown token", peer);
-		answer_error(s, m->id, 401, "unauthorized");
-		return;
+	ipc_field_str(m, IPC_T_PEER, who.source, sizeof(who.source));
+	if (ipc_field_str(m, IPC_T_TOKEN, token, sizeof(token)) == 0) {
+		if (!token_hash(token, th) || db_token_check(s->db, th, time(NULL), &t) < 0) {
+			sodium_memzero(token, sizeof(token));
+			log_warn("portal: API request from %s refused: unknown token", who.source);
+			answer_error(s, m->id, 401, "unauthorized");
+			return;
+		}
+		who.kind = API_CALLER_TOKEN;
+		who.role = t.role;
+		who.id = t.id;
+		snprintf(who.name, sizeof(who.name), "%s", t.name);
 	}
 	sodium_memzero(token, sizeof(token));
 	if (ipc_field_str(m, IPC_T_METHOD, method, sizeof(method)) < 0 ||
-	    ipc_field_str(m, IPC_T_PATH, path, sizeof(path)) < 0 ||
-	    strncmp(path, "/api/v1/", 8) != 0) {
-		answer_error(s, m->id, 404, "not found");
+	    ipc_field_str(m, IPC_T_PATH, path, sizeof(path)) < 0) {
+		answer_error(s, m->id, 400, "bad request");
 		return;
 	}
-	p = path + 8;
-	q = strchr(p, '?');
-	if (strcmp(method, "GET") == 0 && (strcmp(p, "users") == 0 || strncmp(p, "users?", 6) == 0)) {
-		argv[argc++] = "user";
-		argv[argc++] = "list";
-		argv[argc++] = "--json";
-	} else if (strncmp(p, "users/", 6) == 0 && !q &&
-		   url_decode(p + 6, strlen(p + 6), name, sizeof(name)) &&
-		   (strcmp(method, "GET") == 0 || strcmp(method, "DELETE") == 0)) {
-		argv[argc++] = "user";
-		argv[argc++] = strcmp(method, "GET") == 0 ? "show" : "delete";
-		argv[argc++] = name;
-	} else if (strcmp(method, "POST") == 0 && strcmp(p, "users") == 0) {
-		const struct ipc_field *b = &m->f[IPC_T_BODY];
-
-		if (user_add_args(b->present ? b->p : "", b->present ? b->len : 0, argv, &argc,
-				  store, sizeof(store), why, sizeof(why)) < 0) {
-			answer_error(s, m->id, 400, why);
-			return;
-		}
-		show_after = true;
-	} else if (strcmp(method, "GET") == 0 &&
-		   (strcmp(p, "sessions") == 0 || strncmp(p, "sessions?", 9) == 0)) {
-		argv[argc++] = "session";
-		argv[argc++] = "list";
-		argv[argc++] = "--json";
-		while (q && *q) {
-			const char *key = q + 1, *eq = strchr(key, '='), *amp = strchr(key, '&');
-			size_t vlen;
-
-			if (!amp)
-				amp = key + strlen(key);
-			if (!eq || eq > amp) {
-				answer_error(s, m->id, 400, "query: expected user=NAME and since=DATE");
-				return;
-			}
-			vlen = (size_t)(amp - eq - 1);
-			if (strncmp(key, "user=", 5) == 0 && url_decode(eq + 1, vlen, name, sizeof(name))) {
-				argv[argc++] = "--user";
-				argv[argc++] = name;
-			} else if (strncmp(key, "since=", 6) == 0 &&
-				   url_decode(eq + 1, vlen, since, sizeof(since))) {
-				argv[argc++] = "--since";
-				argv[argc++] = since;
-			} else {
-				answer_error(s, m->id, 400, "query: expected user=NAME and since=DATE");
-				return;
-			}
-			q = *amp ? amp : NULL;
-		}
-	} else {
-		answer_error(s, m->id, strncmp(p, "users", 5) == 0 || strncmp(p, "sessions", 8) == 0 ?
-			     405 : 404, strncmp(p, "users", 5) == 0 || strncmp(p, "sessions", 8) == 0 ?
-			     "method not allowed" : "not found");
+	query = strchr(path, '?');
+	if (query)
+		*query++ = '\0';
+	op = api_route(method, path, params, &n, &status, allow, sizeof(allow));
+	if (!op) {
+		answer_error(s, m->id, status, status == 405 ? "method not allowed" : "not found");
 		return;
 	}
-	argv[argc] = NULL;
-	r = admin_check(argc, argv, why, sizeof(why));
+	status = api_allowed(op, &who, why, sizeof(why));
+	if (status) {
+		answer_error(s, m->id, status, why);
+		return;
+	}
+	r = api_input(op, params, n, query, m->f[IPC_T_BODY].present ? m->f[IPC_T_BODY].p : NULL,
+		      m->f[IPC_T_BODY].present ? m->f[IPC_T_BODY].len : 0, &in, why, sizeof(why));
+	w = xcalloc(1, sizeof(*w));
+	w->s = s;
+	w->id = m->id;
+	c = api_call_new(s, op, &who, on_api_done, w);
+	if (r == 0)
+		r = api_parse(op, in, c->req, why, sizeof(why));
+	json_value_free(in);
 	if (r < 0) {
 		answer_error(s, m->id, 400, why);
+		api_call_free(c);
+		free(w);
 		return;
 	}
-	r = strcmp(argv[0], "session") == 0 ? admin_session(s, argc, argv, &reply) :
-	    admin_user(s, argc, argv, &reply);
-	status = admin_status(r);
-	if (r < 0) {
-		answer_error(s, m->id, status, json_text(&reply));
-		goto out;
-	}
-	log_info("portal: admin token %s from %s: %s %s", t.name, peer, method, path);
-	if (show_after) {
-		char *show[] = { "user", "show", argv[2], NULL };
-
-		json_reset(&reply);
-		admin_user(s, 3, show, &reply);
-		status = 201;
-	} else if (strcmp(argv[1], "delete") == 0) {
-		json_reset(&reply);
-		json_obj_begin(&reply, NULL);
-		json_str(&reply, "deleted", name);
-		json_end(&reply);
-	}
-	answer_json(s, m->id, status, &reply);
-out:
-	json_clear(&reply);
+	log_debug("portal: %s %s %s from %s", who.name[0] ? who.name : "anonymous", method, path,
+		  who.source);
+	api_run(c);
 }
 
 static void on_msg(const struct ipc_msg *m, void *data)
@@ -630,170 +460,6 @@ static void on_msg(const struct ipc_msg *m, void *data)
 	default:
 		break;
 	}
-}
-
-/* ---- administration: devices and tokens ---- */
-
-static int device_json(const struct db_device *d, void *data)
-{
-	struct server *s = ((void **)data)[0];
-	struct json *j = ((void **)data)[1];
-	const struct acct_user *u = account_find_id(&s->acct, d->user_id);
-
-	json_obj_begin(j, NULL);
-	json_str(j, "name", d->name);
-	json_str(j, "user", u ? u->name : "?");
-	json_i64(j, "created", d->created);
-	if (d->enrolled) {
-		json_str(j, "state", "enrolled");
-		json_i64(j, "enrolled", d->enrolled);
-	} else {
-		json_str(j, "state", d->token_expires > time(NULL) ? "waiting" : "token expired");
-		json_null(j, "enrolled");
-	}
-	if (d->last_seen)
-		json_i64(j, "last_seen", d->last_seen);
-	else
-		json_null(j, "last_seen");
-	json_u64(j, "profile_serial", d->profile_serial);
-	json_end(j);
-	return 0;
-}
-
-static int device_text(const struct db_device *d, void *data)
-{
-	struct server *s = ((void **)data)[0];
-	struct json *j = ((void **)data)[1];
-	const struct acct_user *u = account_find_id(&s->acct, d->user_id);
-	char t[VALUES_TIME_STRLEN] = "never";
-
-	if (d->last_seen)
-		values_format_time(d->last_seen, t, sizeof(t));
-	json_rawf(j, "%-20s user %-20s %-14s last seen %s\n", d->name, u ? u->name : "?",
-		  d->enrolled ? "enrolled" : d->token_expires > time(NULL) ? "waiting" :
-		  "token expired", t);
-	return 0;
-}
-
-int admin_device(struct server *s, int argc, char **argv, struct json *reply)
-{
-	struct device_opts o;
-	char why[200], tok[TOKEN_LEN + 1];
-	uint8_t th[TOKEN_HASH_LEN];
-	struct db_device d;
-	struct db_user u;
-	void *ctx[2] = { s, reply };
-	int r;
-
-	r = adminargs_device(argc, argv, &o, why, sizeof(why));
-	if (r < 0) {
-		json_rawf(reply, "%s\n", why);
-		return r;
-	}
-	if (strcmp(argv[1], "list") == 0) {
-		if (o.json)
-			json_arr_begin(reply, NULL);
-		r = db_device_list(s->db, o.json ? device_json : device_text, ctx);
-		if (o.json)
-			json_end(reply);
-		return r;
-	}
-	if (strcmp(argv[1], "delete") == 0) {
-		r = db_device_get_by_name(s->db, o.name, &d);
-		if (r == 0)
-			r = db_device_delete(s->db, d.id);
-		if (r < 0) {
-			json_rawf(reply, r == -ENOENT ? "no device \"%s\"\n" : "database: %s\n",
-				  r == -ENOENT ? o.name : db_errmsg(s->db));
-			return r;
-		}
-		log_info("device %s deleted", o.name);
-		/* Its key was the user's: the user gets new keys, so the device is cut off. */
-		if (d.enrolled) {
-			const struct acct_user *held = account_find_id(&s->acct, d.user_id);
-			char name[DB_USER_NAME_MAX + 1];
-			char *rot[] = { "user", "rotate", name, NULL };
-			struct json ignored = { 0 };
-
-			snprintf(name, sizeof(name), "%s", held ? held->name : "");
-			if (held && admin_user(s, 3, rot, &ignored) < 0)
-				json_rawf(reply, "device %s deleted, but user %s keeps its key: %s", o.name,
-					  name, json_text(&ignored));
-			json_clear(&ignored);
-		}
-		/* A long poll of the device gets its 401 now. */
-		portalcore_changed(s, d.user_id);
-		return 0;
-	}
-	/* add */
-	r = db_user_get_by_name(s->db, o.user, &u);
-	if (r < 0) {
-		json_rawf(reply, r == -ENOENT ? "no user \"%s\"\n" : "database: %s\n",
-			  r == -ENOENT ? o.user : db_errmsg(s->db));
-		return r;
-	}
-	token_new(tok);
-	token_hash(tok, th);
-	r = db_device_add(s->db, u.id, o.name, th, time(NULL) + (o.expires ? o.expires :
-			  TOKEN_LIFETIME_S), NULL);
-	if (r == -EEXIST)
-		json_rawf(reply, "device \"%s\" exists already, or user %s has a device\n", o.name,
-			  u.name);
-	else if (r < 0)
-		json_rawf(reply, "database: %s\n", db_errmsg(s->db));
-	else {
-		json_rawf(reply, "%s\n", tok);
-		log_info("device %s added for user %s", o.name, u.name);
-	}
-	sodium_memzero(tok, sizeof(tok));
-	db_user_wipe(&u);
-	return r;
-}
-
-static int token_text(const struct db_token *t, void *data)
-{
-	char c[VALUES_TIME_STRLEN], l[VALUES_TIME_STRLEN] = "never";
-
-	if (t->last_used)
-		values_format_time(t->last_used, l, sizeof(l));
-	json_rawf(data, "%-20s created %s  last used %s\n", t->name,
-		  values_format_time(t->created, c, sizeof(c)), l);
-	return 0;
-}
-
-int admin_token(struct server *s, int argc, char **argv, struct json *reply)
-{
-	char why[200], tok[TOKEN_LEN + 1];
-	uint8_t th[TOKEN_HASH_LEN];
-	int r = admin_check(argc, argv, why, sizeof(why));
-
-	if (r < 0) {
-		json_rawf(reply, "%s\n", why);
-		return r;
-	}
-	if (strcmp(argv[1], "list") == 0)
-		return db_token_list(s->db, token_text, reply);
-	if (strcmp(argv[1], "delete") == 0) {
-		r = db_token_delete(s->db, argv[2]);
-		if (r < 0)
-			json_rawf(reply, r == -ENOENT ? "no token \"%s\"\n" : "database: %s\n",
-				  r == -ENOENT ? argv[2] : db_errmsg(s->db));
-		return r;
-	}
-	token_new(tok);
-	token_hash(tok, th);
-	r = db_token_add(s->db, argv[2], th);
-	sodium_memzero(th, sizeof(th));
-	if (r == -EEXIST)
-		json_rawf(reply, "token \"%s\" exists already\n", argv[2]);
-	else if (r < 0)
-		json_rawf(reply, "database: %s\n", db_errmsg(s->db));
-	else
-		json_rawf(reply, "%s\n", tok);
-	sodium_memzero(tok, sizeof(tok));
-	if (r == 0)
-		log_info("admin token %s added", argv[2]);
-	return r;
 }
 
 /* ---- lifetime ---- */

@@ -18,8 +18,4 @@ void portalcore_changed(struct server *s, int64_t user_id);
 /* From the server's SIGCHLD handling: the HTTP process may have exited. */
 void portalcore_child_exited(struct server *s, pid_t pid);
 
-/* The control socket's "device ..." and "token ..." commands. */
-int admin_device(struct server *s, int argc, char **argv, struct json *reply);
-int admin_token(struct server *s, int argc, char **argv, struct json *reply);
-
 #endif

@@ -16,8 +16,8 @@
 #include <sodium.h>
 
 #include "account.h"
-#include "db.h"
 #include "pool.h"
+#include "api/api.h"
 #include "portalcore.h"
 #include "secret.h"
 #include "server.h"
@@ -42,9 +42,9 @@ static const char *const forwarding[2] = { "net/ipv4/ip_forward", "net/ipv6/conf
 
 /* ---- the link ---- */
 
-/* The peer of one enabled user: its key, preshared key and addresses, all from the
- * account, which mirrors the database. */
-static int user_peer(struct server *s, const struct acct_user *u, struct wg_device *dev)
+/* The peer of one device of an enabled user: its key, preshared key and addresses, all
+ * from the account, which mirrors the database. */
+static int device_peer(struct server *s, const struct acct_device *u, struct wg_device *dev)
 {
 	struct wg_peer *p = wg_device_add_peer(dev, u->key);
 	uint8_t psk[KEY_LEN];
@@ -53,7 +53,7 @@ static int user_peer(struct server *s, const struct acct_user *u, struct wg_devi
 	p->flags = WG_PEER_REPLACE_ALLOWEDIPS | WG_PEER_HAS_PRESHARED_KEY;
 	if (u->psk_enc_len &&
 	    (secret_open(s->secret, u->psk_enc, u->psk_enc_len, psk, &len) < 0 || len != KEY_LEN)) {
-		log_err("user %s: its preshared key does not decrypt with %s/secret.key", u->name,
+		log_err("device %s: its preshared key does not decrypt with %s/secret.key", u->name,
 			s->c->daemon.state_dir);
 		sodium_memzero(psk, sizeof(psk));
 		dev->n_peers--;
@@ -67,8 +67,8 @@ static int user_peer(struct server *s, const struct acct_user *u, struct wg_devi
 	return 0;
 }
 
-/* The link as the database says: key, port, the pools' first addresses, every enabled
- * user's peer. tunnel_apply then writes only what differs. */
+/* The link as the database says: key, port, the pools' first addresses, the peer of
+ * every device of an enabled user. tunnel_apply then writes only what differs. */
 static int server_converge(struct server *s)
 {
 	const struct server_conf *sc = &s->c->server;
@@ -107,9 +107,9 @@ static int server_converge(struct server *s)
 		memcpy(sy->old, s->old_sysctls[i], SYSCTL_VALUE_MAX);
 	}
 	/* A user whose keys do not decrypt is logged and left out, not fatal for the rest. */
-	for (i = 0; i < s->acct.n; i++)
-		if (s->acct.v[i].disabled == DB_ENABLED)
-			user_peer(s, &s->acct.v[i], s->plan.dev);
+	for (i = 0; i < s->acct.n_devs; i++)
+		if (account_on_link(&s->acct, &s->acct.devs[i]))
+			device_peer(s, &s->acct.devs[i], s->plan.dev);
 	/* What is made is journaled first, so a crash leaves nothing unaccounted for. */
 	if (!s->journaled) {
 		r = journal_write(s->c->daemon.state_dir, &s->plan);
@@ -176,7 +176,7 @@ static int server_nft(struct server *s)
 }
 
 /* One peer, alone: add or update (enabled) or remove. Others are not touched. */
-int server_sync_user(struct server *s, const struct acct_user *u, bool remove)
+int server_sync_device(struct server *s, const struct acct_device *u, bool remove)
 {
 	struct wg_device *dev = NULL;
 	int r = wg_device_new(&dev, s->c->server.ifname);
@@ -188,12 +188,17 @@ int server_sync_user(struct server *s, const struct acct_user *u, bool remove)
 
 		p->flags = WG_PEER_REMOVE_ME;
 	} else {
-		r = user_peer(s, u, dev);
+		r = device_peer(s, u, dev);
 	}
 	if (r == 0)
 		r = wg_set(s->wgb, dev);
 	wg_device_free(dev);
 	return r;
+}
+
+void server_user_changed(struct server *s, int64_t user_id)
+{
+	portalcore_changed(s, user_id);
 }
 
 /* ---- repair ---- */
@@ -384,7 +389,7 @@ static int server_reload(struct server *s, struct json *reply)
 	r = r < 0 ? r : 0;
 	timer_arm(s->poll_timer, s->c->server.accounting_interval_ms);
 	log_info("reload: %s read", s->path);
-	portalcore_changed(s, 0);
+	server_user_changed(s, 0);
 	goto out;
 keep:
 	log_err("reload: keeping the running configuration");
@@ -402,8 +407,8 @@ static void server_status(struct server *s, struct json *j)
 	char key[KEY_B64_LEN];
 	size_t i, online = 0;
 
-	for (i = 0; i < s->acct.n; i++)
-		online += s->acct.v[i].session_id != 0;
+	for (i = 0; i < s->acct.n_users; i++)
+		online += account_user_online(&s->acct, s->acct.users[i].id);
 	json_obj_begin(j, NULL);
 	json_u64(j, "version", 1);
 	json_str(j, "role", "server");
@@ -415,7 +420,8 @@ static void server_status(struct server *s, struct json *j)
 	json_u64(j, "listen_port", s->c->server.listen_port);
 	key_to_base64(key, s->public_key);
 	json_str(j, "public_key", key);
-	json_u64(j, "users", s->acct.n);
+	json_u64(j, "users", s->acct.n_users);
+	json_u64(j, "devices", s->acct.n_devs);
 	json_u64(j, "online", online);
 	json_u64(j, "repairs", s->repairs);
 	json_end(j);
@@ -423,7 +429,7 @@ static void server_status(struct server *s, struct json *j)
 	json_end(j);
 	json_arr_begin(j, "groups");
 	json_end(j);
-	account_status(s, j);
+	api_status_users(s, j);
 	json_end(j);
 }
 
@@ -431,14 +437,8 @@ static int on_ctl(int argc, char **argv, struct json *reply, void *data)
 {
 	struct server *s = data;
 
-	if (strcmp(argv[0], "user") == 0)
-		return admin_user(s, argc, argv, reply);
-	if (strcmp(argv[0], "session") == 0)
-		return admin_session(s, argc, argv, reply);
-	if (strcmp(argv[0], "device") == 0)
-		return admin_device(s, argc, argv, reply);
-	if (strcmp(argv[0], "token") == 0)
-		return admin_token(s, argc, argv, reply);
+	if (strcmp(argv[0], "api") == 0 && argc == 3)
+		return api_ctl(s, argv[1], argv[2], reply);
 	if (strcmp(argv[0], "status") == 0 && argc == 1) {
 		server_status(s, reply);
 		return 0;
@@ -506,12 +506,12 @@ static int pools_load(struct server *s)
 	size_t i;
 
 	for (i = 0; i < sc->pool.n && i < SERVER_MAX_POOLS; i++) {
-		const struct acct_user *u;
+		const struct acct_device *u;
 		struct cidr *in_use = NULL;
 		size_t n = 0, k;
 
 		s->pools[i].net = sc->pool.v[i];
-		for (u = s->acct.v; u < s->acct.v + s->acct.n; u++)
+		for (u = s->acct.devs; u < s->acct.devs + s->acct.n_devs; u++)
 			for (k = 0; k < u->n_addrs; k++)
 				*(struct cidr *)array_push(&in_use, &n, sizeof(*in_use)) = u->addrs[k];
 		pool_used_init(&s->used[i], &s->pools[i], in_use, n);
@@ -647,14 +647,14 @@ int cmd_server(int argc, char **argv)
 	if (r < 0)
 		goto stop;
 	sd_notify_ready();
-	log_info("server running on %s with %zu users in %s", s.c->server.ifname, s.acct.n,
-		 s.c->server.database);
+	log_info("server running on %s with %zu users and %zu devices in %s", s.c->server.ifname,
+		 s.acct.n_users, s.acct.n_devs, s.c->server.database);
 	r = loop_run(s.loop);
 	sd_notify_stopping();
 	/* The last bytes count, and open sessions end with the server. */
 	account_poll(&s);
-	for (size_t i = 0; i < s.acct.n; i++)
-		account_close_session(&s, &s.acct.v[i], time(NULL));
+	for (size_t i = 0; i < s.acct.n_devs; i++)
+		account_close_session(&s, &s.acct.devs[i], time(NULL));
 stop:
 	/* Leave nothing behind: the link with its peers, the table. The database stays. */
 	if (s.journaled) {

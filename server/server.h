@@ -10,7 +10,7 @@
 #include <sodium.h>
 
 #include "account.h"
-#include "db.h"
+#include "db/db.h"
 #include "pool.h"
 #include "../agent/plan.h"
 #include "../common/json.h"
@@ -32,7 +32,7 @@ struct server {
 	struct timer *purge_timer;      /* session retention, daily */
 	struct timer *repair_timer;     /* a converge soon after drift was seen */
 	struct timer *watchdog_timer;   /* systemd's WATCHDOG=1 */
-	bool nft_applied;               /* table inet warren is ours to remove */
+	bool nft_applied;               /* table inet warren_server is ours to remove */
 	uint8_t secret[crypto_secretbox_KEYBYTES];
 	uint8_t public_key[KEY_LEN];
 	struct plan plan;
@@ -50,15 +50,19 @@ struct server {
 	struct portalcore *portal;      /* signing key, HTTP process, long polls */
 };
 
-/* server.c: write exactly u's peer (remove: take it off). 0 or -errno. */
-int server_sync_user(struct server *s, const struct acct_user *u, bool remove);
+/* server.c: write exactly d's peer (remove: take it off). 0 or -errno. */
+int server_sync_device(struct server *s, const struct acct_device *d, bool remove);
+/* Something of user_id (0: of everyone, as the server's own settings) changed: long polls
+ * of its devices and the console's event stream hear of it. */
+void server_user_changed(struct server *s, int64_t user_id);
 /* Converge the link with the database soon (rate-limited), saying why in the log (NULL:
  * quietly). */
 void server_repair_soon(struct server *s, const char *why);
 
-/* admin.c: the control socket's "user ..." and "session ..." commands. */
-int admin_user(struct server *s, int argc, char **argv, struct json *reply);
-int admin_session(struct server *s, int argc, char **argv, struct json *reply);
+/* api/ctl.c: the control socket's "api OP JSON" request: the operation run for root. */
+int api_ctl(struct server *s, const char *op, const char *request, struct json *reply);
+/* api/status.c: "users": [...] of the status document, each with its devices. */
+void api_status_users(struct server *s, struct json *j);
 
 
 #endif

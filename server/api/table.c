@@ -1,0 +1,19 @@
+/* The operations table: every administrative operation once, in the order docs/api.yaml
+ * describes them. */
+#include "ops.h"
+#include "../../common/util.h"
+
+const struct api_op *const api_ops[] = {
+	&op_dashboard,
+	&op_user_list, &op_user_add, &op_user_show, &op_user_set, &op_user_delete,
+	&op_user_disable, &op_user_enable,
+	&op_device_all, &op_device_list, &op_device_add, &op_device_show, &op_device_config,
+	&op_device_qr, &op_device_rotate, &op_device_delete,
+	&op_user_config, &op_user_qr, &op_user_rotate,
+	&op_status,
+	&op_session_list, &op_stats_traffic, &op_stats_sessions,
+	&op_token_list, &op_token_add, &op_token_delete,
+	&op_audit_list,
+};
+
+const size_t api_n_ops = ARRAY_SIZE(api_ops);
