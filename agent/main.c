@@ -19,17 +19,23 @@ static const struct command commands[] = {
 	{ "server", cmd_server, "run the server role (foreground)", "[-c FILE]" },
 	{ "user", cmd_user, "manage the server's users",
 	  "add NAME [--expires DATE|DURATION] [--quota SIZE[/month]] [--reset-day DAY] "
-	  "[--public-key KEY] | list [--json] | show NAME [--json] | config NAME | "
-	  "qr NAME [--png F|--svg F] | set NAME [--expires DATE|DURATION|never] "
-	  "[--quota SIZE[/month]|none] [--reset-day DAY] | disable NAME | enable NAME | "
-	  "delete NAME | rotate NAME [--public-key KEY]   [-s SOCKET] [-c FILE]" },
+	  "[--public-key KEY] [--device NAME|--no-device] [--group GROUP] [--email ADDRESS] | "
+	  "list [--json] [--state STATE] [--group GROUP] [--search TEXT] | show NAME [--json] | "
+	  "config NAME [--device NAME] | qr NAME [--device NAME] [--png F|--svg F] | "
+	  "set NAME [--expires DATE|DURATION|never] [--quota SIZE[/month]|none] [--reset-day DAY] "
+	  "[--group GROUP] [--email ADDRESS] | disable NAME | enable NAME | delete NAME | "
+	  "rotate NAME [--device NAME] [--public-key KEY] | passwd NAME   [-s SOCKET] [-c FILE]" },
 	{ "session", cmd_session, "list the server's session log",
-	  "list [--user NAME] [--since DATE] [--json] [-s SOCKET] [-c FILE]" },
-	{ "device", cmd_device, "manage the devices that enrol through the server's portal",
-	  "add NAME --user USER [--expires DURATION] | list [--json] | delete NAME "
+	  "list [--user NAME [--device NAME]] [--since DATE] [--until DATE] [--search TEXT] "
+	  "[--json] [-s SOCKET] [-c FILE]" },
+	{ "device", cmd_device, "manage users' devices (config devices, enrolling agents)",
+	  "add NAME --user USER [--config [--public-key KEY]] [--expires DURATION] | "
+	  "list [--user USER] [--json] | delete NAME --user USER [-s SOCKET] [-c FILE]" },
+	{ "token", cmd_token, "manage the administration API's tokens",
+	  "add NAME [--role admin|viewer] | list [--json] | delete NAME [-s SOCKET] [-c FILE]" },
+	{ "admin", cmd_admin, "manage the console's accounts",
+	  "add NAME [--role admin|viewer] | list [--json] | passwd NAME | delete NAME "
 	  "[-s SOCKET] [-c FILE]" },
-	{ "token", cmd_token, "manage the portal's admin API tokens",
-	  "add NAME | list | delete NAME [-s SOCKET] [-c FILE]" },
 	{ "status", cmd_status, "show the running daemon: tunnels and groups, or the server's users",
 	  "[--json] [-s SOCKET] [-c FILE]" },
 	{ "reload", cmd_reload, "make the running daemon re-read its configuration",

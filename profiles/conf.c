@@ -1600,6 +1600,21 @@ static void k_server_portal_name(struct pctx *p, const config_setting_t *s, void
 	snprintf(pc->name, sizeof(pc->name), "%s", v);
 }
 
+static void k_server_portal_admin_totp(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	struct server_portal_conf *pc = obj;
+	const char *v;
+
+	if (!want_string(p, s, &v))
+		return;
+	if (strcmp(v, "optional") == 0)
+		pc->admin_totp_required = false;
+	else if (strcmp(v, "required") == 0)
+		pc->admin_totp_required = true;
+	else
+		perr(p, s, "admin_totp \"%s\": must be optional or required", v);
+}
+
 static void k_server_portal_user(struct pctx *p, const config_setting_t *s, void *obj)
 {
 	struct server_portal_conf *pc = obj;
@@ -1618,6 +1633,7 @@ static const struct key server_portal_keys[] = {
 	{ "listen", k_server_portal_listen },
 	{ "name", k_server_portal_name },
 	{ "user", k_server_portal_user },
+	{ "admin_totp", k_server_portal_admin_totp },
 	{ "tls_cert_file", k_server_portal_cert },
 	{ "tls_key_file", k_server_portal_key },
 	{ NULL, NULL }

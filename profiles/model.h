@@ -132,6 +132,7 @@ struct server_portal_conf {
 	char *tls_key_file;
 	char name[13];               /* the tunnel's name in profiles; default "warren" */
 	char user[33];               /* the HTTP process runs as this user; default "nobody" */
+	bool admin_totp_required;    /* admin_totp = "required": console logins need TOTP */
 };
 
 /* The server role: one WireGuard link for many users, their state in a database. */

@@ -33,7 +33,7 @@ struct opt {
 
 enum render {
 	R_NONE, R_USER_ADDED, R_USER_LIST, R_JSON, R_TEXT, R_QR, R_USER_SET, R_ROTATED,
-	R_SESSIONS, R_DEVICE_ADDED, R_DEVICES, R_TOKEN_ADDED, R_TOKENS,
+	R_SESSIONS, R_DEVICE_ADDED, R_DEVICES, R_TOKEN_ADDED, R_TOKENS, R_PASSWORD, R_ADMINS,
 };
 
 struct verb {
@@ -108,6 +108,12 @@ static const struct verb verbs[] = {
 	  "token add NAME [--role admin|viewer]" },
 	{ "token", "list", "token.list", NULL, no_opts, R_TOKENS, "token list [--json]" },
 	{ "token", "delete", "token.delete", "name", no_opts, R_NONE, "token delete NAME" },
+	{ "user", "passwd", "user.password", "user", no_opts, R_PASSWORD, "user passwd NAME" },
+	{ "admin", "add", "admin.add", "name", token_add_opts, R_PASSWORD,
+	  "admin add NAME [--role admin|viewer]" },
+	{ "admin", "list", "admin.list", NULL, no_opts, R_ADMINS, "admin list [--json]" },
+	{ "admin", "passwd", "admin.password", "name", no_opts, R_PASSWORD, "admin passwd NAME" },
+	{ "admin", "delete", "admin.delete", "name", no_opts, R_NONE, "admin delete NAME" },
 };
 
 struct cli {
@@ -195,7 +201,7 @@ static int build(const char *noun, int argc, char **argv, struct cli *c)
 		if (strcmp(arg, "--json") == 0 &&
 		    (c->v->render == R_USER_LIST || c->v->render == R_JSON ||
 		     c->v->render == R_SESSIONS || c->v->render == R_DEVICES ||
-		     c->v->render == R_TOKENS)) {
+		     c->v->render == R_TOKENS || c->v->render == R_ADMINS)) {
 			c->json = true;
 			continue;
 		}
@@ -365,6 +371,20 @@ static void print_device(const struct json_value *d)
 	}
 }
 
+static void print_admin(const struct json_value *a)
+{
+	char l[VALUES_TIME_STRLEN] = "never";
+	bool totp = false, change = false;
+	int64_t at;
+
+	if (json_get_i64(a, "last_login", &at))
+		values_format_time(at, l, sizeof(l));
+	json_get_bool(a, "totp", &totp);
+	json_get_bool(a, "must_change_password", &change);
+	printf("%-20s %-6s %s%slast login %s\n", str(a, "name", "?"), str(a, "role", "?"),
+	       totp ? "totp " : "", change ? "(one-time password) " : "", l);
+}
+
 static void print_token(const struct json_value *t)
 {
 	char c[VALUES_TIME_STRLEN] = "?", l[VALUES_TIME_STRLEN] = "never";
@@ -480,6 +500,9 @@ static int run(const char *noun, int argc, char **argv)
 	case R_TOKENS:
 		r = list_all(&c, "tokens", print_token);
 		goto out;
+	case R_ADMINS:
+		r = list_all(&c, "admins", print_admin);
+		goto out;
 	default:
 		break;
 	}
@@ -547,6 +570,9 @@ static int run(const char *noun, int argc, char **argv)
 	case R_TOKEN_ADDED:
 		printf("%s\n", str(doc, "token", "?"));
 		break;
+	case R_PASSWORD:
+		printf("%s\n", str(doc, "password", "?"));
+		break;
 	default:
 		break;
 	}
@@ -579,4 +605,9 @@ int cmd_session(int argc, char **argv)
 int cmd_token(int argc, char **argv)
 {
 	return run("token", argc, argv);
+}
+
+int cmd_admin(int argc, char **argv)
+{
+	return run("admin", argc, argv);
 }

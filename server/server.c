@@ -18,6 +18,9 @@
 #include "account.h"
 #include "pool.h"
 #include "api/api.h"
+#include "auth/pwhash.h"
+#include "auth/throttle.h"
+#include "auth/websession.h"
 #include "portalcore.h"
 #include "secret.h"
 #include "server.h"
@@ -479,6 +482,12 @@ static void server_close(struct server *s)
 	size_t i;
 
 	portalcore_close(s);
+	pwhash_pool_free(s->pw);
+	websession_store_free(s->web);
+	throttle_free(s->throttle);
+	if (s->totp)
+		sodium_memzero(s->totp, s->n_totp * sizeof(*s->totp));
+	free(s->totp);
 	plan_clear(&s->plan);
 	ctl_close(s->ctl);
 	timer_free(s->poll_timer);
@@ -623,6 +632,11 @@ int cmd_server(int argc, char **argv)
 	if ((r = nl_open(&s.nl, NETLINK_ROUTE)) < 0 || (r = nl_open(&s.nfnl, NFT_NETLINK_BUS)) < 0 ||
 	    (r = wg_backend_open(&s.wgb, s.c->daemon.backend)) < 0 || (r = loop_new(&s.loop)) < 0) {
 		log_err("setup: %s", strerror(-r));
+		goto out;
+	}
+	if ((r = pwhash_pool_new(s.loop, NULL, &s.pw)) < 0 ||
+	    (r = websession_store_new(NULL, &s.web)) < 0 || (r = throttle_new(&s.throttle)) < 0) {
+		log_err("setup: the login machinery: %s", strerror(-r));
 		goto out;
 	}
 	if ((r = loop_add_signal(s.loop, SIGTERM, on_signal, &s)) < 0 ||

@@ -48,6 +48,11 @@ struct server {
 	uint64_t last_repair_ms;
 	uint64_t repairs;
 	struct portalcore *portal;      /* signing key, HTTP process, long polls */
+	struct pwhash_pool *pw;         /* Argon2id, off the loop */
+	struct websession_store *web;   /* console and portal sessions */
+	struct throttle *throttle;      /* failed logins */
+	struct totp_pending *totp;      /* secrets shown, not confirmed yet */
+	size_t n_totp;
 };
 
 /* server.c: write exactly d's peer (remove: take it off). 0 or -errno. */
@@ -58,6 +63,13 @@ void server_user_changed(struct server *s, int64_t user_id);
 /* Converge the link with the database soon (rate-limited), saying why in the log (NULL:
  * quietly). */
 void server_repair_soon(struct server *s, const char *why);
+
+/* A TOTP secret an admin was shown and has not confirmed with a code yet. */
+struct totp_pending {
+	int64_t admin_id;
+	uint8_t secret[20];
+	int64_t made;
+};
 
 /* api/ctl.c: the control socket's "api OP JSON" request: the operation run for root. */
 int api_ctl(struct server *s, const char *op, const char *request, struct json *reply);

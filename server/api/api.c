@@ -531,6 +531,10 @@ int api_allowed(const struct api_op *op, const struct api_caller *who, char *why
 		snprintf(why, whylen, "password change required");
 		return 403;
 	}
+	if (who->must_enrol_totp && !(op->flags & API_BEFORE_CHANGE)) {
+		snprintf(why, whylen, "TOTP enrolment required");
+		return 403;
+	}
 	switch (op->role) {
 	case API_USER:
 		if (who->kind == API_CALLER_USER)

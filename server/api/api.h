@@ -35,7 +35,9 @@ struct api_caller {
 	char name[DB_NAME_MAX + 1];
 	char source[64];               /* "socket", or the client's address */
 	bool must_change_password;     /* a session whose password was set by someone else */
-	const uint8_t *session_hash;   /* the web session's hash, for logout; NULL none */
+	bool must_enrol_totp;          /* an admin without TOTP where admin_totp is required */
+	bool has_session;
+	uint8_t session_hash[32];      /* the web session's, for logout and renewal */
 };
 
 /* The field types a request is made of. Each parses from JSON (and from a query string,
@@ -102,6 +104,7 @@ struct api_call {
 	char error[256];               /* on failure: the one-line message */
 	char set_cookie[200];          /* login, logout, password: the session cookie */
 	char csrf[64];                 /* login, password: the new CSRF token */
+	unsigned retry_after;          /* 429: seconds for Retry-After */
 	bool no_audit;                 /* a change that did not happen (nothing to record) */
 	void (*done)(struct api_call *c);  /* the caller's: send the answer */
 	void *data;                    /* the caller's */

@@ -27,6 +27,12 @@ extern const struct api_op op_session_list, op_stats_traffic, op_stats_sessions,
 extern const struct api_op op_status;
 /* tokens.c, audit.c */
 extern const struct api_op op_token_add, op_token_list, op_token_delete, op_audit_list;
+/* auth.c: login, logout, password, me, TOTP */
+extern const struct api_op op_login, op_logout, op_password, op_me, op_totp_begin,
+	op_totp_confirm;
+/* access.c: console accounts, one-time passwords */
+extern const struct api_op op_admin_add, op_admin_list, op_admin_set, op_admin_delete,
+	op_admin_password, op_user_password;
 
 /* The user named name: 0 with *u (db_user_wipe it), or -ENOENT with c->error said. */
 int api_user_find(struct api_call *c, const char *name, struct db_user *u);

@@ -11,6 +11,7 @@
 #include "ops.h"
 #include "../server.h"
 #include "../values.h"
+#include "../auth/websession.h"
 #include "../../common/json.h"
 #include "../../common/log.h"
 #include "../../common/util.h"
@@ -411,6 +412,7 @@ static int user_delete(struct api_call *c)
 		goto out;
 	}
 	account_forget_user(s, u.id);
+	websession_end_subject(s->web, WEBSESSION_USER, u.id);
 	server_user_changed(s, u.id);
 	log_info("user %s deleted", u.name);
 	c->status = 204;
@@ -437,6 +439,8 @@ static int set_state(struct api_call *c, struct db_user *u, bool enable)
 		account_poll(s);
 		au = account_user(&s->acct, u->id);
 		r = account_set_state(s, au, DB_DISABLED_ADMIN, why, sizeof(why));
+		/* Its portal sessions end with it. */
+		websession_end_subject(s->web, WEBSESSION_USER, u->id);
 	} else if (au->expires && au->expires <= time(NULL)) {
 		return api_fail(c, -EPERM, "user %s stays disabled: it has expired (user set --expires)",
 				u->name);
