@@ -27,12 +27,18 @@ struct db;
 #define DB_HASH_LEN 32           /* BLAKE2b-256 of a token or credential */
 #define DB_CURSOR_MAX 96         /* an opaque paging cursor, as text */
 #define DB_PAGE_MAX 500          /* the most rows one page returns */
+#define DB_QUERY_MAX 256         /* the longest search text (a query's q) */
 #define DB_GROUP_DEFAULT 1       /* the group that always exists, named "default" */
 
 /* Every function returns 0 or -errno: -EEXIST for a duplicate (name, public key,
  * address), -ENOENT for a missing row (or a reference to one), -EBUSY when locked past
  * the busy timeout, -EINVAL for a value out of range or a bad cursor, -EIO otherwise;
- * db_errmsg then says why. */
+ * db_errmsg then says why.
+ *
+ * Callbacks of the list and query functions return 0 to go on; anything else stops the
+ * walk and becomes the function's return value. The row is valid only during the call.
+ * A callback may call other functions of this interface, but not the same list or query
+ * again (its statement is the one running). */
 
 /* Open or create PATH (new files are 0600): WAL, foreign keys, busy timeout, schema
  * migrated to DB_SCHEMA_VERSION (from any earlier version, data kept). -EPROTONOSUPPORT
@@ -84,7 +90,8 @@ int db_user_get_by_name(struct db *db, const char *name, struct db_user *u);
 int db_user_update(struct db *db, const struct db_user *u);
 /* password_hash "" clears it; must_change as given. */
 int db_user_set_password(struct db *db, int64_t id, const char *password_hash, bool must_change);
-/* Also removes the user's devices, their addresses and sessions. */
+/* Also removes the user's devices, their addresses and sessions; its traffic stays in
+ * the statistics (user ids are never handed out again). */
 int db_user_delete(struct db *db, int64_t id);
 /* The earliest expiry of an enabled user, for the expiry timer: 0 with *at, or -ENOENT. */
 int db_user_next_expiry(struct db *db, int64_t *at);
@@ -110,7 +117,10 @@ struct db_user_query {
 };
 /* fn for each row of the page, in order; *total = rows matching the filter (all pages);
  * next (DB_CURSOR_MAX + 1 bytes) = the cursor of the following page, "" when this was the
- * last. Users without expiry sort after those with one (ascending); ties by id. */
+ * last. Users without expiry sort after those with one (ascending); ties by id. total and
+ * next may be NULL; next may be the buffer q->cursor points into. A cursor is valid only
+ * for the sort and direction that made it (else -EINVAL); q is at most DB_QUERY_MAX
+ * bytes. DB_SORT_USED sorts by rx_total + tx_total. */
 int db_user_query(struct db *db, const struct db_user_query *q, db_user_fn fn, void *arg,
 		  uint64_t *total, char next[DB_CURSOR_MAX + 1]);
 /* How many users are in each state (index enum db_disabled), for the dashboard. */
@@ -146,7 +156,9 @@ struct db_device {
 	bool has_profile_hash;
 };
 
-/* token_hash (agent devices; NULL for config devices) and token_expires as given. */
+/* token_hash (agent devices; NULL for config devices, else -EINVAL) and token_expires as
+ * given. Writes user_id, name, kind, created, the keys and the token; the counters,
+ * endpoint, enrolment and profile start empty. Only an agent device may lack a key. */
 int db_device_add(struct db *db, const struct db_device *d, const uint8_t *token_hash,
 		  int64_t *id);
 int db_device_get(struct db *db, int64_t id, struct db_device *d);
@@ -159,11 +171,13 @@ int db_device_get_by_token(struct db *db, const uint8_t hash[DB_HASH_LEN], int64
 int db_device_get_by_credential(struct db *db, const uint8_t hash[DB_HASH_LEN],
 				struct db_device *d);
 /* Keys (has_key, public, private, preshared) of d->id; a rotation keeps counters, name
- * and addresses. */
+ * and addresses. A new public key also sets seen_rx/seen_tx to 0: it is a new peer on
+ * the link, whose counters start from 0. */
 int db_device_set_keys(struct db *db, const struct db_device *d);
 int db_device_set_endpoint(struct db *db, int64_t id, const char *endpoint);
 /* Use up the token, store the credential and the device's keys (d's), in one statement
- * or not at all; -ENOENT when the token was used meanwhile. */
+ * or not at all; -ENOENT when the token was used meanwhile (or expired by now), -EEXIST
+ * when another device holds d's public key, -EINVAL without one. */
 int db_device_enroll(struct db *db, const struct db_device *d,
 		     const uint8_t credential_hash[DB_HASH_LEN], int64_t now);
 int db_device_seen(struct db *db, int64_t id, int64_t now);
@@ -207,10 +221,11 @@ struct db_traffic_row {
 };
 typedef int (*db_traffic_fn)(const struct db_traffic_row *r, void *arg);
 /* Sums over [from, to) by hour or local day, for one user (user_id) or all (0); buckets
- * without traffic are left out. */
+ * without traffic are left out. An hour counts in the local day it starts in. */
 int db_traffic_sum(struct db *db, int64_t from, int64_t to, enum db_step step,
 		   int64_t user_id, db_traffic_fn fn, void *arg);
-/* The users with the most traffic in [from, to), most first, at most limit. */
+/* The users with the most traffic in [from, to), most first, at most limit (1..DB_PAGE_MAX).
+ * A user deleted since may be among them (its traffic stays). */
 struct db_top_row {
 	int64_t user_id;
 	uint64_t rx, tx;
@@ -234,6 +249,7 @@ struct db_session {
 	int64_t last_seen;             /* last handshake or traffic; 0: none recorded */
 };
 
+/* -ENOENT unless device_id is one of user_id's devices. */
 int db_session_open(struct db *db, int64_t user_id, int64_t device_id, int64_t started,
 		    const char *endpoint, const char *address, int64_t *id);
 int db_session_add_bytes(struct db *db, int64_t session_id, uint64_t rx_delta,
@@ -252,16 +268,19 @@ struct db_session_query {
 	int64_t user_id;               /* 0: every user */
 	int64_t device_id;             /* 0: every device */
 	int64_t since, until;          /* sessions overlapping [since, until); 0 leaves a side open */
-	const char *q;                 /* NULL/"": all; else a substring of endpoint or address */
+	const char *q;                 /* NULL/"": all; else a substring of the endpoint (where it
+	                                  began or moved to) or the address */
 	bool oldest_first;             /* the CLI's order; the console's is newest first */
 	size_t limit;                  /* 1..DB_PAGE_MAX; 0: no limit (the CLI's list) */
 	const char *cursor;
 };
+/* total, next and the cursor as for db_user_query. */
 int db_session_query(struct db *db, const struct db_session_query *q, db_session_fn fn,
 		     void *arg, uint64_t *total, char next[DB_CURSOR_MAX + 1]);
 typedef int (*db_endpoint_fn)(int64_t at, const char *endpoint, void *arg);
 int db_session_endpoints(struct db *db, int64_t session_id, db_endpoint_fn fn, void *arg);
-/* Sessions started per local day in [from, to): day start and count. */
+/* Sessions started per local day in [from, to): day start and count; days without any
+ * are left out. */
 typedef int (*db_count_fn)(int64_t start, uint64_t n, void *arg);
 int db_session_per_day(struct db *db, int64_t from, int64_t to, db_count_fn fn, void *arg);
 /* Delete sessions that ended before `before` (open ones stay); *n how many, may be NULL. */
@@ -305,8 +324,10 @@ int db_admin_get_by_name(struct db *db, const char *name, struct db_admin *a);
 int db_admin_list(struct db *db, db_admin_fn fn, void *arg);
 int db_admin_set_password(struct db *db, int64_t id, const char *password_hash, bool must_change);
 int db_admin_set_role(struct db *db, int64_t id, enum db_role role);
-/* len 0 removes TOTP. */
+/* len 0 removes TOTP. A new secret starts the replay guard again (totp_last_step 0). */
 int db_admin_set_totp(struct db *db, int64_t id, const uint8_t *secret_enc, size_t len);
+/* Only forward, in one statement: -EEXIST when step is not after the last one accepted (a
+ * code used already, perhaps by a login at the same moment). */
 int db_admin_set_totp_step(struct db *db, int64_t id, int64_t step);
 int db_admin_logged_in(struct db *db, int64_t id, int64_t at);
 int db_admin_delete(struct db *db, int64_t id);
@@ -342,15 +363,16 @@ struct db_audit {
 	char detail[512];              /* the request's fields worth keeping, as JSON, no secrets */
 };
 typedef int (*db_audit_fn)(const struct db_audit *a, void *arg);
+/* at 0: now; status 100..599. */
 int db_audit_add(struct db *db, const struct db_audit *a);
 struct db_audit_query {
 	const char *actor;             /* NULL: any; else exact */
 	const char *q;                 /* NULL: all; else a substring of op or target */
-	int64_t since, until;
-	size_t limit;
+	int64_t since, until;          /* at in [since, until); 0 leaves a side open */
+	size_t limit;                  /* 1..DB_PAGE_MAX */
 	const char *cursor;
 };
-/* Newest first. */
+/* Newest first; total, next and the cursor as for db_user_query. */
 int db_audit_query(struct db *db, const struct db_audit_query *q, db_audit_fn fn, void *arg,
 		   uint64_t *total, char next[DB_CURSOR_MAX + 1]);
 int db_audit_purge(struct db *db, int64_t before, uint64_t *n);
@@ -361,7 +383,8 @@ int db_audit_purge(struct db *db, int64_t before, uint64_t *n);
 #define DB_SETTING_VALUE_MAX 4096
 typedef int (*db_setting_fn)(const char *key, const char *value, int64_t updated,
 			     const char *by, void *arg);
-/* value is JSON text, checked by the caller. -ENOENT for an unset key. */
+/* value is JSON text, checked by the caller. -ENOENT for an unset key, -EINVAL for a key
+ * not of [a-z0-9_.] or a value longer than size - 1 (or DB_SETTING_VALUE_MAX). at 0: now. */
 int db_setting_get(struct db *db, const char *key, char *value, size_t size);
 int db_setting_set(struct db *db, const char *key, const char *value, int64_t at,
 		   const char *by);
