@@ -54,7 +54,7 @@ endif
 ALL_CFLAGS = $(CPPFLAGS) $(WARNFLAGS) $(CFLAGS) $(PC_CFLAGS) -std=gnu11
 
 # Every .c below these folders is part of the product; agent/main.c holds main().
-LIB_SRC := $(filter-out agent/main.c,$(sort $(wildcard common/*.c profiles/*.c netcfg/*.c agent/*.c server/*.c)))
+LIB_SRC := $(filter-out agent/main.c,$(sort $(wildcard common/*.c profiles/*.c netcfg/*.c agent/*.c server/*.c server/*/*.c)))
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
 MAIN_OBJ := $(B)/agent/main.o
 
