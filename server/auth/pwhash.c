@@ -482,7 +482,7 @@ bool pwhash_cancel(struct pwhash_pool *p, uint64_t id)
 	if ((j = list_find(&p->queued, id))) {
 		list_remove(&p->queued, j);
 		drop = j;
-	} else if ((j = list_find(&p->running, id))) {
+	} else if ((j = list_find(&p->running, id)) && !j->cancelled) {
 		j->cancelled = true;
 	} else if ((j = list_find(&p->done, id))) {
 		list_remove(&p->done, j);

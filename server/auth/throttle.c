@@ -143,7 +143,11 @@ static void make_tags(const struct throttle *t, const struct sockaddr *peer, con
 {
 	crypto_generichash_state st;
 	uint8_t addr[9], cls;
-	size_t name_len = strlen(name);
+	size_t name_len;
+
+	if (!name)
+		name = "";
+	name_len = strlen(name);
 
 	addr_key(peer, addr);
 	for (cls = 0; cls < N_CLASSES; cls++) {

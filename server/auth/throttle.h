@@ -55,7 +55,8 @@ void throttle_free(struct throttle *t);
 
 /* Before a password is checked: peer is the client's address (AF_INET or AF_INET6, a
  * mapped IPv4 counts as IPv4; anything else shares one count), name the account name as
- * it will be looked up (NUL-terminated, any length), now_ms a monotonic clock.
+ * it will be looked up (NUL-terminated, any length; NULL counts as ""), now_ms a
+ * monotonic clock.
  * 0: go ahead, and the attempt already counts as a failure (so parallel attempts cannot
  * outrun the count), v->delay_ms says how long to hold the answer. -EAGAIN: answer 429
  * with Retry-After v->retry_after_s, without checking anything; this does not count. */

@@ -49,6 +49,8 @@ int totp_verify(const uint8_t *key, size_t key_len, const char *code, uint64_t u
 	bool matched = false;
 	int d;
 
+	if (!code)
+		return -EINVAL;
 	for (d = 0; d < TOTP_DIGITS; d++)
 		if (code[d] < '0' || code[d] > '9')
 			return -EINVAL;

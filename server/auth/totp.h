@@ -20,15 +20,15 @@ void totp_secret_new(uint8_t secret[TOTP_SECRET_LEN]);
 /* The step that unix_s (seconds since 1970, UTC) falls in. */
 uint64_t totp_step(uint64_t unix_s);
 
-/* The HOTP value (RFC 4226) of key for counter (a TOTP step), as a number of digits
+/* The HOTP value (RFC 4226) of key for counter (a TOTP step), to that many decimal
  * digits (6 to 9; outside that range, 6). */
 uint32_t totp_code(const uint8_t *key, size_t key_len, uint64_t counter, unsigned digits);
 
-/* Check code (exactly TOTP_DIGITS ASCII digits, NUL-terminated) against the steps
- * TOTP_WINDOW around unix_s, comparing in constant time. *last_step is the step of the
- * last code this account had accepted (0 for none): a code of that step or earlier is
- * refused, so a code works once. On success *last_step is set to the matched step, and
- * the caller stores it before it answers.
+/* Check code (exactly TOTP_DIGITS ASCII digits, NUL-terminated; NULL is malformed)
+ * against the steps TOTP_WINDOW around unix_s, comparing in constant time. *last_step is
+ * the step of the last code this account had accepted (0 for none): a code of that step
+ * or earlier is refused, so a code works once. On success *last_step is set to the
+ * matched step, and the caller stores it before it answers.
  * 0 accepted; -EINVAL not TOTP_DIGITS digits; -EACCES wrong; -EALREADY a code already
  * used (or older than the one used). */
 int totp_verify(const uint8_t *key, size_t key_len, const char *code, uint64_t unix_s,

@@ -93,7 +93,8 @@ static size_t subject_index(const struct websession_store *s, enum websession_ki
 	return v & (n_buckets - 1);
 }
 
-int websession_store_new(const struct websession_params *params, struct websession_store **sp)
+int websession_store_new(const struct websession_params *params,
+			 struct websession_store **sp)
 {
 	struct websession_params d = { 0 };
 	struct websession_store *s;

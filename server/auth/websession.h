@@ -65,7 +65,8 @@ struct websession_store;
 
 /* 0, or -EINVAL for an idle or absolute timeout of zero length after defaults, or a
  * per-subject bound above the total. */
-int websession_store_new(const struct websession_params *params, struct websession_store **sp);
+int websession_store_new(const struct websession_params *params,
+			 struct websession_store **sp);
 /* NULL is fine. */
 void websession_store_free(struct websession_store *s);
 
@@ -116,11 +117,11 @@ int websession_restore(struct websession_store *s, const struct websession_info 
 		       uint64_t now_ms);
 
 /* The session cookie in a Cookie request header (NUL-terminated, NULL when absent; join
- * repeated Cookie fields with "; " first). Strict about the one cookie it looks for, indifferent to
- * others: 0 with value set; -ENOENT when there is no __Host-warren (the name is case
- * sensitive); -EINVAL when it is there twice, or its value is not WEBSESSION_ID_LEN
- * base64url characters, or the header holds a control character; -E2BIG when the header
- * is longer than WEBSESSION_COOKIE_HEADER_MAX. */
+ * repeated Cookie fields with "; " first). Strict about the one cookie it looks for,
+ * indifferent to others: 0 with value set; -ENOENT when there is no __Host-warren (the
+ * name is case sensitive); -EINVAL when it is there twice, or its value is not
+ * WEBSESSION_ID_LEN base64url characters, or the header holds a control character;
+ * -E2BIG when the header is longer than WEBSESSION_COOKIE_HEADER_MAX. */
 int websession_cookie_find(const char *header, char value[WEBSESSION_ID_LEN + 1]);
 
 /* The Set-Cookie value that hands out the session value:

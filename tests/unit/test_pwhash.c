@@ -291,8 +291,7 @@ static void tick(struct loop *l, struct timer *t, void *data)
 }
 
 /* 50 verifies submitted at once, half right and half wrong, on two workers with hashes
- * of some cost: all come back right, and a 5 ms timer fires on time throughout. Were a
- * hash run on the loop, the timer would wait for it. */
+ * of some cost: all come back right, and a 5 ms timer fires on time throughout. */
 static void test_fifty_while_loop_runs(void **state)
 {
 	struct pwhash_params pp = { .threads = 2, .opslimit = 2, .memlimit = (size_t)16 << 20 };
@@ -327,11 +326,12 @@ static void test_fifty_while_loop_runs(void **state)
 	assert_int_equal(r.errors, 0);
 	for (i = 0; i < 50; i++)
 		assert_int_equal(r.seen[i], 1);
-	/* the work took a while, and the timer kept ticking through it; the bound is loose
-	 * for a busy machine, a hash on the loop would exceed it many times over */
+	/* The work took a while and the timer kept ticking through it. The bounds are
+	 * relative, as a machine busy with other work delays any thread: hashes on the
+	 * loop would make one tick wait for all of them. */
 	assert_true(took >= 100);
-	assert_true(k.ticks >= (int)(took / 5) / 3);
-	assert_true(k.worst < 60);
+	assert_true(k.ticks >= (int)(took / 5) / 4);
+	assert_true(k.worst < took / 4);
 	timer_free(k.t);
 	run_teardown(&r);
 }
@@ -339,7 +339,7 @@ static void test_fifty_while_loop_runs(void **state)
 static void test_queue_full(void **state)
 {
 	struct pwhash_params pp = { .threads = 1, .queue_max = 4, .opslimit = 2,
-				    .memlimit = (size_t)8 << 20 };
+				    .memlimit = (size_t)16 << 20 };
 	struct tag t[16];
 	struct run r;
 	int accepted = 0, i, rc;
@@ -355,8 +355,9 @@ static void test_queue_full(void **state)
 		assert_int_equal(rc, 0);
 		accepted++;
 	}
-	/* 4 waiting, and perhaps one the worker has taken already */
-	assert_true(accepted >= 4 && accepted <= 5);
+	/* 4 waiting, and what the worker has taken meanwhile: normally one at most (a
+	 * hash is far slower than a submission), a few if this thread was held up */
+	assert_true(accepted >= 4 && accepted <= 8);
 	assert_int_equal(pwhash_verify(r.pool, NULL, "guess", 5, on_verify, &t[15], NULL),
 			 -EBUSY);
 	run_until(&r, accepted);
@@ -410,6 +411,21 @@ static void test_cancel(void **state)
 	assert_int_equal(r.seen[10], 0);
 	assert_int_equal(r.calls, 5);
 	run_teardown(&r);
+
+	/* running (most likely, with a slow hash and the worker idle): cancelled once, and
+	 * the worker frees it when it is done */
+	pp.memlimit = (size_t)32 << 20;
+	pp.opslimit = 3;
+	run_setup(&r, &pp);
+	usleep(400000);
+	t[11] = (struct tag){ &r, 11, false };
+	assert_int_equal(pwhash_verify(r.pool, NULL, "x", 1, on_verify, &t[11], &id[11]), 0);
+	usleep(20000);
+	assert_true(pwhash_cancel(r.pool, id[11]));
+	assert_false(pwhash_cancel(r.pool, id[11]));
+	run_for(&r, 400);
+	assert_int_equal(r.calls, 0);
+	run_teardown(&r);
 }
 
 /* Freeing the pool with jobs waiting, running and done: nothing is called, nothing leaks
@@ -453,24 +469,16 @@ static void test_free_in_flight(void **state)
 }
 
 /* The fixed hash stands in for a real one: a verify against it takes about as long as a
- * verify against an account's hash. Minimum of several runs each, so load elsewhere on
- * the machine does not decide. */
+ * verify against an account's hash. Each the minimum of several runs, taken in turns, so
+ * load elsewhere on the machine does not decide. */
 static uint64_t time_verify(struct run *r, const char *encoded, struct tag *t)
 {
-	uint64_t best = UINT64_MAX, t0, d;
-	int i;
+	int before = r->calls;
+	uint64_t t0 = loop_now_ms();
 
-	for (i = 0; i < 5; i++) {
-		int before = r->calls;
-
-		t0 = loop_now_ms();
-		assert_int_equal(pwhash_verify(r->pool, encoded, "not it", 6, on_verify, t, NULL), 0);
-		run_until(r, before + 1);
-		d = loop_now_ms() - t0;
-		if (d < best)
-			best = d;
-	}
-	return best;
+	assert_int_equal(pwhash_verify(r->pool, encoded, "not it", 6, on_verify, t, NULL), 0);
+	run_until(r, before + 1);
+	return loop_now_ms() - t0;
 }
 
 static void test_unknown_takes_as_long(void **state)
@@ -478,13 +486,20 @@ static void test_unknown_takes_as_long(void **state)
 	struct pwhash_params pp = { .threads = 1, .opslimit = 2, .memlimit = (size_t)32 << 20 };
 	struct run r;
 	struct tag t = { &r, 0, false };
-	uint64_t known, unknown;
+	uint64_t known = UINT64_MAX, unknown = UINT64_MAX, d;
+	int i;
 
 	(void)state;
 	run_setup(&r, &pp);
 	make_hash(&r, "some account's password");
-	known = time_verify(&r, r.encoded, &t);
-	unknown = time_verify(&r, NULL, &t);
+	for (i = 0; i < 6; i++) {
+		d = time_verify(&r, r.encoded, &t);
+		if (d < known)
+			known = d;
+		d = time_verify(&r, NULL, &t);
+		if (d < unknown)
+			unknown = d;
+	}
 	assert_true(known >= 5);
 	assert_true(unknown * 2 >= known && unknown <= known * 2);
 	run_teardown(&r);
@@ -539,7 +554,7 @@ static void test_workers_block_signals(void **state)
 		checked++;
 	}
 	closedir(d);
-	assert_int_equal(checked, 2);
+	assert_true(checked >= 2);
 	run_teardown(&r);
 }
 

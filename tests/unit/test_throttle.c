@@ -321,6 +321,11 @@ static void test_names_alike(void **state)
 		assert_int_equal(try(t, &a, "", now, &va), 0);
 		assert_int_equal(try(t, &a, longname, now, &va), 0);
 	}
+	/* NULL is the empty name */
+	for (i = 0; i < 4; i++)
+		assert_int_equal(try(t, &b, NULL, now, &va), 0);
+	assert_int_equal(try(t, &b, "", now, &va), 0);
+	assert_int_equal(try(t, &b, NULL, now, &va), -EAGAIN);
 	throttle_free(t);
 }
 

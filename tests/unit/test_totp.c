@@ -124,6 +124,7 @@ static void test_malformed(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_equal(totp_verify(rfc_key, RFC_KEY_LEN, bad[i], 59, &last), -EINVAL);
+	assert_int_equal(totp_verify(rfc_key, RFC_KEY_LEN, NULL, 59, &last), -EINVAL);
 	assert_int_equal(last, 0);
 }
 
