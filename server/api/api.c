@@ -268,14 +268,9 @@ int api_input(const struct api_op *op, char params[API_MAX_PARAMS][DB_NAME_MAX *
 			goto fail;
 		}
 		f = field_find(op, key);
-		if (has_key(doc, key)) {
-			snprintf(why, whylen, "%.40s: given twice", key);
-			free(key);
-			free(val);
-			goto fail;
-		}
-		if (f && (f->flags & API_PATH)) {
-			snprintf(why, whylen, "%.40s: belongs in the path", key);
+		if ((f && (f->flags & API_PATH)) || has_key(doc, key)) {
+			snprintf(why, whylen, "%.40s: %s", key, f && (f->flags & API_PATH) ?
+				 "belongs in the path" : "given twice");
 			free(key);
 			free(val);
 			goto fail;
