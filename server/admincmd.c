@@ -174,8 +174,12 @@ static int build(const char *noun, int argc, char **argv, struct cli *c)
 		if (strcmp(verbs[i].noun, noun) == 0 && strcmp(verbs[i].verb, argv[1]) == 0)
 			c->v = &verbs[i];
 	if (!c->v) {
-		fprintf(stderr, "warren %s: unknown command \"%.40s\"\n", noun, argv[1]);
-		return usage(noun, NULL);
+		fprintf(stderr, "warren %s: unknown command \"%.40s\":", noun, argv[1]);
+		for (i = 0; i < ARRAY_SIZE(verbs); i++)
+			if (strcmp(verbs[i].noun, noun) == 0)
+				fprintf(stderr, " %s", verbs[i].verb);
+		fputc('\n', stderr);
+		return EXIT_USAGE;
 	}
 	c->op = api_find(c->v->op);
 	json_obj_begin(&c->req, NULL);
@@ -190,8 +194,10 @@ static int build(const char *noun, int argc, char **argv, struct cli *c)
 				c->sock = argv[++a];
 			else if (arg[1] == 'c')
 				c->conf = argv[++a];
-			else if (c->v->render != R_QR)
-				return usage(noun, c->v->usage);
+			else if (c->v->render != R_QR) {
+				fprintf(stderr, "warren %s: --png and --svg go with qr, one of them\n", noun);
+				return EXIT_USAGE;
+			}
 			else if (arg[2] == 'p')
 				c->png = argv[++a];
 			else
@@ -208,11 +214,8 @@ static int build(const char *noun, int argc, char **argv, struct cli *c)
 		if (arg[0] == '-' && arg[1]) {
 			for (o = c->v->opts; o->flag && strcmp(o->flag, arg) != 0; o++)
 				;
-			if (!o->flag) {
-				fprintf(stderr, "warren %s: %s: unknown option \"%.40s\"\n", noun,
-					c->v->verb, arg);
+			if (!o->flag)
 				return usage(noun, c->v->usage);
-			}
 			if (o->bare) {
 				if (strcmp(o->field, "kind") == 0)
 					json_str(&c->req, "kind", "config");
@@ -232,8 +235,13 @@ static int build(const char *noun, int argc, char **argv, struct cli *c)
 	}
 	if (c->v->positional && !have_pos)
 		return usage(noun, c->v->usage);
-	if (c->png && c->svg)
-		return usage(noun, c->v->usage);
+	if (c->png && c->svg) {
+		fprintf(stderr, "warren %s: --png and --svg go with qr, one of them\n", noun);
+		return EXIT_USAGE;
+	}
+	/* An agent device unless --config says otherwise, as device add always made. */
+	if (strcmp(c->v->op, "device.add") == 0 && !strstr(json_text(&c->req), "\"kind\""))
+		json_str(&c->req, "kind", "agent");
 	json_end(&c->req);
 	return 0;
 }
@@ -256,6 +264,20 @@ static int check(const char *noun, struct cli *c)
 	json_value_free(doc);
 	free(req);
 	if (r < 0) {
+		const struct opt *o;
+		size_t n;
+
+		/* The message names the field; here it is named by its option. */
+		for (o = c->v->opts; o->flag; o++) {
+			const struct api_field *f = field_of(c->op, o->field);
+			const char *as = f && f->label ? f->label : o->field;
+
+			n = strlen(as);
+			if (strncmp(why, as, n) == 0 && (why[n] == ':' || why[n] == ' ')) {
+				fprintf(stderr, "warren %s: %s%s\n", noun, o->flag, why + n);
+				return EXIT_USAGE;
+			}
+		}
 		fprintf(stderr, "warren %s: %s\n", noun, why);
 		return EXIT_USAGE;
 	}

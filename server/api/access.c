@@ -160,7 +160,7 @@ static int admin_add(struct api_call *c)
 const struct api_op op_admin_add = {
 	"admin.add", "POST", "/api/v1/admins", API_ADMIN, API_CHANGES,
 	sizeof(struct admin_req), admin_add_fields, admin_add,
-	"Add a console account with a one-time password (shown once)",
+	"Add a console account with a one-time password (shown once)", NULL,
 };
 
 static int list_row(const struct db_admin *a, void *data)
@@ -189,7 +189,7 @@ static int admin_list(struct api_call *c)
 const struct api_op op_admin_list = {
 	"admin.list", "GET", "/api/v1/admins", API_VIEWER, 0,
 	sizeof(struct admin_req), no_fields, admin_list,
-	"The console accounts",
+	"The console accounts", NULL,
 };
 
 static int find_admin(struct api_call *c, struct db_admin *a)
@@ -254,7 +254,7 @@ out:
 const struct api_op op_admin_set = {
 	"admin.set", "PATCH", "/api/v1/admins/{name}", API_ADMIN, API_CHANGES,
 	sizeof(struct admin_req), admin_set_fields, admin_set,
-	"Change an admin's role, or remove its TOTP (totp: false)",
+	"Change an admin's role, or remove its TOTP (totp: false)", NULL,
 };
 
 static int admin_delete(struct api_call *c)
@@ -278,7 +278,7 @@ static int admin_delete(struct api_call *c)
 const struct api_op op_admin_delete = {
 	"admin.delete", "DELETE", "/api/v1/admins/{name}", API_ADMIN, API_CHANGES,
 	sizeof(struct admin_req), admin_name_fields, admin_delete,
-	"Delete a console account; its sessions end",
+	"Delete a console account; its sessions end", NULL,
 };
 
 static int admin_store_reset(struct api_call *c, const char *encoded)
@@ -313,7 +313,7 @@ static int admin_password(struct api_call *c)
 const struct api_op op_admin_password = {
 	"admin.password", "POST", "/api/v1/admins/{name}/password", API_ADMIN, API_CHANGES,
 	sizeof(struct admin_req), admin_name_fields, admin_password,
-	"A new one-time password for an admin (shown once); its sessions end",
+	"A new one-time password for an admin (shown once); its sessions end", NULL,
 };
 
 /* ---- a user's portal password ---- */
@@ -363,5 +363,5 @@ static int user_password(struct api_call *c)
 const struct api_op op_user_password = {
 	"user.password", "POST", "/api/v1/users/{user}/password", API_ADMIN, API_CHANGES,
 	sizeof(struct user_req), user_fields, user_password,
-	"A one-time portal password for a user (shown once); its sessions end",
+	"A one-time portal password for a user (shown once); its sessions end", NULL,
 };

@@ -472,6 +472,8 @@ int api_parse(const struct api_op *op, const struct json_value *in, void *req, c
 			goto fail;
 		}
 	}
+	if (op->check && op->check(req, why, whylen) < 0)
+		goto fail;
 	return 0;
 fail:
 	api_req_clear(op, req);

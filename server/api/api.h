@@ -132,6 +132,9 @@ struct api_op {
 	const struct api_field *fields;
 	api_fn fn;
 	const char *summary;           /* one line, as docs/api.yaml says it */
+	/* Checks across fields, run by api_parse after every field parsed (NULL: none):
+	 * 0, or -EINVAL with why. Pure, like the parser. */
+	int (*check)(const void *req, char *why, size_t whylen);
 };
 
 /* The table, in the order docs/api.yaml lists it. */

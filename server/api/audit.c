@@ -83,5 +83,5 @@ static int audit_list(struct api_call *c)
 const struct api_op op_audit_list = {
 	"audit.list", "GET", "/api/v1/audit", API_VIEWER, 0,
 	sizeof(struct audit_req), audit_fields, audit_list,
-	"Who changed what, newest first",
+	"Who changed what, newest first", NULL,
 };

@@ -242,7 +242,7 @@ static int login(struct api_call *c)
 const struct api_op op_login = {
 	"login", "POST", "/api/v1/login", API_ANYONE, API_CHANGES | API_BEFORE_CHANGE,
 	sizeof(struct login_req), login_fields, login,
-	"Log in to the console or the portal: a session cookie and its CSRF token",
+	"Log in to the console or the portal: a session cookie and its CSRF token", NULL,
 };
 
 /* ---- logout ---- */
@@ -267,7 +267,7 @@ static int logout(struct api_call *c)
 const struct api_op op_logout = {
 	"logout", "POST", "/api/v1/logout", API_SELF, API_CHANGES | API_BEFORE_CHANGE,
 	sizeof(struct empty_req), no_fields, logout,
-	"End this session",
+	"End this session", NULL,
 };
 
 /* ---- password change ---- */
@@ -385,7 +385,7 @@ static int password(struct api_call *c)
 const struct api_op op_password = {
 	"password", "POST", "/api/v1/password", API_SELF, API_CHANGES | API_BEFORE_CHANGE,
 	sizeof(struct password_req), password_fields, password,
-	"Change this session's account password: every other session of it ends",
+	"Change this session's account password: every other session of it ends", NULL,
 };
 
 /* ---- who am I ---- */
@@ -422,7 +422,7 @@ static int me(struct api_call *c)
 const struct api_op op_me = {
 	"me", "GET", "/api/v1/me", API_SELF, API_BEFORE_CHANGE,
 	sizeof(struct empty_req), no_fields, me,
-	"The caller: a user's account with its devices, or an admin's name and role",
+	"The caller: a user's account with its devices, or an admin's name and role", NULL,
 };
 
 /* ---- TOTP for admins ---- */
@@ -473,7 +473,7 @@ static int totp_begin(struct api_call *c)
 const struct api_op op_totp_begin = {
 	"totp.begin", "POST", "/api/v1/me/totp", API_VIEWER, API_CHANGES | API_BEFORE_CHANGE,
 	sizeof(struct empty_req), no_fields, totp_begin,
-	"A new TOTP secret for this admin, to confirm with a code",
+	"A new TOTP secret for this admin, to confirm with a code", NULL,
 };
 
 struct totp_req {
@@ -519,5 +519,5 @@ static int totp_confirm(struct api_call *c)
 const struct api_op op_totp_confirm = {
 	"totp.confirm", "POST", "/api/v1/me/totp/confirm", API_VIEWER,
 	API_CHANGES | API_BEFORE_CHANGE, sizeof(struct totp_req), totp_fields, totp_confirm,
-	"Confirm the TOTP secret with a code: logins need a code from now on",
+	"Confirm the TOTP secret with a code: logins need a code from now on", NULL,
 };

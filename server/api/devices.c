@@ -548,7 +548,7 @@ static int device_list(struct api_call *c)
 const struct api_op op_device_list = {
 	"device.list", "GET", "/api/v1/users/{user}/devices", API_VIEWER, 0,
 	sizeof(struct dev_req), dev_user_fields, device_list,
-	"A user's devices",
+	"A user's devices", NULL,
 };
 
 static const struct api_field dev_all_fields[] = {
@@ -559,7 +559,7 @@ static const struct api_field dev_all_fields[] = {
 const struct api_op op_device_all = {
 	"device.all", "GET", "/api/v1/devices", API_VIEWER, 0,
 	sizeof(struct dev_req), dev_all_fields, device_list,
-	"Every device, or one user's (?user=)",
+	"Every device, or one user's (?user=)", NULL,
 };
 
 /* add: a config device (keys made here unless public_key is given) or an agent device
@@ -588,6 +588,19 @@ static const struct api_field dev_add_fields[] = {
 	API_FIELD_END,
 };
 
+static int device_add_check(const void *req, char *why, size_t whylen)
+{
+	const struct dev_add_req *q = req;
+
+	if (q->kind == DB_DEVICE_AGENT && q->has_public_key)
+		snprintf(why, whylen, "public_key: an agent device makes its own key when it enrols");
+	else if (q->kind == DB_DEVICE_CONFIG && q->has_token_expires)
+		snprintf(why, whylen, "token_expires: only an agent device enrols with a token");
+	else
+		return 0;
+	return -EINVAL;
+}
+
 static int device_add(struct api_call *c)
 {
 	struct dev_add_req *q = c->req;
@@ -600,10 +613,6 @@ static int device_add(struct api_call *c)
 	int r;
 
 	snprintf(c->target, sizeof(c->target), "%s/%s", q->user, q->name);
-	if (q->kind == DB_DEVICE_AGENT && q->has_public_key)
-		return api_fail(c, -EINVAL, "public_key: an agent device makes its own key when it enrols");
-	if (q->kind == DB_DEVICE_CONFIG && q->has_token_expires)
-		return api_fail(c, -EINVAL, "token_expires: only an agent device enrols with a token");
 	r = api_user_find(c, q->user, &u);
 	if (r < 0)
 		return r;
@@ -657,6 +666,7 @@ const struct api_op op_device_add = {
 	"device.add", "POST", "/api/v1/users/{user}/devices", API_ADMIN, API_CHANGES,
 	sizeof(struct dev_add_req), dev_add_fields, device_add,
 	"Add a device: a config device, or an agent device and its one-time enrolment token",
+	device_add_check,
 };
 
 static int device_show(struct api_call *c)
@@ -676,7 +686,7 @@ static int device_show(struct api_call *c)
 const struct api_op op_device_show = {
 	"device.show", "GET", "/api/v1/users/{user}/devices/{device}", API_VIEWER, 0,
 	sizeof(struct dev_req), dev_fields, device_show,
-	"One device",
+	"One device", NULL,
 };
 
 static int device_config(struct api_call *c)
@@ -705,13 +715,13 @@ static int device_config(struct api_call *c)
 const struct api_op op_device_config = {
 	"device.config", "GET", "/api/v1/users/{user}/devices/{device}/config", API_ADMIN, 0,
 	sizeof(struct dev_req), dev_fields, device_config,
-	"The device's wg-quick file",
+	"The device's wg-quick file", NULL,
 };
 
 const struct api_op op_user_config = {
 	"user.config", "GET", NULL, API_ADMIN, API_SOCKET,
 	sizeof(struct dev_req), user_dev_fields, device_config,
-	"A user's device's wg-quick file (the CLI's user config)",
+	"A user's device's wg-quick file (the CLI's user config)", NULL,
 };
 
 static int device_qr(struct api_call *c)
@@ -754,13 +764,13 @@ out:
 const struct api_op op_device_qr = {
 	"device.qr", "GET", "/api/v1/users/{user}/devices/{device}/qr.svg", API_ADMIN, 0,
 	sizeof(struct dev_req), dev_fields, device_qr,
-	"The device's wg-quick file as a QR code (SVG)",
+	"The device's wg-quick file as a QR code (SVG)", NULL,
 };
 
 const struct api_op op_user_qr = {
 	"user.qr", "GET", NULL, API_ADMIN, API_SOCKET,
 	sizeof(struct dev_req), user_dev_fields, device_config,
-	"A user's device's wg-quick file, for the CLI to draw as QR",
+	"A user's device's wg-quick file, for the CLI to draw as QR", NULL,
 };
 
 static int device_rotate(struct api_call *c)
@@ -790,13 +800,13 @@ out:
 const struct api_op op_device_rotate = {
 	"device.rotate", "POST", "/api/v1/users/{user}/devices/{device}/rotate", API_ADMIN,
 	API_CHANGES, sizeof(struct dev_req), dev_rotate_fields, device_rotate,
-	"New keys for a device: the old key stops working at once",
+	"New keys for a device: the old key stops working at once", NULL,
 };
 
 const struct api_op op_user_rotate = {
 	"user.rotate", "POST", NULL, API_ADMIN, API_CHANGES | API_SOCKET,
 	sizeof(struct dev_req), user_rotate_fields, device_rotate,
-	"New keys for a user's device (the CLI's user rotate)",
+	"New keys for a user's device (the CLI's user rotate)", NULL,
 };
 
 static int device_delete(struct api_call *c)
@@ -818,5 +828,5 @@ static int device_delete(struct api_call *c)
 const struct api_op op_device_delete = {
 	"device.delete", "DELETE", "/api/v1/users/{user}/devices/{device}", API_ADMIN, API_CHANGES,
 	sizeof(struct dev_req), dev_fields, device_delete,
-	"Revoke a device: its peer leaves the link, its addresses go back to the pools",
+	"Revoke a device: its peer leaves the link, its addresses go back to the pools", NULL,
 };

@@ -142,7 +142,7 @@ static int session_list(struct api_call *c)
 const struct api_op op_session_list = {
 	"session.list", "GET", "/api/v1/sessions", API_VIEWER, 0,
 	sizeof(struct session_req), session_fields, session_list,
-	"One page of the session log, newest first",
+	"One page of the session log, newest first", NULL,
 };
 
 /* ---- statistics ---- */
@@ -230,7 +230,7 @@ static int stats_traffic(struct api_call *c)
 const struct api_op op_stats_traffic = {
 	"stats.traffic", "GET", "/api/v1/stats/traffic", API_SELF, 0,
 	sizeof(struct stats_req), stats_fields, stats_traffic,
-	"Traffic summed by hour or day (a user: its own)",
+	"Traffic summed by hour or day (a user: its own)", NULL,
 };
 
 static int count_row(int64_t start, uint64_t n, void *data)
@@ -295,7 +295,7 @@ static int stats_sessions(struct api_call *c)
 const struct api_op op_stats_sessions = {
 	"stats.sessions", "GET", "/api/v1/stats/sessions", API_VIEWER, 0,
 	sizeof(struct stats_req), stats_fields, stats_sessions,
-	"Sessions per day and the users with the most traffic",
+	"Sessions per day and the users with the most traffic", NULL,
 };
 
 struct empty_req {
@@ -333,5 +333,5 @@ static int dashboard(struct api_call *c)
 const struct api_op op_dashboard = {
 	"dashboard", "GET", "/api/v1/dashboard", API_VIEWER, 0,
 	sizeof(struct empty_req), no_fields, dashboard,
-	"Counts for the dashboard: users by state, online",
+	"Counts for the dashboard: users by state, online", NULL,
 };

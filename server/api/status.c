@@ -181,5 +181,5 @@ static int status(struct api_call *c)
 const struct api_op op_status = {
 	"status", "GET", "/api/v1/status", API_VIEWER, 0,
 	sizeof(struct status_req), status_fields, status,
-	"Live status per device, paged (?online=1 for those with a session)",
+	"Live status per device, paged (?online=1 for those with a session)", NULL,
 };

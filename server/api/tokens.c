@@ -77,7 +77,7 @@ static int token_add(struct api_call *c)
 const struct api_op op_token_add = {
 	"token.add", "POST", "/api/v1/tokens", API_ADMIN, API_CHANGES,
 	sizeof(struct token_req), token_add_fields, token_add,
-	"Make an API token (shown once) with a role",
+	"Make an API token (shown once) with a role", NULL,
 };
 
 static int list_row(const struct db_token *t, void *data)
@@ -106,7 +106,7 @@ static int token_list(struct api_call *c)
 const struct api_op op_token_list = {
 	"token.list", "GET", "/api/v1/tokens", API_VIEWER, 0,
 	sizeof(struct token_req), no_fields, token_list,
-	"The API tokens (never the tokens themselves)",
+	"The API tokens (never the tokens themselves)", NULL,
 };
 
 static int token_delete(struct api_call *c)
@@ -127,5 +127,5 @@ static int token_delete(struct api_call *c)
 const struct api_op op_token_delete = {
 	"token.delete", "DELETE", "/api/v1/tokens/{name}", API_ADMIN, API_CHANGES,
 	sizeof(struct token_req), token_name_fields, token_delete,
-	"Delete an API token: it stops working at once",
+	"Delete an API token: it stops working at once", NULL,
 };

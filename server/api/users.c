@@ -197,6 +197,19 @@ static bool email_ok(const char *e)
 	return !*e || (at && at != e && at[1] && !strchr(at + 1, '@') && !strpbrk(e, " <>,;\"'"));
 }
 
+static int user_add_check(const void *req, char *why, size_t whylen)
+{
+	const struct user_add_req *q = req;
+
+	if (q->no_device && (q->has_device || q->has_public_key))
+		snprintf(why, whylen, "no_device: goes with neither device nor public_key");
+	else if (!email_ok(q->email))
+		snprintf(why, whylen, "email \"%.40s\": not an address", q->email);
+	else
+		return 0;
+	return -EINVAL;
+}
+
 static int user_add(struct api_call *c)
 {
 	struct user_add_req *q = c->req;
@@ -207,10 +220,6 @@ static int user_add(struct api_call *c)
 	int r;
 
 	snprintf(c->target, sizeof(c->target), "%s", q->name);
-	if (q->has_no_device && q->no_device && (q->has_device || q->has_public_key))
-		return api_fail(c, -EINVAL, "no_device: goes with neither device nor public_key");
-	if (!email_ok(q->email))
-		return api_fail(c, -EINVAL, "email \"%.40s\": not an address", q->email);
 	snprintf(u.name, sizeof(u.name), "%s", q->name);
 	snprintf(u.email, sizeof(u.email), "%s", q->email);
 	if (api_expiry_at(&q->expires, time(NULL), &u.expires) < 0)
@@ -260,7 +269,7 @@ static int user_add(struct api_call *c)
 const struct api_op op_user_add = {
 	"user.add", "POST", "/api/v1/users", API_ADMIN, API_CHANGES,
 	sizeof(struct user_add_req), user_add_fields, user_add,
-	"Add a user and its first device",
+	"Add a user and its first device", user_add_check,
 };
 
 /* ---- list ---- */
@@ -344,7 +353,7 @@ static int user_list(struct api_call *c)
 const struct api_op op_user_list = {
 	"user.list", "GET", "/api/v1/users", API_VIEWER, 0,
 	sizeof(struct user_list_req), user_list_fields, user_list,
-	"One page of users: searched, filtered and sorted on the server",
+	"One page of users: searched, filtered and sorted on the server", NULL,
 };
 
 /* ---- show, delete, disable, enable ---- */
@@ -375,7 +384,7 @@ static int user_show(struct api_call *c)
 const struct api_op op_user_show = {
 	"user.show", "GET", "/api/v1/users/{user}", API_VIEWER, 0,
 	sizeof(struct user_name_req), user_name_fields, user_show,
-	"One user, with its devices",
+	"One user, with its devices", NULL,
 };
 
 static int user_delete(struct api_call *c)
@@ -424,7 +433,7 @@ out:
 const struct api_op op_user_delete = {
 	"user.delete", "DELETE", "/api/v1/users/{user}", API_ADMIN, API_CHANGES,
 	sizeof(struct user_name_req), user_name_fields, user_delete,
-	"Delete a user, its devices and its sessions",
+	"Delete a user, its devices and its sessions", NULL,
 };
 
 /* Enable or disable; an expiry or a quota still in force wins over enable. */
@@ -484,13 +493,13 @@ static int user_enable(struct api_call *c)
 const struct api_op op_user_disable = {
 	"user.disable", "POST", "/api/v1/users/{user}/disable", API_ADMIN, API_CHANGES,
 	sizeof(struct user_name_req), user_name_fields, user_disable,
-	"Disable a user: its devices' peers leave the link",
+	"Disable a user: its devices' peers leave the link", NULL,
 };
 
 const struct api_op op_user_enable = {
 	"user.enable", "POST", "/api/v1/users/{user}/enable", API_ADMIN, API_CHANGES,
 	sizeof(struct user_name_req), user_name_fields, user_enable,
-	"Enable a user again, unless its expiry or quota still holds",
+	"Enable a user again, unless its expiry or quota still holds", NULL,
 };
 
 /* ---- set ---- */
@@ -525,6 +534,20 @@ static const struct api_field user_set_fields[] = {
 	API_FIELD_END,
 };
 
+static int user_set_check(const void *req, char *why, size_t whylen)
+{
+	const struct user_set_req *q = req;
+
+	if (!q->has_expires && !q->has_quota && !q->has_reset_day && !q->has_group &&
+	    !q->has_state && !q->has_email)
+		snprintf(why, whylen, "nothing to change (expires, quota, reset_day, group, state, email)");
+	else if (q->has_email && !email_ok(q->email))
+		snprintf(why, whylen, "email \"%.40s\": not an address", q->email);
+	else
+		return 0;
+	return -EINVAL;
+}
+
 static int user_set(struct api_call *c)
 {
 	struct user_set_req *q = c->req;
@@ -535,11 +558,6 @@ static int user_set(struct api_call *c)
 	int old_day, r;
 
 	snprintf(c->target, sizeof(c->target), "%s", q->user);
-	if (!q->has_expires && !q->has_quota && !q->has_reset_day && !q->has_group &&
-	    !q->has_state && !q->has_email)
-		return api_fail(c, -EINVAL, "user set: nothing to change (--expires, --quota, --reset-day)");
-	if (q->has_email && !email_ok(q->email))
-		return api_fail(c, -EINVAL, "email \"%.40s\": not an address", q->email);
 	r = api_user_find(c, q->user, &u);
 	if (r < 0)
 		return r;
@@ -603,5 +621,5 @@ out:
 const struct api_op op_user_set = {
 	"user.set", "PATCH", "/api/v1/users/{user}", API_ADMIN, API_CHANGES,
 	sizeof(struct user_set_req), user_set_fields, user_set,
-	"Change a user's expiry, quota, group, state or email",
+	"Change a user's expiry, quota, group, state or email", user_set_check,
 };
