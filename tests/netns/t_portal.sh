@@ -65,7 +65,8 @@ check "the server starts with its portal" test $? = 0
 check_eq "the portal runs without privileges" "nobody" \
 	"$(ps -o user= -p "$(pgrep -f 'warren portal' | head -n1)" | xargs)"
 
-W user add branch >/dev/null
+# An agent's user needs no config device of its own: the agent's device is its one.
+W user add branch --no-device >/dev/null
 TOKEN=$(W device add gw1 --user branch)
 check "device add prints a token" test "${#TOKEN}" = 43
 
@@ -117,20 +118,20 @@ check "and reaches the server with it" ping_ok gw 10.9.0.1 10
 # ---- admin API
 ADMIN=$(W token add ops)
 check_eq "the admin API lists users with a token" "200 branch" \
-	"$(api -H "Authorization: Bearer $ADMIN" "$URL/api/v1/users") $(jq -r '.[].name' "$WT_DIR/body")"
+	"$(api -H "Authorization: Bearer $ADMIN" "$URL/api/v1/users") $(jq -r '.users[].name' "$WT_DIR/body")"
 check_eq "and refuses without one" 401 "$(api "$URL/api/v1/users")"
 
 # ---- a user whose key a device holds is not rotated; a deleted device is cut off
 out=$(W user rotate branch 2>&1); rc=$?
 check_eq "rotating a user an enrolled device holds is refused" \
-	"1 user branch: its key is held by device gw1; to replace the device, device delete gw1 and enrol a new one" "$rc $out"
-W user add other >/dev/null
+	"1 device branch/gw1 is an enrolled agent: it holds its own key; to replace it, delete the device and add a new one" "$rc $out"
+W user add other --no-device >/dev/null
 T2=$(W device add gw2 --user other)
 K2=$(wg_genkey | wg pubkey)
 api -X POST -d '{"token":"'"$T2"'","public_key":"'"$K2"'"}' "$URL/api/v1/agent/enroll" >/dev/null
 C2=$(jq -r .credential "$WT_DIR/body")
 check_eq "a second device enrols" "200" "$(api -H "Authorization: Bearer $C2" "$URL/api/v1/agent/profile")"
-check "device delete" W device delete gw2
+check "device delete" W device delete gw2 --user other
 check_eq "its credential is refused" 401 "$(api -H "Authorization: Bearer $C2" "$URL/api/v1/agent/profile")"
 check_not "and its key is off the link" bash -c "ip netns exec '$(ns srv)' wg show '$WGS' peers | grep -qF '$K2'"
 
