@@ -20,9 +20,9 @@ B := build
 CC ?= cc
 PKG_CONFIG ?= pkg-config
 LIBS_PC := libmnl libnftnl libsodium libconfig sqlite3 libqrencode zlib
-# Headers only: loaded when used (server/mhd.c, agent/curlapi.c), so an agent without a
-# portal does not carry them.
-DLOPEN_PC := libcurl libmicrohttpd
+# Headers only: loaded when used (server/mhd.c, agent/curlapi.c, agent/sdbus.c), so an agent
+# without a portal or DNS for systemd-resolved does not carry them.
+DLOPEN_PC := libcurl libmicrohttpd libsystemd
 
 ifeq ($(V),1)
 Q :=
@@ -121,9 +121,13 @@ bench: $(B)/warren
 # Packages for build, tests (wireguard-go peers, QEMU kernel tier, fuzzers) and demo.
 DEB_PKGS := build-essential pkg-config clang libmnl-dev libnftnl-dev libsodium-dev \
 	libconfig-dev libcurl4-openssl-dev libsqlite3-dev libqrencode-dev zlib1g-dev \
-	libmicrohttpd-dev libcmocka-dev wireguard-go wireguard-tools \
+	libmicrohttpd-dev libsystemd-dev libcmocka-dev wireguard-go wireguard-tools \
 	nftables iproute2 iputils-ping netcat-openbsd tcpdump procps kmod jq sqlite3 openssl curl python3 \
-	qemu-system-x86 busybox-static linux-image-amd64 cpio
+	qemu-system-x86 busybox-static linux-image-amd64 cpio \
+	openresolv dbus-daemon libsystemd-shared
+# systemd-resolved for tests/netns/t_dns.sh, unpacked here rather than installed: installing
+# it turns /etc/resolv.conf into a link to its stub and starts the service.
+RESOLVED_DIR := $(B)/deb/systemd-resolved
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do dpkg-query -W -f='$${db:Status-Abbrev}' $$p 2>/dev/null | \
 		grep -q '^ii' || printf '%s ' $$p; done); \
@@ -132,6 +136,11 @@ deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 			--no-install-recommends $$missing; \
 	else echo "all dependencies installed"; fi
+	@if [ ! -x $(RESOLVED_DIR)/lib/systemd/systemd-resolved ]; then \
+		echo "unpacking systemd-resolved into $(RESOLVED_DIR)"; \
+		t=$$(mktemp -d) && chmod 1777 "$$t" && (cd "$$t" && apt-get download -qq systemd-resolved) && \
+		mkdir -p $(RESOLVED_DIR) && dpkg -x "$$t"/systemd-resolved_*.deb $(RESOLVED_DIR); \
+		rc=$$?; rm -rf "$$t"; exit $$rc; fi
 
 # Packages for tests/bench/portal.sh: wrk, and nginx as the static-file reference. Their
 # services are not started: a policy-rc.d answering 101 (action forbidden) stands for the

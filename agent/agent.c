@@ -19,6 +19,7 @@
 #include "event.h"
 #include "health.h"
 #include "journal.h"
+#include "linkdns.h"
 #include "loop.h"
 #include "portal.h"
 #include "probe.h"
@@ -36,6 +37,7 @@
 #include "../netcfg/nft.h"
 #include "../netcfg/sysctl.h"
 #include "../profiles/conf.h"
+#include "../profiles/dns.h"
 
 #define GLOBAL_JOURNAL JOURNAL_GLOBAL
 #define RETRY_MIN_MS 1000
@@ -68,6 +70,7 @@ struct tun {
 	struct probe probe_cfg;    /* what it was started with, to notice a changed one */
 	uint64_t up_ms;            /* monotonic ms the tunnel last became usable */
 	enum plan_owner taken_by;  /* another role's journal holds the link: hands off */
+	unsigned int dns_methods;  /* what may hold the link's DNS, as its journal says */
 };
 
 struct grp {
@@ -99,6 +102,7 @@ struct agent {
 	uint64_t converges;
 	time_t started;
 	struct portal_client *portal;
+	struct linkdns *dns;
 	bool adopted;              /* the first configuration is in place */
 };
 
@@ -127,7 +131,7 @@ static char *plan_text(const struct plan *p)
 		fprintf(f, " r%s/%u/%d/%d", cidr_fmt(&p->routes[i].dst, b), p->routes[i].table,
 			(int)p->routes[i].type, p->routes[i].oif);
 	}
-	fprintf(f, " %zu rules %zu sysctls", p->n_rules, p->n_sysctls);
+	fprintf(f, " %zu rules %zu sysctls dns %u", p->n_rules, p->n_sysctls, p->dns_methods);
 	fclose(f);
 	return buf;
 }
@@ -239,12 +243,73 @@ static void tun_watch(struct agent *a, struct tun *t, pid_t pid)
 
 static void on_sigchld(struct loop *l, int signo, void *data)
 {
+	struct agent *a = data;
+	int status;
+	pid_t pid;
+
 	(void)l;
 	(void)signo;
-	(void)data;
-	/* Exits are noticed through pidfds; here they are only reaped. */
-	while (waitpid(-1, NULL, WNOHANG) > 0)
-		;
+	/* Exits are noticed through pidfds, except resolvconf's, whose status matters. */
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+		linkdns_reaped(a->dns, pid, status);
+}
+
+/* ---- DNS ---- */
+
+static struct tun *tun_by_ifname(struct agent *a, const char *ifname)
+{
+	size_t i;
+
+	for (i = 0; i < a->n_tuns; i++)
+		if (strcmp(a->tuns[i].ifname, ifname) == 0)
+			return &a->tuns[i];
+	return NULL;
+}
+
+/* linkdns records a method before using it: into the tunnel's journal, with its plan. */
+static int on_dns_journal(void *ctx, const char *ifname, unsigned int methods)
+{
+	struct agent *a = ctx;
+	struct tun *t = tun_by_ifname(a, ifname);
+
+	if (!t || !t->planned)
+		return -ENOENT;
+	t->dns_methods = methods;
+	t->plan.dns_methods = methods;
+	return journal_update(a, &t->plan, &t->journal);
+}
+
+static const struct linkdns_ops agent_dns_ops = { on_dns_journal, NULL };
+
+/* Each tunnel owns its link's DNS; a link that is not up keeps what it has until it is. */
+static void tun_dns_sync(struct agent *a, struct tun *t, const struct tunnel *ct)
+{
+	struct dns_conf dc;
+	char err[256];
+
+	if (!ct || t->state != TUN_UP || !t->ifindex)
+		return;
+	dns_conf_from_tunnel(&dc, ct);
+	linkdns_set(a->dns, t->name, t->ifname, t->ifindex, &dc, t->dns_methods, err, sizeof(err));
+	dns_conf_clear(&dc);
+}
+
+/* Undo ifname's DNS before its link goes; false when that failed (the journal then stays,
+ * so the next start or down tries again). */
+static bool agent_dns_remove(struct agent *a, const char *name, const char *ifname,
+			     unsigned int methods)
+{
+	struct linkdns_status st;
+	char err[256] = "";
+	struct link l;
+
+	if (!methods && !linkdns_status(a->dns, ifname, &st))
+		return true;
+	if (linkdns_remove(a->dns, ifname, link_get(a->nl, ifname, &l) == 0 ? l.index : 0, methods,
+			   err, sizeof(err)) == 0)
+		return true;
+	log_err("tunnel %s: DNS: %s", name, err);
+	return false;
 }
 
 /* ---- converging ---- */
@@ -291,6 +356,7 @@ static int tun_converge(struct agent *a, struct tun *t, const struct tunnel *ct,
 	if (t->state != TUN_UP)
 		tun_set_state(t, TUN_STARTING, NULL);
 	p.owner = OWNER_AGENT;
+	p.dns_methods = t->dns_methods;
 	r = journal_update(a, &p, &t->journal);
 	if (r == 0)
 		r = tunnel_apply(a->nl, a->wgb, &p, a->c->daemon.userspace_command, snap, &st, err,
@@ -638,6 +704,7 @@ static void agent_converge(struct agent *a)
 		t->ifindex = link_get(a->nl, t->ifname, &l) == 0 ? l.index : 0;
 		if (ct)
 			tun_probe_sync(a, t, ct);
+		tun_dns_sync(a, t, ct);
 		if (t->retry_at && (!next || t->retry_at < next))
 			next = t->retry_at;
 	}
@@ -835,20 +902,25 @@ static void tun_remove(struct agent *a, struct tun *t)
 {
 	char err[256] = "";
 	struct plan j;
+	bool dns_ok;
 	int r;
 
 	tun_unwatch(a, t);
 	probe_free(t->probe);
 	t->probe = NULL;
 	r = t->taken_by ? -EBUSY : journal_read(a->state_dir, t->ifname, &j);
+	/* Another role's link keeps its DNS too. */
+	dns_ok = t->taken_by || agent_dns_remove(a, t->name, t->ifname,
+						 t->dns_methods | (r == 0 ? j.dns_methods : 0));
 	if (r == 0) {
 		r = tunnel_remove(a->nl, a->wgb, &j, NULL, err, sizeof(err));
 		if (r < 0)
 			log_err("tunnel %s: removing: %s", t->name, err);
-		else
+		else if (dns_ok)
 			journal_remove(a->state_dir, t->ifname);
 		plan_clear(&j);
 	}
+	t->dns_methods = 0;
 	if (t->planned)
 		plan_clear(&t->plan);
 	free(t->journal);
@@ -933,6 +1005,8 @@ static int agent_adopt(struct agent *a, struct config *c)
 				tuns[i].taken_by = jp.owner;
 			else if (!slot_used(tuns, i, foreign, jp.slot))
 				tuns[i].slot = jp.slot;
+			/* A crash may have left DNS applied: it stays recorded until undone. */
+			tuns[i].dns_methods = jp.dns_methods;
 			plan_clear(&jp);
 		}
 	}
@@ -977,7 +1051,7 @@ static void agent_sweep(struct agent *a)
 	if (journal_list(a->state_dir, &names, &n) < 0)
 		return;
 	for (i = 0; i < n; i++) {
-		bool known = false;
+		bool known = false, dns_ok;
 		struct plan jp;
 		char err[256];
 
@@ -991,10 +1065,11 @@ static void agent_sweep(struct agent *a)
 			continue;
 		}
 		log_info("link %s: left by an earlier run; removing it", names[i]);
-		if (tunnel_remove(a->nl, a->wgb, &jp, NULL, err, sizeof(err)) == 0)
-			journal_remove(a->state_dir, names[i]);
-		else
+		dns_ok = agent_dns_remove(a, jp.name[0] ? jp.name : names[i], names[i], jp.dns_methods);
+		if (tunnel_remove(a->nl, a->wgb, &jp, NULL, err, sizeof(err)) < 0)
 			log_err("link %s: %s", names[i], err);
+		else if (dns_ok)
+			journal_remove(a->state_dir, names[i]);
 		plan_clear(&jp);
 	}
 	free(names);
@@ -1180,6 +1255,42 @@ out:
 	return r;
 }
 
+/* The tunnel's DNS as configured and how far it got; nothing when it has none. */
+static void status_dns(struct agent *a, struct json *j, const struct tun *t, const struct tunnel *ct)
+{
+	struct linkdns_status st = { 0, "none", "" };
+	char buf[CIDR_STRLEN];
+	struct dns_conf dc = { 0 };
+	bool known = linkdns_status(a->dns, t->ifname, &st);
+	size_t k;
+
+	if (ct)
+		dns_conf_from_tunnel(&dc, ct);
+	if (!known && dns_conf_empty(&dc)) {
+		dns_conf_clear(&dc);
+		return;
+	}
+	json_obj_begin(j, "dns");
+	json_arr_begin(j, "servers");
+	for (k = 0; k < dc.servers.n; k++)
+		json_str(j, NULL, ip_fmt(&dc.servers.v[k], buf));
+	json_end(j);
+	json_arr_begin(j, "domains");
+	for (k = 0; k < dc.domains.n; k++)
+		json_str(j, NULL, dc.domains.v[k]);
+	json_end(j);
+	json_bool(j, "full", dc.full);
+	if (st.method)
+		json_str(j, "method", linkdns_method_name(st.method));
+	else
+		json_null(j, "method");
+	json_str(j, "state", st.state);
+	if (st.error && st.error[0])
+		json_str(j, "error", st.error);
+	json_end(j);
+	dns_conf_clear(&dc);
+}
+
 static void status_json(struct agent *a, struct json *j)
 {
 	size_t i, k;
@@ -1231,6 +1342,7 @@ static void status_json(struct agent *a, struct json *j)
 		for (k = 0; t->planned && k < t->plan.n_routes; k++)
 			json_str(j, NULL, cidr_fmt(&t->plan.routes[k].dst, buf));
 		json_end(j);
+		status_dns(a, j, t, ct);
 		if (t->state == TUN_UP && wg_get(a->wgb, t->ifname, &dev) == 0) {
 			json_u64(j, "listen_port", dev->listen_port);
 			key_to_base64(key, dev->public_key);
@@ -1378,6 +1490,7 @@ static int agent_open(struct agent *a)
 	a->periodic = timer_new(a->loop, on_periodic, a);
 	a->watchdog = timer_new(a->loop, on_watchdog, a);
 	a->hold = timer_new(a->loop, on_hold, a);
+	a->dns = linkdns_new(a->loop, &agent_dns_ops, a);
 	return 0;
 }
 
@@ -1397,6 +1510,7 @@ static void agent_close(struct agent *a)
 	plan_clear(&a->global);
 	free(a->global_journal);
 	portal_client_free(a->portal);
+	linkdns_free(a->dns);
 	ctl_close(a->ctl);
 	resolver_free(a->res);
 	monitor_free(a->mon);

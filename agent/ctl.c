@@ -811,8 +811,9 @@ static void render_peer(FILE *f, const struct json_value *p, time_t now)
 
 static void render_tunnel(FILE *f, const struct json_value *t, time_t now)
 {
-	const struct json_value *peers = json_get_arr(t, "peers"), *probe;
+	const struct json_value *peers = json_get_arr(t, "peers"), *probe, *dns;
 	const char *state = str_or(t, "state", "?"), *s;
+	bool full;
 	uint64_t v;
 	size_t i;
 
@@ -866,6 +867,25 @@ static void render_tunnel(FILE *f, const struct json_value *t, time_t now)
 	fputs("  routes ", f);
 	put_list(f, json_get_arr(t, "routes"));
 	fputc('\n', f);
+	if ((dns = json_get_obj(t, "dns"))) {
+		fputs("  dns ", f);
+		put_list(f, json_get_arr(dns, "servers"));
+		fputs("  domains ", f);
+		put_list(f, json_get_arr(dns, "domains"));
+		if (json_get_bool(dns, "full", &full) && full)
+			fputs("  (full)", f);
+		fputs("  ", f);
+		put_clean(f, str_or(dns, "state", "?"));
+		if ((s = json_get_str(dns, "method"))) {
+			fputs(" through ", f);
+			put_clean(f, s);
+		}
+		if ((s = json_get_str(dns, "error"))) {
+			fputs(": ", f);
+			put_clean(f, s);
+		}
+		fputc('\n', f);
+	}
 }
 
 static void render_group(FILE *f, const struct json_value *g)

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "journal.h"
+#include "linkdns.h"
 #include "../common/util.h"
 
 #define JOURNAL_MAGIC "warren-journal 1"
@@ -56,6 +57,9 @@ static void journal_format(FILE *f, const struct plan *p)
 	fprintf(f, "%s\n", JOURNAL_MAGIC);
 	if (owner_names[p->owner])
 		fprintf(f, "owner %s\n", owner_names[p->owner]);
+	/* A daemon's journal says who holds it, so `warren down` tells a crash from a run. */
+	if (p->owner == OWNER_AGENT || p->owner == OWNER_SERVER)
+		fprintf(f, "pid %d\n", (int)getpid());
 	fprintf(f, "tunnel %s %s %s %u %" PRIu32 "\n", p->name, str_or_dash(p->ifname),
 		backend_name(p->backend), p->slot, p->mtu);
 	for (i = 0; i < p->n_addrs; i++) {
@@ -84,6 +88,13 @@ static void journal_format(FILE *f, const struct plan *p)
 	for (i = 0; i < p->n_sysctls; i++)
 		fprintf(f, "sysctl %s %s %s\n", p->sysctls[i].path, p->sysctls[i].value,
 			str_or_dash(p->sysctls[i].old));
+	if (p->dns_methods) {
+		fprintf(f, "dns");
+		for (i = 1; i <= LINKDNS_METHODS; i <<= 1)
+			if (p->dns_methods & i)
+				fprintf(f, " %s", linkdns_method_name((unsigned int)i));
+		fputc('\n', f);
+	}
 }
 
 int journal_write(const char *state_dir, const struct plan *p)
@@ -160,6 +171,12 @@ static int journal_parse_line(struct plan *p, char *line)
 		p->mtu = u2;
 		return 0;
 	}
+	if (sscanf(line, "pid %d%n", &i1, &n) == 1 && !line[n]) {
+		if (i1 <= 0)
+			return -EBADMSG;
+		p->owner_pid = i1;
+		return 0;
+	}
 	if (sscanf(line, "owner %63s%n", a, &n) == 1 && !line[n]) {
 		for (u1 = 0; u1 < ARRAY_SIZE(owner_names); u1++) {
 			if (owner_names[u1] && strcmp(a, owner_names[u1]) == 0) {
@@ -220,6 +237,17 @@ static int journal_parse_line(struct plan *p, char *line)
 		    read_name(s->old, sizeof(s->old), c) < 0)
 			return -EBADMSG;
 		return 0;
+	}
+	if (strncmp(line, "dns ", 4) == 0) {
+		char *save = NULL, *w;
+		unsigned int m;
+
+		for (w = strtok_r(line + 4, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+			if (linkdns_method_parse(w, &m) < 0)
+				return -EBADMSG;
+			p->dns_methods |= m;
+		}
+		return p->dns_methods ? 0 : -EBADMSG;
 	}
 	return -EBADMSG;
 }
@@ -331,6 +359,27 @@ void journal_sysctls_shared(const char *state_dir, const char *self, struct plan
 		plan_clear(&other);
 	}
 	free(names);
+}
+
+bool journal_owner_running(const struct plan *p)
+{
+	char path[32], comm[32] = "";
+	FILE *f;
+
+	if (p->owner != OWNER_AGENT && p->owner != OWNER_SERVER)
+		return false;
+	/* Without a pid (an older journal) it may be running: assume so. */
+	if (p->owner_pid <= 0)
+		return true;
+	snprintf(path, sizeof(path), "/proc/%d/comm", p->owner_pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	if (!fgets(comm, sizeof(comm), f))
+		comm[0] = '\0';
+	fclose(f);
+	/* A pid reused by another program is no warren. */
+	return strncmp(comm, "warren", 6) == 0;
 }
 
 const char *journal_owner_name(enum plan_owner o)

@@ -8,13 +8,16 @@
  * (the agent's rules, group tables and sysctls) in DIR/journal/.agent. */
 #define JOURNAL_GLOBAL ".agent"
 
-/* Write p (link, backend, slot, addresses, routes, rules, sysctls with their old values;
- * never keys) atomically: temporary file, fdatasync, rename. 0 or -errno. */
+/* Write p (link, backend, slot, addresses, routes, rules, sysctls with their old values,
+ * the methods holding its DNS; never keys) atomically: temporary file, fdatasync, rename.
+ * 0 or -errno. */
 int journal_write(const char *state_dir, const struct plan *p);
 /* Read IFNAME's journal into p (p->dev stays NULL). -ENOENT when there is none, -EBADMSG
  * when it is not a journal warren wrote. */
 int journal_read(const char *state_dir, const char *ifname, struct plan *p);
 int journal_remove(const char *state_dir, const char *ifname);
+/* The agent or server that wrote p's journal still runs (false for `warren up`'s). */
+bool journal_owner_running(const struct plan *p);
 /* "agent", "up", "server", or "an earlier warren" for OWNER_UNKNOWN. */
 const char *journal_owner_name(enum plan_owner o);
 /* Every journal's interface name, for slot allocation and shared sysctls. */

@@ -31,6 +31,7 @@ enum plan_owner { OWNER_UNKNOWN, OWNER_AGENT, OWNER_UP, OWNER_SERVER };
 struct plan {
 	char name[TUNNEL_NAME_MAX + 1];
 	enum plan_owner owner;
+	int owner_pid;                 /* the agent's or server's process, from the journal */
 	char ifname[IFNAME_MAX + 1];
 	enum backend backend;          /* kernel or userspace, never auto */
 	unsigned int slot;             /* which of warren's tables and rule priorities */
@@ -50,6 +51,7 @@ struct plan {
 	bool prune_by_link;            /* also ours: routes of our protocol through the link */
 	struct plan_sysctl *sysctls;
 	size_t n_sysctls;
+	unsigned int dns_methods;      /* what may hold the link's DNS (enum linkdns_method bits) */
 };
 
 /* How many slots there are: each takes two rule priorities out of 100. */

@@ -9,11 +9,13 @@
 
 #include "cli.h"
 #include "journal.h"
+#include "linkdns.h"
 #include "tunnel.h"
 #include "../common/util.h"
 #include "../netcfg/link.h"
 #include "../netcfg/sysctl.h"
 #include "../profiles/conf.h"
+#include "../profiles/dns.h"
 
 struct oneshot {
 	const char *cmd;
@@ -148,33 +150,98 @@ static void oneshot_hooks(const struct config *c, const struct tunnel *t, const 
 	}
 }
 
-/* Undo one tunnel from its journal and forget it. */
+/* The plan whose journal records the DNS methods linkdns reports. */
+struct oneshot_dns {
+	const char *state_dir;
+	struct plan *p;
+};
+
+static int oneshot_journal(void *ctx, const char *ifname, unsigned int methods)
+{
+	struct oneshot_dns *od = ctx;
+
+	(void)ifname;
+	od->p->dns_methods = methods;
+	return journal_write(od->state_dir, od->p);
+}
+
+static const struct linkdns_ops oneshot_dns_ops = { oneshot_journal, NULL };
+
+/* Undo what the journal's DNS methods hold; false (and said why) when that failed. */
+static bool oneshot_dns_remove(struct nl *nl, const struct plan *j, const char *name)
+{
+	struct oneshot_dns od = { NULL, NULL };
+	struct linkdns *dns;
+	char err[256] = "";
+	struct link l;
+	int r;
+
+	if (!j->dns_methods)
+		return true;
+	dns = linkdns_new(NULL, &oneshot_dns_ops, &od);
+	r = linkdns_remove(dns, j->ifname, link_get(nl, j->ifname, &l) == 0 ? l.index : 0,
+			   j->dns_methods, err, sizeof(err));
+	linkdns_free(dns);
+	if (r < 0)
+		fprintf(stderr, "warren: tunnel %s: DNS: %s\n", name, err);
+	return r == 0;
+}
+
+/* Undo one tunnel from its journal and forget it. A DNS that could not be undone keeps
+ * the journal, so the next down tries again. */
 static int oneshot_remove(struct nl *nl, struct wg_backend *wgb, const char *state_dir,
 			  const char *ifname, const char *name)
 {
 	char err[256] = "";
 	struct plan j;
-	bool *keep;
+	bool *keep, dns_ok;
 	int r;
 
 	r = journal_read(state_dir, ifname, &j);
 	if (r < 0)
 		return r;
-	if (j.owner != OWNER_UP && j.owner != OWNER_UNKNOWN) {
+	/* A daemon's links are its own while it runs; after a crash, down cleans up. */
+	if (journal_owner_running(&j)) {
 		fprintf(stderr, "warren: tunnel %s: link %s belongs to the running %s, not to "
 			"\"warren up\"\n", name, ifname, journal_owner_name(j.owner));
 		plan_clear(&j);
 		return -EBUSY;
 	}
+	dns_ok = oneshot_dns_remove(nl, &j, name);
 	keep = xcalloc(j.n_sysctls, sizeof(*keep));
 	oneshot_sysctls(state_dir, &j, keep);
 	r = tunnel_remove(nl, wgb, &j, keep, err, sizeof(err));
 	if (r < 0)
 		fprintf(stderr, "warren: tunnel %s: %s\n", name, err);
-	else
+	else if (dns_ok)
 		journal_remove(state_dir, ifname);
+	else
+		r = -EIO;
 	free(keep);
 	plan_clear(&j);
+	return r;
+}
+
+/* The tunnel's DNS onto its link, or what an earlier up applied taken back. */
+static int oneshot_dns(struct nl *nl, const struct tunnel *t, const char *state_dir, struct plan *p)
+{
+	struct oneshot_dns od = { state_dir, p };
+	struct dns_conf dc;
+	struct linkdns *dns;
+	char err[256] = "";
+	struct link l;
+	int r = 0;
+
+	dns_conf_from_tunnel(&dc, t);
+	if (!dns_conf_empty(&dc) || p->dns_methods) {
+		dns = linkdns_new(NULL, &oneshot_dns_ops, &od);
+		r = linkdns_set(dns, t->name, t->ifname, link_get(nl, t->ifname, &l) == 0 ? l.index : 0,
+				&dc, p->dns_methods, err, sizeof(err));
+		linkdns_free(dns);
+		if (r < 0)
+			fprintf(stderr, "warren: tunnel %s: DNS: %s\n", t->name, err);
+	}
+	dns_conf_clear(&dc);
 	return r;
 }
 
@@ -185,20 +252,21 @@ static int oneshot_up_one(struct nl *nl, struct wg_backend *wgb, const struct co
 	struct tunnel_stats st;
 	struct diag d = { 0 };
 	char err[256] = "";
+	unsigned int slot, dns_methods = 0;
 	struct plan old, p;
-	unsigned int slot;
 	struct link l;
 	int r;
 
 	*fresh = false;
 	r = journal_read(state_dir, t->ifname, &old);
-	if (r == 0 && old.owner != OWNER_UP && old.owner != OWNER_UNKNOWN) {
+	if (r == 0 && journal_owner_running(&old)) {
 		fprintf(stderr, "warren: tunnel %s: link %s belongs to the running %s\n", t->name,
 			t->ifname, journal_owner_name(old.owner));
 		plan_clear(&old);
 		return -EBUSY;
 	} else if (r == 0) {
 		slot = old.slot;
+		dns_methods = old.dns_methods;
 		plan_clear(&old);
 	} else if (r == -ENOENT) {
 		/* Never take over a link someone else made. */
@@ -228,6 +296,7 @@ static int oneshot_up_one(struct nl *nl, struct wg_backend *wgb, const struct co
 		return r;
 	p.owner = OWNER_UP;
 	oneshot_sysctls(state_dir, &p, NULL);
+	p.dns_methods = dns_methods;
 	if (*fresh)
 		oneshot_hooks(c, t, &t->hooks.pre_up, "PreUp");
 	/* Written before the first object exists, so a crash midway still leaves a record. */
@@ -242,6 +311,10 @@ static int oneshot_up_one(struct nl *nl, struct wg_backend *wgb, const struct co
 		fprintf(stderr, "warren: tunnel %s: %s\n", t->name, err);
 		goto out;
 	}
+	/* As wg-quick: DNS once the link and its routes are in place, before PostUp. */
+	r = oneshot_dns(nl, t, state_dir, &p);
+	if (r < 0)
+		goto out;
 	if (*fresh)
 		oneshot_hooks(c, t, &t->hooks.post_up, "PostUp");
 out:

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -16,6 +17,7 @@
 #include <sodium.h>
 
 #include "conf.h"
+#include "dns.h"
 #include "wgquick.h"
 #include "../common/util.h"
 
@@ -1048,6 +1050,84 @@ static void k_tunnel_peers(struct pctx *p, const config_setting_t *s, void *obj)
 	}
 }
 
+static void push_dns_server(struct pctx *p, const config_setting_t *e, const char *v, void *arg)
+{
+	struct cidrv *servers = arg;
+	struct cidr a;
+	size_t i;
+
+	if (cidr_parse(&a, v) == 0 && strchr(v, '/')) {
+		perr(p, e, "dns \"%s\": an address, not a prefix", v);
+		return;
+	}
+	if (ip_parse(&a, v) < 0) {
+		perr(p, e, "dns \"%s\": not an IP address", v);
+		return;
+	}
+	for (i = 0; i < servers->n; i++)
+		if (cidr_equal(&servers->v[i], &a)) {
+			perr(p, e, "dns \"%s\": listed twice", v);
+			return;
+		}
+	if (servers->n == DNS_MAX_SERVERS) {
+		perr(p, e, "dns \"%s\": more than %d servers", v, DNS_MAX_SERVERS);
+		return;
+	}
+	cidrv_push(servers, &a);
+}
+
+static void k_tunnel_dns(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	struct tunnel *t = obj;
+
+	/* replaces what an import gave */
+	cidrv_clear(&t->dns);
+	want_strings(p, s, push_dns_server, &t->dns);
+}
+
+/* The domain without '~' and a trailing dot, for telling duplicates apart. */
+static size_t domain_base(const char *d, const char **start)
+{
+	size_t n;
+
+	*start = d + (d[0] == '~');
+	n = strlen(*start);
+	return n > 1 && (*start)[n - 1] == '.' ? n - 1 : n;
+}
+
+static void push_dns_domain(struct pctx *p, const config_setting_t *e, const char *v, void *arg)
+{
+	struct strv *domains = arg;
+	const char *a, *b;
+	size_t i, na, nb;
+
+	if (!dns_domain_valid(v)) {
+		perr(p, e, "dns_search \"%s\": not a domain name (a search domain, or ~domain to route queries only)", v);
+		return;
+	}
+	na = domain_base(v, &a);
+	for (i = 0; i < domains->n; i++) {
+		nb = domain_base(domains->v[i], &b);
+		if (na == nb && strncasecmp(a, b, na) == 0) {
+			perr(p, e, "dns_search \"%s\": listed twice", v);
+			return;
+		}
+	}
+	if (domains->n == DNS_MAX_DOMAINS) {
+		perr(p, e, "dns_search \"%s\": more than %d domains", v, DNS_MAX_DOMAINS);
+		return;
+	}
+	strv_push(domains, v);
+}
+
+static void k_tunnel_dns_search(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	struct tunnel *t = obj;
+
+	strv_clear(&t->dns_search);
+	want_strings(p, s, push_dns_domain, &t->dns_search);
+}
+
 static void k_tunnel_probe(struct pctx *p, const config_setting_t *s, void *obj)
 {
 	struct tunnel *t = obj;
@@ -1082,6 +1162,8 @@ static const struct key tunnel_keys[] = {
 	{ "allow_inbound", k_tunnel_allow_inbound },
 	{ "peers", k_tunnel_peers },
 	{ "probe", k_tunnel_probe },
+	{ "dns", k_tunnel_dns },
+	{ "dns_search", k_tunnel_dns_search },
 	{ NULL, NULL }
 };
 

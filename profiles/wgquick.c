@@ -10,6 +10,7 @@
 
 #include <sodium.h>
 
+#include "dns.h"
 #include "wgquick.h"
 #include "../common/util.h"
 
@@ -240,10 +241,15 @@ static void dns_item(struct ctx *c, const char *s)
 	if (all_digits_dots(s) || strchr(s, ':')) {
 		if (ip_parse(&a, s) < 0)
 			bad(c, "DNS", s, "invalid address");
+		else if (c->t->dns.n == DNS_MAX_SERVERS)
+			bad(c, "DNS", s, "more than %d servers", DNS_MAX_SERVERS);
 		else
 			cidrv_push(&c->t->dns, &a);
-	} else if (!valid_hostname(s)) {
+	} else if (!dns_domain_valid(s)) {
+		/* "~corp.example" routes queries only, as systemd-resolved reads it */
 		bad(c, "DNS", s, "neither an IP address nor a search domain");
+	} else if (c->t->dns_search.n == DNS_MAX_DOMAINS) {
+		bad(c, "DNS", s, "more than %d search domains", DNS_MAX_DOMAINS);
 	} else {
 		strv_push(&c->t->dns_search, s);
 	}
@@ -894,7 +900,7 @@ static bool writable(const struct tunnel *t)
 			if (!hook_writable(hooks[i]->v[j]))
 				return false;
 	for (i = 0; i < t->dns_search.n; i++)
-		if (all_digits_dots(t->dns_search.v[i]) || !valid_hostname(t->dns_search.v[i]))
+		if (all_digits_dots(t->dns_search.v[i]) || !dns_domain_valid(t->dns_search.v[i]))
 			return false;
 	for (i = 0; i < t->n_peers; i++)
 		if (t->peers[i].endpoint_host && endpoint_host_problem(t->peers[i].endpoint_host))

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # warren check on the corpus: every realistic wg-quick file is accepted, every broken one
-# is rejected with exit 2 and exactly the FILE:LINE messages its first lines expect.
+# (and every broken warren configuration in broken-conf/) is rejected with exit 2 and
+# exactly the FILE:LINE messages its first lines expect.
 . "$(dirname "$0")/lib.sh"
 
 for f in "$ROOT"/tests/data/*.conf; do
@@ -14,6 +15,14 @@ for f in "$ROOT"/tests/data/broken/*.conf; do
 	want=$(sed -n "s|^# expect: |$f:|p" "$f")
 	got=$(printf '%s\n' "$ERR" | grep -Fx -f <(printf '%s\n' "$want"))
 	expect_eq "check rejects $(basename "$f") with exit 2 and its message" "$RC:$got" "2:$want"
+done
+
+# warren configurations that are broken, with the same "# expect:" lines.
+for f in "$ROOT"/tests/data/broken-conf/*.conf; do
+	run "$WARREN" check -c "$f"
+	want=$(sed -n "s|^# expect: |$f:|p" "$f")
+	got=$(printf '%s\n' "$ERR" | grep -Fx -f <(printf '%s\n' "$want"))
+	expect_eq "check -c rejects $(basename "$f") with exit 2 and its message" "$RC:$got" "2:$want"
 done
 
 # The same through -c, and a warren configuration importing a provider file.

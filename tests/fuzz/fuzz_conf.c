@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent/resolvconf.h"
 #include "profiles/conf.h"
+#include "profiles/dns.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 const char *__lsan_default_suppressions(void);
@@ -19,6 +21,32 @@ const char *__lsan_default_suppressions(void)
 /* The directory does not exist, so relative imports, key files and @include find
  * nothing; the reader never writes files. */
 #define FUZZ_PATH "/nonexistent/warren-fuzz/warren.conf"
+
+/* A configuration cannot add lines to what resolvconf reads: one per server, one of
+ * search domains, each of them one word after its keyword. */
+static void check_dns(const struct tunnel *t)
+{
+	struct dns_conf dc;
+	char *text, *line, *save = NULL;
+	size_t lines = 0, search = 0, i;
+
+	dns_conf_from_tunnel(&dc, t);
+	for (i = 0; i < dc.domains.n; i++)
+		search |= dc.domains.v[i][0] != '~';
+	text = resolvconf_text(&dc);
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save), lines++)
+		if (strncmp(line, "nameserver ", 11) != 0 && strncmp(line, "search ", 7) != 0) {
+			fprintf(stderr, "resolvconf input has a line \"%s\"\n", line);
+			abort();
+		}
+	if (lines != dc.servers.n + search || dc.servers.n > DNS_MAX_SERVERS ||
+	    dc.domains.n > DNS_MAX_DOMAINS) {
+		fprintf(stderr, "resolvconf input of %zu lines for %zu servers\n", lines, dc.servers.n);
+		abort();
+	}
+	free(text);
+	dns_conf_clear(&dc);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -50,6 +78,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				fprintf(stderr, "accepted an invalid tunnel \"%s\" (%s)\n", t->name, t->ifname);
 				abort();
 			}
+			check_dns(t);
 		}
 		for (i = 0; i < c->n_groups; i++)
 			if (!c->groups[i].members.n || !config_find_tunnel(c, c->groups[i].members.v[0])) {

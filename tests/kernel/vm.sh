@@ -34,7 +34,7 @@ REQUIRED_TOOLS="bash ip nft wg ping timeout sha256sum sort modprobe"
 OPTIONAL_TOOLS="ss bridge tc tracepath grep sed awk find xargs diff cmp gzip
 	mount umount flock setsid unshare nsenter getopt ps pgrep pkill pidof sysctl kill
 	insmod rmmod lsmod modinfo depmod wg-quick wireguard-go nc socat tcpdump jq curl
-	xxd hexdump openssl sqlite3 strace conntrack dig file less"
+	xxd hexdump openssl sqlite3 strace conntrack dig file less resolvconf getent"
 # Modules loaded on demand (modprobe resolves their dependencies).
 MODULES="wireguard veth dummy bridge macvlan ipvlan vrf tun ifb sch_netem sch_tbf
 	nf_tables nfnetlink nf_conntrack nf_conntrack_netlink nf_nat nft_chain_nat nft_masq
@@ -156,6 +156,13 @@ build_base() {
 	for f in /lib/x86_64-linux-gnu/libgcc_s.so.1 /usr/lib/x86_64-linux-gnu/libgcc_s.so.1; do
 		[ -e "$f" ] && install_file "$f" "$f" && break
 	done
+	# openresolv (a shell script) with its subscribers and configuration, and a resolv.conf
+	# for scenarios to mount their own over (t_dns.sh).
+	if [ -e /etc/resolvconf.conf ] && [ -d /lib/resolvconf ]; then
+		cp -L /etc/resolvconf.conf "$STAGE/etc/"
+		mkdir -p "$STAGE/usr/lib" && cp -rL /lib/resolvconf "$STAGE/usr/lib/"
+	fi
+	: >"$STAGE/etc/resolv.conf"
 	[ -d /etc/iproute2 ] && cp -rL /etc/iproute2 "$STAGE/etc/"
 	[ -d /usr/share/iproute2 ] && mkdir -p "$STAGE/usr/share" && cp -rL /usr/share/iproute2 "$STAGE/usr/share/"
 	command -v ldconfig >/dev/null && ldconfig -r "$STAGE" 2>/dev/null

@@ -130,14 +130,25 @@ lname() {
 # in_ns NS CMD...: run a program inside NS (a program, not a shell function).
 in_ns() { local n; n=$(ns "$1"); shift; ip netns exec "$n" "$@"; }
 
+# dns_private NS: resolvconf run in NS (by warren for a tunnel's DNS) keeps its state and
+# resolv.conf in $WT_DIR/dns/NS, never the host's: ip netns exec mounts
+# /etc/netns/NS/resolvconf.conf over openresolv's /etc/resolvconf.conf. Called by ns_new.
+dns_private() {
+	local n d; n=$(ns "$1"); d=$WT_DIR/dns/$n
+	[ -e /etc/resolvconf.conf ] || return 0
+	mkdir -p "/etc/netns/$n" "$d/run" || return 1
+	printf 'resolv_conf=%s\nstate_dir=%s\n' "$d/resolv.conf" "$d/run" >"/etc/netns/$n/resolvconf.conf"
+}
+
 # ns_new NAME...: fresh namespaces with lo up and IPv6 DAD off, so addresses are usable
-# at once, including ones warren adds without nodad.
+# at once, including ones warren adds without nodad; DNS changes stay in $WT_DIR.
 ns_new() {
 	local n x
 	for x in "$@"; do
 		n=$(ns "$x")
 		ip netns add "$n" || { not_ok "create namespace $n"; exit 1; }
 		WT_NS+=("$n")
+		dns_private "$n" || { not_ok "private resolvconf for $n"; exit 1; }
 		ip -n "$n" link set lo up
 		ip netns exec "$n" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
 			net.ipv6.conf.default.accept_dad=0 >/dev/null
@@ -358,7 +369,7 @@ _wt_cleanup() {
 	done
 	for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
 	[ ${#WT_PIDS[@]} -gt 0 ] && wait "${WT_PIDS[@]}" 2>/dev/null
-	for n in "${WT_NS[@]}"; do ip netns del "$n" 2>/dev/null; done
+	for n in "${WT_NS[@]}"; do ip netns del "$n" 2>/dev/null; rm -rf "/etc/netns/$n"; done
 	# Sockets of processes killed hard stay behind; only names carrying our tag are ours.
 	rm -f "$WT_SOCK_DIR"/*-"$WT_TAG".sock
 	if [ "${WT_KEEP:-0}" = 1 ]; then echo "# kept $WT_DIR"; else rm -rf "$WT_DIR"; fi

@@ -95,5 +95,13 @@ check "a failing check prints not ok" grep -q '^not ok - inner fail$' <<<"$out"
 out=$(bash -c '. "$1"; ns_new x; echo "$WT_DIR $(ns x)"; ok inner; finish' _ "$WT_ROOT/tests/netns/lib.sh" 2>&1)
 set -- $out
 check "inner run cleaned up its namespace and directory" test ! -e "/run/netns/$2" -a ! -e "$1"
+check "and its private resolvconf configuration" test ! -e "/etc/netns/$2"
+if [ -e /etc/resolvconf.conf ]; then
+	ns_new r
+	check "a namespace's resolvconf keeps its state in the run's directory" \
+		grep -qx "state_dir=$WT_DIR/dns/$(ns r)/run" "/etc/netns/$(ns r)/resolvconf.conf"
+else
+	skip "a namespace's resolvconf keeps its state in the run's directory" "no openresolv"
+fi
 
 finish

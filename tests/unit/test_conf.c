@@ -932,6 +932,61 @@ static void test_import(void **state)
 	EXPECT_OK("tunnels = ( { name = \"warp\"; import = \"nokey.conf\"; private_key_file = \"k.key\"; } );\n");
 }
 
+static void test_tunnel_dns(void **state)
+{
+	struct config *c;
+	struct tunnel *t;
+
+	(void)state;
+	c = load_ok(T("dns = [ \"10.9.0.1\", \"fd09::1\" ]; dns_search = [ \"corp.example\", \"~example.net\", \"~.\" ];"));
+	t = &c->tunnels[0];
+	assert_int_equal(t->dns.n, 2);
+	assert_cidr(&t->dns.v[0], "10.9.0.1/32");
+	assert_cidr(&t->dns.v[1], "fd09::1/128");
+	assert_int_equal(t->dns_search.n, 3);
+	assert_string_equal(t->dns_search.v[0], "corp.example");
+	assert_string_equal(t->dns_search.v[1], "~example.net");
+	assert_string_equal(t->dns_search.v[2], "~.");
+	config_free(c);
+	EXPECT_OK(T("dns = [ ]; dns_search = ( );"));
+	EXPECT(T("dns = [ \"10.9.0.1/24\", \"dns.example\", \"10.9.0.256\" ];"),
+	       "warren.conf:2: tunnel hq: dns \"10.9.0.1/24\": an address, not a prefix",
+	       "warren.conf:2: tunnel hq: dns \"dns.example\": not an IP address",
+	       "warren.conf:2: tunnel hq: dns \"10.9.0.256\": not an IP address");
+	EXPECT(T("dns = [ \"10.9.0.1\", \"10.9.0.1\" ];"),
+	       "warren.conf:2: tunnel hq: dns \"10.9.0.1\": listed twice");
+	EXPECT(T("dns = \"10.9.0.1\";"),
+	       "warren.conf:2: tunnel hq: dns: expected a list of strings, got a string");
+	EXPECT(T("dns = [ 1 ];"),
+	       "warren.conf:2: tunnel hq: dns: expected a list of strings, got an integer in it");
+	EXPECT(T("dns_search = [ \"corp example\", \"~\", \"-.\", \"a..b\", \"ok.example\" ];"),
+	       "warren.conf:2: tunnel hq: dns_search \"corp example\": not a domain name (a search domain, or ~domain to route queries only)",
+	       "warren.conf:2: tunnel hq: dns_search \"~\": not a domain name (a search domain, or ~domain to route queries only)",
+	       "warren.conf:2: tunnel hq: dns_search \"-.\": not a domain name (a search domain, or ~domain to route queries only)",
+	       "warren.conf:2: tunnel hq: dns_search \"a..b\": not a domain name (a search domain, or ~domain to route queries only)");
+	/* one name is searched or routed, not both */
+	EXPECT(T("dns_search = [ \"corp.example\", \"~Corp.Example.\" ];"),
+	       "warren.conf:2: tunnel hq: dns_search \"~Corp.Example.\": listed twice");
+	EXPECT(T("dns = [ \"10.0.0.1\", \"10.0.0.2\", \"10.0.0.3\", \"10.0.0.4\", \"10.0.0.5\", \"10.0.0.6\", "
+		 "\"10.0.0.7\", \"10.0.0.8\", \"10.0.0.9\", \"10.0.0.10\", \"10.0.0.11\", \"10.0.0.12\", "
+		 "\"10.0.0.13\", \"10.0.0.14\", \"10.0.0.15\", \"10.0.0.16\", \"10.0.0.17\" ];"),
+	       "warren.conf:2: tunnel hq: dns \"10.0.0.17\": more than 16 servers");
+
+	/* beside import, each key replaces what the file gave; the other stays */
+	write_file("wgdns.conf", "[Interface]\nPrivateKey = " K2 "\nDNS = 1.1.1.1, corp.example\n", 0600);
+	c = load_ok("tunnels = ( { name = \"warp\"; import = \"wgdns.conf\"; dns = [ \"9.9.9.9\" ]; } );\n");
+	t = &c->tunnels[0];
+	assert_int_equal(t->dns.n, 1);
+	assert_cidr(&t->dns.v[0], "9.9.9.9/32");
+	assert_int_equal(t->dns_search.n, 1);
+	assert_string_equal(t->dns_search.v[0], "corp.example");
+	config_free(c);
+	c = load_ok("tunnels = ( { name = \"warp\"; import = \"wgdns.conf\"; dns_search = [ ]; } );\n");
+	assert_int_equal(c->tunnels[0].dns.n, 1);
+	assert_int_equal(c->tunnels[0].dns_search.n, 0);
+	config_free(c);
+}
+
 static void test_import_duplicate_peers(void **state)
 {
 	struct diag d = { 0 };
@@ -1150,6 +1205,7 @@ int main(void)
 		cmocka_unit_test(test_duplicates),
 		cmocka_unit_test(test_import),
 		cmocka_unit_test(test_import_duplicate_peers),
+		cmocka_unit_test(test_tunnel_dns),
 		cmocka_unit_test(test_hooks),
 		cmocka_unit_test(test_include),
 		cmocka_unit_test(test_collects_all_errors),

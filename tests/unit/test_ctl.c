@@ -572,6 +572,8 @@ static const char status_doc[] =
 	"      \"addresses\": [\"10.9.0.10/32\", \"fd09::10/128\"], \"mtu\": 1420, \"table\": 6200,"
 	"      \"listen_port\": 51820, \"public_key\": \"HIgo9xNzJMWLKASShiTqIybxZ0U3wGLiUeJ1PKf8ykw=\","
 	"      \"routes\": [\"172.16.0.0/16\"],"
+	"      \"dns\": { \"servers\": [\"10.9.0.1\"], \"domains\": [\"corp.example\", \"~example.net\"],"
+	"          \"full\": false, \"method\": \"resolved\", \"state\": \"applied\" },"
 	"      \"peers\": [ { \"public_key\": \"xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=\","
 	"          \"endpoint\": \"192.0.2.1:51820\", \"allowed_ips\": [\"172.16.0.0/16\", \"10.9.0.1/32\"],"
 	"          \"latest_handshake\": 1764003588, \"rx_bytes\": 1258291, \"tx_bytes\": 3565158,"
@@ -580,6 +582,8 @@ static const char status_doc[] =
 	"      \"state\": \"failed\", \"since\": 1763900000, \"error\": \"wireguard-go: exited\\n1\","
 	"      \"addresses\": [], \"mtu\": 1280, \"table\": 6201, \"listen_port\": 0,"
 	"      \"routes\": [],"
+	"      \"dns\": { \"servers\": [\"192.0.2.53\"], \"domains\": [], \"full\": true, \"method\": null,"
+	"          \"state\": \"failed\", \"error\": \"resolvconf: not installed\" },"
 	"      \"peers\": [ { \"public_key\": \"bmXOC+F1FxEMF9dyiK2H5/1SUtzH0JuVo51h2wPfgyo=\","
 	"          \"endpoint\": null, \"allowed_ips\": [], \"latest_handshake\": 0,"
 	"          \"rx_bytes\": 0, \"tx_bytes\": 1023, \"persistent_keepalive\": 0 } ] } ],"
@@ -597,6 +601,7 @@ static const char status_text[] =
 	"    endpoint 192.0.2.1:51820  handshake 12s ago  rx 1.2 MiB  tx 3.4 MiB  keepalive 25s\n"
 	"    allowed ips 172.16.0.0/16, 10.9.0.1/32\n"
 	"  routes 172.16.0.0/16\n"
+	"  dns 10.9.0.1  domains corp.example, ~example.net  applied through resolved\n"
 	"tunnel warp: wg-warp (userspace) failed since 2025-11-23 12:13:20\n"
 	"  error: wireguard-go: exited?1\n"
 	"  address none  mtu 1280  table 6201\n"
@@ -604,6 +609,7 @@ static const char status_text[] =
 	"    endpoint none  handshake never  rx 0 B  tx 1023 B\n"
 	"    allowed ips none\n"
 	"  routes none\n"
+	"  dns 192.0.2.53  domains none  (full)  failed: resolvconf: not installed\n"
 	"group internet: active hq (members hq, warp; fallback blackhole; 0 switches)\n"
 	"group v6: active none (members warp; fallback main; 1 switch)\n";
 

@@ -459,8 +459,22 @@ static void test_dns(void **state)
 	expect_error("[Interface]\nDNS = fe80::1%eth0\n", "2: DNS \"fe80::1%eth0\": invalid address");
 	expect_error("[Interface]\nDNS = 1.1.1.1/32\n",
 		     "2: DNS \"1.1.1.1/32\": neither an IP address nor a search domain");
-	expect_error("[Interface]\nDNS = ~example.com\n",
-		     "2: DNS \"~example.com\": neither an IP address nor a search domain");
+	/* "~d" routes queries only, as systemd-resolved (and its resolvconf) read it */
+	parse_ok(&t, "[Interface]\nDNS = 10.0.0.1, ~example.com, ~.\n");
+	assert_int_equal(t.dns_search.n, 2);
+	assert_string_equal(t.dns_search.v[0], "~example.com");
+	assert_string_equal(t.dns_search.v[1], "~.");
+	assert_roundtrip(&t);
+	tunnel_clear(&t);
+	expect_error("[Interface]\nDNS = ~\n", "2: DNS \"~\": neither an IP address nor a search domain");
+	expect_error("[Interface]\nDNS = ~~example.com\n",
+		     "2: DNS \"~~example.com\": neither an IP address nor a search domain");
+	expect_error("[Interface]\nDNS = a..b\n", "2: DNS \"a..b\": neither an IP address nor a search domain");
+	/* what resolvconf reads in one go stays small */
+	expect_error("[Interface]\nDNS = 10.0.0.1, 10.0.0.2, 10.0.0.3, 10.0.0.4, 10.0.0.5, 10.0.0.6, "
+		     "10.0.0.7, 10.0.0.8, 10.0.0.9, 10.0.0.10, 10.0.0.11, 10.0.0.12, 10.0.0.13, "
+		     "10.0.0.14, 10.0.0.15, 10.0.0.16, 10.0.0.17\n",
+		     "2: DNS \"10.0.0.17\": more than 16 servers");
 }
 
 static void test_mtu_table(void **state)
