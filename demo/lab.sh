@@ -9,7 +9,7 @@
 #   +----------------+    | wdemo-hq 10.9.0.10    |=====| 198.18.0.1/24  |====>+-----------------------------+
 #                         |   from the file:      |     |                |     wdemo-cloud (warren server)
 #                         |   172.16.0.0/16, snat |     | cloud0         |     +-----------------------------+
-#                         | wg-cloud 10.8.0.2     |=====| 198.18.2.1/24  |-----| wan0 198.18.2.2/24          |
+#                         | wg-cloud 10.8.0.3     |=====| 198.18.2.1/24  |-----| wan0 198.18.2.2/24          |
 #                         |   pulled from the     |     |                |====>| wdemo-cldsrv 10.8.0.1 :51820|
 #                         |   portal: 0.0.0.0/0,  |---->|                |---->| portal https://198.18.2.2:8443
 #                         |   snat                |     | phone0         |====>| SQLite $LAB/warren.db       |
@@ -18,7 +18,7 @@
 #                         wdemo-phone (wg-quick)                |
 #                         +-----------------------+             |
 #                         | wan0 198.18.3.2/24    |-------------+
-#                         | wdemo-phone 10.8.0.3  |==== alice's config from `warren user config`
+#                         | wdemo-phone 10.8.0.2  |==== alice's config from `warren user config`
 #                         +-----------------------+
 #
 # The WAN router knows only the 198.18.x links, so 172.16.0.1 and 198.51.100.1 are
@@ -313,7 +313,7 @@ cmd_start() {
 	say "          certificate $CERT (self-signed by openssl just now)"
 
 	step "3. users on the server (over its socket $SSOCK)"
-	SHOW user add branch1
+	SHOW user add branch1 --no-device
 	SHOW user add alice --expires 30d --quota 10GiB/month
 	token=$(W device add gw1 --user branch1) || fail "warren device add gw1 --user branch1"
 	say "   \$ warren device add gw1 --user branch1"
@@ -385,9 +385,9 @@ cmd_start() {
 	say " - wdemo-lan pings the HQ host $HQ_HOST (172.16.0.0/16 -> tunnel hq, from the file):"
 	ping_through hq wdemo-lan "$HQ_HOST" wdemo-hq wdemo-hqsrv 10.9.0.10
 	say " - wdemo-lan pings the internet host $NET_HOST (default route -> tunnel $PULLED, pulled; user branch1):"
-	ping_through cloud wdemo-lan "$NET_HOST" wdemo-cloud wdemo-cldsrv 10.8.0.2
+	ping_through cloud wdemo-lan "$NET_HOST" wdemo-cloud wdemo-cldsrv 10.8.0.3
 	say " - wdemo-phone pings the internet host $NET_HOST (wg-quick, AllowedIPs 0.0.0.0/0; user alice):"
-	ping_through phone wdemo-phone "$NET_HOST" wdemo-cloud wdemo-cldsrv 10.8.0.3
+	ping_through phone wdemo-phone "$NET_HOST" wdemo-cloud wdemo-cldsrv 10.8.0.2
 	stop_capture "${caps[@]}"
 	local nclear nwg
 	nclear=$(cat "$LAB/cap-wan-gw-clear.log" "$LAB/cap-wan-phone-clear.log" | grep -c ' > ')
@@ -432,7 +432,7 @@ cmd_start() {
 	say "  ip netns exec wdemo-phone wg show wdemo-phone"
 	say "  ip netns exec wdemo-lan ping $NET_HOST"
 	say "The portal: $URL, reachable from the lab's namespaces (no web console yet)."
-	say "Its admin API (today: /api/v1/users, /api/v1/users/NAME, /api/v1/sessions; docs/portal.md):"
+	say "Its administration API (docs/api.yaml; every route, for example /api/v1/users, /api/v1/status):"
 	say "  ip netns exec wdemo-gw curl --cacert $CERT \\"
 	say "    -H \"Authorization: Bearer \$(cat $LAB/admin.token)\" $URL/api/v1/users"
 	say "demo/lab.sh status shows it again; \"make demo-stop\" removes it all."
