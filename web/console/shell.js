@@ -39,6 +39,13 @@ export function Shell({ pages, current, session, onSignOut, children }) {
 					</li>`)}
 				</ul>
 			</nav>
+			<div class="sidebar-foot">
+				<span class="avatar" aria-hidden="true">${session.name.slice(0, 1).toUpperCase()}</span>
+				<span class="whoami-text">
+					<span class="whoami-name">${session.name}</span>
+					<span class="whoami-role">${t(`role.${session.role}`)}</span>
+				</span>
+			</div>
 		</aside>
 		<div class="scrim" onClick=${() => setOpen(false)} aria-hidden="true"></div>
 		<div class="main-column">

@@ -4,7 +4,7 @@
 import { html, useState, useRef, useEffect } from './html.js';
 import { t } from './i18n.js';
 import { login, logout, changePassword, errorText, ApiError, TOTP_REQUIRED } from './api.js';
-import { TextField, PasswordField, Button, FormError } from './ui/form.js';
+import { TextField, PasswordField, Button, FormError, FormNotice } from './ui/form.js';
 import { Logo } from './ui/icons.js';
 import { LangSwitch } from './ui/langswitch.js';
 
@@ -34,6 +34,7 @@ export function LoginPage({ which, accepts, wrongSide, onSignedIn }) {
 	const [needTotp, setNeedTotp] = useState(false);
 	const [busy, setBusy] = useState(false);
 	const [error, setError] = useState('');
+	const [notice, setNotice] = useState('');
 	const totpRef = useRef(null);
 
 	useEffect(() => {
@@ -49,6 +50,7 @@ export function LoginPage({ which, accepts, wrongSide, onSignedIn }) {
 		}
 		setBusy(true);
 		setError('');
+		setNotice('');
 		try {
 			const answer = await login(name.trim(), password, needTotp ? totp.trim() : undefined);
 			if (!accepts.includes(answer.role)) {
@@ -62,7 +64,7 @@ export function LoginPage({ which, accepts, wrongSide, onSignedIn }) {
 		} catch (err) {
 			if (err instanceof ApiError && err.message === TOTP_REQUIRED && !needTotp) {
 				setNeedTotp(true);
-				setError(t('login.totp_needed'));
+				setNotice(t('login.totp_needed'));
 			} else if (err instanceof ApiError && (err.status === 404 || err.status === 405)) {
 				setError(t('login.unavailable'));
 			} else {
@@ -76,6 +78,7 @@ export function LoginPage({ which, accepts, wrongSide, onSignedIn }) {
 			footer=${t(`login.footer.${which}`)}>
 		<form class="form" onSubmit=${submit} novalidate>
 			<${FormError} message=${error} />
+			<${FormNotice} message=${notice} />
 			<${TextField} label=${t('login.name')} value=${name} onInput=${setName} name="username"
 				autocomplete="username" autocapitalize="none" spellcheck=${false} required autofocus />
 			<${PasswordField} label=${t('login.password')} value=${password} onInput=${setPassword}

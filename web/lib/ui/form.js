@@ -69,3 +69,9 @@ export function FormError({ message }) {
 	if (!message) return null;
 	return html`<div class="form-error" role="alert"><${Icon} name="alert" size=${18} /><span>${message}</span></div>`;
 }
+
+// What the form needs next, which is not an error.
+export function FormNotice({ message }) {
+	if (!message) return null;
+	return html`<div class="form-notice" role="status"><${Icon} name="info" size=${18} /><span>${message}</span></div>`;
+}
