@@ -1,6 +1,6 @@
 # warren: the only build entry. See README.md.
 #   make              build build/warren
-#   make check        unit, fuzz, netns and kernel tests; ends with "N passed, N failed"
+#   make check        unit, fuzz, netns, web and kernel tests; ends with "N passed, N failed"
 #   make deps         install the Debian packages the build, tests and demo need
 #   make bench-deps   install wrk and nginx-light for tests/bench/portal.sh (services not started)
 #   make install      PREFIX=/usr/local DESTDIR=

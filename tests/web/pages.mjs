@@ -348,6 +348,7 @@ for (const lang of LANGS) {
 		await pg.waitForTimeout(300);
 		await shots(pg, `console-dashboard-${lang}`);
 		await pg.setViewportSize(SIZES[1]);
+		for (const b of await pg.locator('.toast button').all()) await b.click();
 		await pg.getByRole('button', { name: c['nav.menu'] }).click();
 		await pg.waitForTimeout(300);
 		await shot(pg, `console-nav-${lang}`, SIZES[1]);
