@@ -486,11 +486,13 @@ for (const lang of LANGS) {
 	await pg.goto(`${BASE}/admin/users`);
 	await pg.locator('.table tbody tr.row-action').first().waitFor({ timeout: 10000 });
 	await shots(pg, 'console-users-dark-en');
-	await pg.goto(`${BASE}/admin/`);
-	await pg.evaluate(() => sessionStorage.clear());
-	await pg.reload();
-	await pg.locator('h1').first().waitFor();
-	await shots(pg, 'console-login-dark-en');
+	const signedOut = await signedIn(context, null);
+	await signedOut.pg.goto(`${BASE}/admin/`);
+	await signedOut.pg.locator('h1', { hasText: cat.en['login.title.console'] }).waitFor({ timeout: 10000 });
+	await shots(signedOut.pg, 'console-login-dark-en');
+	await signedOut.pg.goto(`${BASE}/`);
+	await signedOut.pg.locator('h1', { hasText: cat.en['login.title.portal'] }).waitFor({ timeout: 10000 });
+	await shots(signedOut.pg, 'portal-login-dark-en');
 	await context.close();
 }
 
