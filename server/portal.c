@@ -24,6 +24,8 @@
 #include "mhd.h"
 #include "portal.h"
 #include "ipc.h"
+#include "portal/respond.h"
+#include "portal/static.h"
 #include "../agent/loop.h"
 #include "../common/json.h"
 #include "../common/log.h"
@@ -802,7 +804,6 @@ static enum MHD_Result queue(struct MHD_Connection *c, int status, const char *b
 {
 	struct wbuf *b = xmalloc(sizeof(*b) + len + 1);
 	struct MHD_Response *resp;
-	enum MHD_Result ret;
 	char num[16];
 
 	b->len = len;
@@ -828,9 +829,7 @@ static enum MHD_Result queue(struct MHD_Connection *c, int status, const char *b
 		mhd->add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
 	if (status == 401)
 		mhd->add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
-	ret = mhd->queue_response(c, (unsigned)status, resp);
-	mhd->destroy_response(resp);
-	return ret;
+	return respond_queue(mhd, c, (unsigned)status, resp);
 }
 
 static enum MHD_Result queue_reply(struct MHD_Connection *c, const struct portal_reply *r)
@@ -903,6 +902,12 @@ static enum MHD_Result dispatch(struct preq *rq, const char *method)
 	uint64_t limit_s;
 	int f;
 
+	/* The web pages and their files are answered here; the rest is the API's. */
+	f = static_serve(mhd, rq->conn, method, rq->url);
+	if (f >= 0) {
+		drop_body(rq);
+		return (enum MHD_Result)f;
+	}
 	fill_req(rq, method, &req);
 	req.id = new_id(p);
 	f = portal_route(&req, &p->out, &r);
