@@ -28,13 +28,14 @@ static const struct {
 	  BIT(IPC_T_PEER) | BIT(IPC_T_CREDENTIAL),
 	  BIT(IPC_T_PEER) | BIT(IPC_T_CREDENTIAL) | BIT(IPC_T_ETAG) | BIT(IPC_T_WAIT) },
 	{ IPC_ADMIN, "ADMIN",
-	  BIT(IPC_T_PEER) | BIT(IPC_T_TOKEN) | BIT(IPC_T_METHOD) | BIT(IPC_T_PATH),
+	  BIT(IPC_T_PEER) | BIT(IPC_T_METHOD) | BIT(IPC_T_PATH),
 	  BIT(IPC_T_PEER) | BIT(IPC_T_TOKEN) | BIT(IPC_T_METHOD) | BIT(IPC_T_PATH) |
-	  BIT(IPC_T_BODY) },
+	  BIT(IPC_T_BODY) | BIT(IPC_T_COOKIE) | BIT(IPC_T_CSRF) },
 	{ IPC_ANSWER, "ANSWER",
 	  BIT(IPC_T_STATUS),
 	  BIT(IPC_T_STATUS) | BIT(IPC_T_BODY) | BIT(IPC_T_ETAG) | BIT(IPC_T_SIGNATURE) |
-	  BIT(IPC_T_RETRY_AFTER) },
+	  BIT(IPC_T_RETRY_AFTER) | BIT(IPC_T_CONTENT_TYPE) | BIT(IPC_T_FILENAME) |
+	  BIT(IPC_T_SET_COOKIE) | BIT(IPC_T_ALLOW) },
 	{ IPC_CANCEL, "CANCEL", 0, 0 },
 };
 
@@ -43,7 +44,9 @@ static const char *const tag_names[IPC_T_MAX] = {
 	[IPC_T_NAME] = "name", [IPC_T_CREDENTIAL] = "credential", [IPC_T_ETAG] = "etag",
 	[IPC_T_WAIT] = "wait", [IPC_T_METHOD] = "method", [IPC_T_PATH] = "path",
 	[IPC_T_BODY] = "body", [IPC_T_STATUS] = "status", [IPC_T_SIGNATURE] = "signature",
-	[IPC_T_RETRY_AFTER] = "retry_after",
+	[IPC_T_RETRY_AFTER] = "retry_after", [IPC_T_COOKIE] = "cookie", [IPC_T_CSRF] = "csrf",
+	[IPC_T_CONTENT_TYPE] = "content_type", [IPC_T_FILENAME] = "filename",
+	[IPC_T_SET_COOKIE] = "set_cookie", [IPC_T_ALLOW] = "allow",
 };
 
 static uint16_t get16(const uint8_t *p)

@@ -33,6 +33,12 @@ enum ipc_tag {
 	IPC_T_STATUS,           /* decimal HTTP status */
 	IPC_T_SIGNATURE,        /* base64 Ed25519 signature of the body */
 	IPC_T_RETRY_AFTER,      /* seconds, decimal text */
+	IPC_T_COOKIE,           /* ADMIN: the Cookie header as received */
+	IPC_T_CSRF,             /* ADMIN: X-CSRF-Token */
+	IPC_T_CONTENT_TYPE,     /* ANSWER: when not application/json */
+	IPC_T_FILENAME,         /* ANSWER: an attachment's name */
+	IPC_T_SET_COOKIE,       /* ANSWER: the session cookie to set or clear */
+	IPC_T_ALLOW,            /* ANSWER: a 405's methods */
 	IPC_T_MAX
 };
 

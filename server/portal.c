@@ -481,14 +481,27 @@ static int route_admin(const struct portal_req *req, const char *peer, struct ip
 		       struct portal_reply *r)
 {
 	char tok[PORTAL_TOKEN_LEN + 1];
+	bool have_token = false;
 
-	if (!bearer(req->authorization, tok))
-		return unauthorized(req, r);
+	/* A page of another site cannot make a browser act with its session here. */
+	if (req->fetch_site && strcmp(req->fetch_site, "cross-site") == 0)
+		return local(r, 403, "cross-site request refused");
+	if (req->authorization) {
+		if (!bearer(req->authorization, tok))
+			return unauthorized(req, r);
+		have_token = true;
+	}
+	if ((req->cookie && strlen(req->cookie) > PORTAL_COOKIE_MAX) ||
+	    (req->csrf && strlen(req->csrf) > 128))
+		return local(r, 431, "request header fields too large");
 	ipc_out_begin(out, IPC_ADMIN, req->id);
 	ipc_out_str(out, IPC_T_PEER, peer);
-	ipc_out_str(out, IPC_T_TOKEN, tok);
+	if (have_token)
+		ipc_out_str(out, IPC_T_TOKEN, tok);
 	ipc_out_str(out, IPC_T_METHOD, req->method);
 	ipc_out_str(out, IPC_T_PATH, req->url);
+	ipc_out_str(out, IPC_T_COOKIE, req->cookie);
+	ipc_out_str(out, IPC_T_CSRF, req->csrf);
 	if (req->body_len)
 		ipc_out_field(out, IPC_T_BODY, req->body, req->body_len);
 	sodium_memzero(tok, sizeof(tok));
@@ -498,10 +511,9 @@ static int route_admin(const struct portal_req *req, const char *peer, struct ip
 
 int portal_route(const struct portal_req *req, struct ipc_out *out, struct portal_reply *r)
 {
-	static const char *const admin_methods[] = { "GET", "POST", "DELETE" };
 	const char *url = req->url, *method = req->method ? req->method : "", *query;
 	char peer[INET6_ADDRSTRLEN];
-	size_t len, plen, i;
+	size_t len, plen;
 	unsigned retry;
 
 	memset(r, 0, sizeof(*r));
@@ -544,14 +556,7 @@ int portal_route(const struct portal_req *req, struct ipc_out *out, struct porta
 			return local(r, 413, "request body over 64 KiB");
 		return route_profile(req, query, peer, out, r);
 	}
-	if (under(url, plen, "/api/v1/users") || under(url, plen, "/api/v1/sessions")) {
-		for (i = 0; i < ARRAY_SIZE(admin_methods); i++)
-			if (strcmp(method, admin_methods[i]) == 0)
-				break;
-		if (i == ARRAY_SIZE(admin_methods)) {
-			r->allow = "GET, POST, DELETE";
-			return local(r, 405, "method not allowed");
-		}
+	if (under(url, plen, "/api/v1")) {
 		if (req->body_too_large)
 			return local(r, 413, "request body over 64 KiB");
 		return route_admin(req, peer, out, r);
@@ -591,6 +596,8 @@ struct preq {
 	size_t abody_len;
 	char *etag, *sig;
 	unsigned retry_after;
+	char *content_type, *filename, *set_cookie, *allow;
+	bool bearer;                /* a 401 means a bad credential (logins count elsewhere) */
 };
 
 struct portal {
@@ -798,13 +805,25 @@ static bool header_safe(const char *s)
 	return s && s[0] && printable_ascii(s, strlen(s), true);
 }
 
+/* What an answer carries besides status and body; NULL or 0: none. */
+struct hdrs {
+	const char *etag, *sig, *allow, *content_type, *filename, *set_cookie;
+	unsigned retry_after;
+};
+
+/* An attachment's name goes into a quoted header value: only a plain file name. */
+static bool filename_safe(const char *s)
+{
+	return s && *s && strlen(s) < 80 && strspn(s, "abcdefghijklmnopqrstuvwxyz"
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == strlen(s) && s[0] != '.';
+}
+
 static enum MHD_Result queue(struct MHD_Connection *c, int status, const char *body, size_t len,
-			     const char *etag, const char *sig, unsigned retry_after,
-			     const char *allow)
+			     const struct hdrs *h)
 {
 	struct wbuf *b = xmalloc(sizeof(*b) + len + 1);
 	struct MHD_Response *resp;
-	char num[16];
+	char num[16], disp[128];
 
 	b->len = len;
 	if (len)
@@ -815,26 +834,36 @@ static enum MHD_Result queue(struct MHD_Connection *c, int status, const char *b
 		return MHD_NO;
 	}
 	if (len)
-		mhd->add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+		mhd->add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+					 header_safe(h->content_type) ? h->content_type :
+					 "application/json");
 	mhd->add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	if (header_safe(etag))
-		mhd->add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
-	if (header_safe(sig))
-		mhd->add_response_header(resp, "X-Warren-Signature", sig);
-	if (retry_after) {
-		snprintf(num, sizeof(num), "%u", retry_after);
+	if (header_safe(h->etag))
+		mhd->add_response_header(resp, MHD_HTTP_HEADER_ETAG, h->etag);
+	if (header_safe(h->sig))
+		mhd->add_response_header(resp, "X-Warren-Signature", h->sig);
+	if (h->retry_after) {
+		snprintf(num, sizeof(num), "%u", h->retry_after);
 		mhd->add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, num);
 	}
-	if (allow)
-		mhd->add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
-	if (status == 401)
+	if (header_safe(h->allow))
+		mhd->add_response_header(resp, MHD_HTTP_HEADER_ALLOW, h->allow);
+	if (filename_safe(h->filename)) {
+		snprintf(disp, sizeof(disp), "attachment; filename=\"%s\"", h->filename);
+		mhd->add_response_header(resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION, disp);
+	}
+	if (header_safe(h->set_cookie))
+		mhd->add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, h->set_cookie);
+	if (status == 401 && !h->set_cookie)
 		mhd->add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
 	return respond_queue(mhd, c, (unsigned)status, resp);
 }
 
 static enum MHD_Result queue_reply(struct MHD_Connection *c, const struct portal_reply *r)
 {
-	return queue(c, r->status, r->body, strlen(r->body), NULL, NULL, r->retry_after, r->allow);
+	const struct hdrs h = { .allow = r->allow, .retry_after = r->retry_after };
+
+	return queue(c, r->status, r->body, strlen(r->body), &h);
 }
 
 /* More than one Authorization header is as good as a garbled one. */
@@ -861,6 +890,9 @@ static void fill_req(struct preq *rq, const char *method, struct portal_req *req
 		req->authorization = "";
 	req->if_none_match = mhd->lookup_connection_value(c, MHD_HEADER_KIND,
 							 MHD_HTTP_HEADER_IF_NONE_MATCH);
+	req->cookie = mhd->lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_COOKIE);
+	req->csrf = mhd->lookup_connection_value(c, MHD_HEADER_KIND, "X-CSRF-Token");
+	req->fetch_site = mhd->lookup_connection_value(c, MHD_HEADER_KIND, "Sec-Fetch-Site");
 	req->body = rq->body;
 	req->body_len = rq->body_len;
 	req->body_too_large = rq->too_large;
@@ -917,6 +949,7 @@ static enum MHD_Result dispatch(struct preq *rq, const char *method)
 		return queue_reply(rq->conn, &r);
 	}
 	rq->id = req.id;
+	rq->bearer = r.route != PORTAL_ADMIN || req.authorization;
 	ipc_send(p, &p->out);
 	ipc_out_begin(&p->out, IPC_CANCEL, 0);
 	rq->state = RQ_WAITING;
@@ -938,11 +971,10 @@ static enum MHD_Result dispatch(struct preq *rq, const char *method)
 
 static enum MHD_Result send_answer(struct preq *rq)
 {
-	enum MHD_Result ret;
+	const struct hdrs h = { rq->etag, rq->sig, rq->allow, rq->content_type, rq->filename,
+				rq->set_cookie, rq->retry_after };
 
-	ret = queue(rq->conn, rq->status, rq->abody, rq->abody_len, rq->etag, rq->sig,
-		    rq->retry_after, NULL);
-	return ret;
+	return queue(rq->conn, rq->status, rq->abody, rq->abody_len, &h);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -1039,6 +1071,12 @@ static void rq_free(struct preq *rq)
 	}
 	free(rq->etag);
 	free(rq->sig);
+	free(rq->content_type);
+	free(rq->filename);
+	free(rq->allow);
+	if (rq->set_cookie)
+		sodium_memzero(rq->set_cookie, strlen(rq->set_cookie));
+	free(rq->set_cookie);
 	free(rq);
 }
 
@@ -1085,9 +1123,14 @@ static void on_answer(struct portal *p, const struct ipc_msg *m)
 	}
 	rq->etag = field_dup(m, IPC_T_ETAG);
 	rq->sig = field_dup(m, IPC_T_SIGNATURE);
+	rq->content_type = field_dup(m, IPC_T_CONTENT_TYPE);
+	rq->filename = field_dup(m, IPC_T_FILENAME);
+	rq->set_cookie = field_dup(m, IPC_T_SET_COOKIE);
+	rq->allow = field_dup(m, IPC_T_ALLOW);
 	if (ipc_field_uint(m, IPC_T_RETRY_AFTER, &v) == 0)
 		rq->retry_after = v;
-	if (rq->status == 401)
+	/* A wrong password is the server's throttle's to count, not this limiter's. */
+	if (rq->status == 401 && rq->bearer)
 		portal_limiter_fail(&p->rl, rq->peer.ss_family ? (struct sockaddr *)&rq->peer : NULL,
 				    loop_now_ms());
 	log_debug("portal: request %" PRIu32 ": answered %d", rq->id, rq->status);

@@ -18,6 +18,7 @@ struct ipc_out;
 #define PORTAL_REQUEST_TIMEOUT 10            /* seconds to receive a request */
 #define PORTAL_CONNECTIONS 256
 #define PORTAL_CONNECTIONS_PER_IP 16
+#define PORTAL_COOKIE_MAX 8192                /* a longer Cookie header is 431 */
 
 /* Failed authentications per client address (IPv4 /32, IPv6 /64): PORTAL_RL_FAILS
  * within PORTAL_RL_WINDOW_MS of the first one block the address until that window
@@ -53,6 +54,9 @@ struct portal_req {
 	const char *url;              /* the request target as received: path[?query] */
 	const char *authorization;    /* header values, NULL when absent */
 	const char *if_none_match;
+	const char *cookie;           /* the Cookie header */
+	const char *csrf;             /* X-CSRF-Token */
+	const char *fetch_site;       /* Sec-Fetch-Site */
 	const char *body;             /* body_len bytes, not NUL-terminated */
 	size_t body_len;
 	bool body_too_large;          /* more than PORTAL_MAX_BODY arrived or was announced */
@@ -75,11 +79,12 @@ struct portal_reply {
 
 /* Decide one request without sockets: 1 when forwarded (out holds the ENROLL, PROFILE or
  * ADMIN message, finished), 0 when answered locally (reply->status, body ...). A local
- * 401 counts against the peer in req->limiter. Routes (docs/portal.md):
+ * 401 counts against the peer in req->limiter. Routes (docs/portal.md, docs/api.yaml):
  *   POST /api/v1/agent/enroll        body {"token","public_key","name"?}  -> ENROLL
  *   GET  /api/v1/agent/profile[?wait=N]  Bearer credential, If-None-Match -> PROFILE
- *   GET|POST|PUT|PATCH|DELETE /api/v1/users[/...], /api/v1/sessions[/...]
- *                                     Bearer admin token              -> ADMIN
+ *   any other /api/v1/...            Bearer token or the session cookie  -> ADMIN
+ *                                     (the server's operations table routes it)
+ * A request a browser marks Sec-Fetch-Site: cross-site is refused here.
  * ADMIN's path is the request target as received (path and query, still
  * percent-encoded); the server decodes it. */
 int portal_route(const struct portal_req *req, struct ipc_out *out, struct portal_reply *reply);

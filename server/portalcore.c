@@ -18,6 +18,7 @@
 #include "token.h"
 #include "values.h"
 #include "api/ops.h"
+#include "auth/websession.h"
 #include "../agent/loop.h"
 #include "../common/json.h"
 #include "../common/log.h"
@@ -363,20 +364,81 @@ struct http_wait {
 static void on_api_done(struct api_call *c)
 {
 	struct http_wait *w = c->data;
+	struct portalproc_headers h = { 0 };
+	struct json err = { 0 };
 
-	if (c->status >= 400)
-		answer_error(w->s, w->id, c->status, c->error);
-	else
-		answer(w->s, w->id, c->status, json_text(c->reply), json_len(c->reply), NULL, NULL);
+	h.retry_after = (int)c->retry_after;
+	h.set_cookie = c->set_cookie[0] ? c->set_cookie : NULL;
+	if (w->s->portal && w->s->portal->running) {
+		if (c->status >= 400) {
+			json_obj_begin(&err, NULL);
+			json_str(&err, "error", c->error);
+			json_end(&err);
+			portalproc_answer_with(&w->s->portal->proc, w->id, c->status, json_text(&err),
+					       json_len(&err), &h);
+		} else {
+			h.content_type = c->content_type;
+			h.filename = c->filename[0] ? c->filename : NULL;
+			portalproc_answer_with(&w->s->portal->proc, w->id, c->status,
+					       c->status == 204 ? NULL : json_text(c->reply),
+					       c->status == 204 ? 0 : json_len(c->reply), &h);
+		}
+	}
+	json_clear(&err);
 	free(w);
 }
 
-/* A request the HTTP process forwards: authenticated by an API token, routed to its
- * operation, parsed and run exactly as the control socket runs it. */
+/* Who a request with a session cookie is: the account as the database has it now, so a
+ * role changed or a password reset takes effect at once. 0, or the status to refuse. */
+static int session_caller(struct server *s, const char *cookie_header, const char *csrf,
+			  bool changes, struct api_caller *who)
+{
+	char value[WEBSESSION_ID_LEN + 1];
+	struct websession_info info;
+	struct db_admin a;
+	struct db_user u;
+	int r;
+
+	if (websession_cookie_find(cookie_header, value) < 0)
+		return 0;
+	r = websession_lookup(s->web, value, csrf, changes ? WEBSESSION_CHANGE : WEBSESSION_READ,
+			      (uint64_t)time(NULL) * 1000, &info);
+	sodium_memzero(value, sizeof(value));
+	if (r == -EPERM)
+		return 403;
+	if (r < 0)
+		return 0;
+	who->has_session = true;
+	memcpy(who->session_hash, info.id_hash, sizeof(who->session_hash));
+	who->id = info.subject;
+	if (info.kind == WEBSESSION_ADMIN && db_admin_get(s->db, info.subject, &a) == 0) {
+		who->kind = API_CALLER_ADMIN;
+		who->role = a.role;
+		snprintf(who->name, sizeof(who->name), "%s", a.name);
+		who->must_change_password = a.must_change_password;
+		who->must_enrol_totp = !a.totp_secret_enc_len && s->c->server.portal.admin_totp_required;
+		db_admin_wipe(&a);
+	} else if (info.kind == WEBSESSION_USER && db_user_get(s->db, info.subject, &u) == 0) {
+		who->kind = API_CALLER_USER;
+		snprintf(who->name, sizeof(who->name), "%s", u.name);
+		who->must_change_password = u.must_change_password;
+		db_user_wipe(&u);
+	} else {
+		/* The account went: so does the session. */
+		websession_end(s->web, info.id_hash);
+		who->has_session = false;
+	}
+	return 0;
+}
+
+/* A request the HTTP process forwards: authenticated by an API token or a session
+ * cookie (with its CSRF token for a change), routed to its operation, parsed and run
+ * exactly as the control socket runs it. */
 static void on_admin(struct server *s, const struct ipc_msg *m)
 {
 	char token[TOKEN_LEN + 8], method[8] = "", path[4096] = "", why[256];
 	char params[API_MAX_PARAMS][DB_NAME_MAX * 3 + 1], allow[64];
+	char cookie[WEBSESSION_COOKIE_HEADER_MAX + 1] = "", csrf[160] = "";
 	struct api_caller who = { .kind = API_CALLER_ANON };
 	uint8_t th[TOKEN_HASH_LEN];
 	const struct api_op *op;
@@ -389,6 +451,24 @@ static void on_admin(struct server *s, const struct ipc_msg *m)
 	int status, r;
 
 	ipc_field_str(m, IPC_T_PEER, who.source, sizeof(who.source));
+	if (ipc_field_str(m, IPC_T_METHOD, method, sizeof(method)) < 0 ||
+	    ipc_field_str(m, IPC_T_PATH, path, sizeof(path)) < 0) {
+		answer_error(s, m->id, 400, "bad request");
+		return;
+	}
+	query = strchr(path, '?');
+	if (query)
+		*query++ = '\0';
+	op = api_route(method, path, params, &n, &status, allow, sizeof(allow));
+	if (!op) {
+		struct portalproc_headers h = { .allow = status == 405 ? allow : NULL };
+		const char *body = status == 405 ? "{\"error\":\"method not allowed\"}" :
+				   "{\"error\":\"not found\"}";
+
+		if (s->portal && s->portal->running)
+			portalproc_answer_with(&s->portal->proc, m->id, status, body, strlen(body), &h);
+		return;
+	}
 	if (ipc_field_str(m, IPC_T_TOKEN, token, sizeof(token)) == 0) {
 		if (!token_hash(token, th) || db_token_check(s->db, th, time(NULL), &t) < 0) {
 			sodium_memzero(token, sizeof(token));
@@ -400,21 +480,19 @@ static void on_admin(struct server *s, const struct ipc_msg *m)
 		who.role = t.role;
 		who.id = t.id;
 		snprintf(who.name, sizeof(who.name), "%s", t.name);
+	} else if (ipc_field_str(m, IPC_T_COOKIE, cookie, sizeof(cookie)) == 0 && op != &op_login) {
+		/* A login starts a session afresh, whatever cookie came with it. */
+		ipc_field_str(m, IPC_T_CSRF, csrf, sizeof(csrf));
+		status = session_caller(s, cookie, csrf[0] ? csrf : NULL,
+					strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0, &who);
+		sodium_memzero(cookie, sizeof(cookie));
+		sodium_memzero(csrf, sizeof(csrf));
+		if (status) {
+			answer_error(s, m->id, status, "CSRF token missing or wrong");
+			return;
+		}
 	}
 	sodium_memzero(token, sizeof(token));
-	if (ipc_field_str(m, IPC_T_METHOD, method, sizeof(method)) < 0 ||
-	    ipc_field_str(m, IPC_T_PATH, path, sizeof(path)) < 0) {
-		answer_error(s, m->id, 400, "bad request");
-		return;
-	}
-	query = strchr(path, '?');
-	if (query)
-		*query++ = '\0';
-	op = api_route(method, path, params, &n, &status, allow, sizeof(allow));
-	if (!op) {
-		answer_error(s, m->id, status, status == 405 ? "method not allowed" : "not found");
-		return;
-	}
 	status = api_allowed(op, &who, why, sizeof(why));
 	if (status) {
 		answer_error(s, m->id, status, why);

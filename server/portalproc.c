@@ -413,6 +413,14 @@ static void on_ipc(struct loop *l, int fd, uint32_t events, void *data)
 int portalproc_answer(struct portalproc *pp, uint32_t id, int status, const char *body,
 		      size_t body_len, const char *etag, const char *sig, int retry_after)
 {
+	const struct portalproc_headers h = { .etag = etag, .sig = sig, .retry_after = retry_after };
+
+	return portalproc_answer_with(pp, id, status, body, body_len, &h);
+}
+
+int portalproc_answer_with(struct portalproc *pp, uint32_t id, int status, const char *body,
+			   size_t body_len, const struct portalproc_headers *h)
+{
 	char num[16];
 	int r = 0;
 
@@ -429,12 +437,16 @@ int portalproc_answer(struct portalproc *pp, uint32_t id, int status, const char
 	ipc_out_str(&pp->out, IPC_T_STATUS, num);
 	if (body)
 		ipc_out_field(&pp->out, IPC_T_BODY, body, body_len);
-	ipc_out_str(&pp->out, IPC_T_ETAG, etag);
-	ipc_out_str(&pp->out, IPC_T_SIGNATURE, sig);
-	if (retry_after > 0) {
-		snprintf(num, sizeof(num), "%d", retry_after);
+	ipc_out_str(&pp->out, IPC_T_ETAG, h->etag);
+	ipc_out_str(&pp->out, IPC_T_SIGNATURE, h->sig);
+	if (h->retry_after > 0) {
+		snprintf(num, sizeof(num), "%d", h->retry_after);
 		ipc_out_str(&pp->out, IPC_T_RETRY_AFTER, num);
 	}
+	ipc_out_str(&pp->out, IPC_T_CONTENT_TYPE, h->content_type);
+	ipc_out_str(&pp->out, IPC_T_FILENAME, h->filename);
+	ipc_out_str(&pp->out, IPC_T_SET_COOKIE, h->set_cookie);
+	ipc_out_str(&pp->out, IPC_T_ALLOW, h->allow);
 	if (ipc_out_finish(&pp->out) < 0) {
 		log_err("portal %s: the answer to request %" PRIu32 " is over 16 MiB", pp->name, id);
 		r = -EMSGSIZE;

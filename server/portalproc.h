@@ -64,6 +64,18 @@ int portalproc_start(struct portalproc *pp, struct loop *l, const char *listen_a
 int portalproc_answer(struct portalproc *pp, uint32_t id, int status, const char *body,
 		      size_t body_len, const char *etag, const char *sig, int retry_after);
 
+/* The headers an answer may carry besides its status and body; NULL or 0: none. */
+struct portalproc_headers {
+	const char *etag, *sig;
+	int retry_after;
+	const char *content_type;      /* default application/json */
+	const char *filename;          /* Content-Disposition: attachment */
+	const char *set_cookie;
+	const char *allow;
+};
+int portalproc_answer_with(struct portalproc *pp, uint32_t id, int status, const char *body,
+			   size_t body_len, const struct portalproc_headers *h);
+
 /* For the server's SIGCHLD handler, with each pid its waitpid(-1, ...) reaped: true when
  * it was the portal (then a restart is scheduled). The portal is also watched through a
  * pidfd, so this is a safety net; calling it for other pids is harmless. */

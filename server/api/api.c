@@ -573,6 +573,10 @@ int api_status(int r)
 		return 400;
 	case -EACCES:
 		return 403;
+	case -EKEYREJECTED:
+		return 401;
+	case -EAGAIN:
+		return 429;
 	case -EBUSY:
 		return 503;
 	case -E2BIG:

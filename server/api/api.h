@@ -193,7 +193,8 @@ void api_finish(struct api_call *c, int r);
 void api_call_free(struct api_call *c);
 
 /* The status for a -errno from a handler: -ENOENT 404, -EEXIST 409, -EINVAL 400,
- * -EPERM 409, -EACCES 403, -EBUSY 503, -E2BIG 413, -ENOSPC 409, else 500. */
+ * -EPERM 409, -EACCES 403, -EKEYREJECTED 401, -EAGAIN 429, -EBUSY 503, -E2BIG 413,
+ * -ENOSPC 409, else 500. */
 int api_status(int r);
 
 #endif

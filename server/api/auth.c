@@ -131,16 +131,16 @@ static int check_totp(struct login_ctx *x)
 	int r;
 
 	if (!q->has_totp)
-		return api_fail(c, -EACCES, "TOTP code required");
+		return api_fail(c, -EKEYREJECTED, "TOTP code required");
 	if (secret_open(c->s->secret, x->admin.totp_secret_enc, x->admin.totp_secret_enc_len,
 			secret, &len) < 0)
 		return api_fail(c, -EIO, "the stored TOTP secret does not decrypt");
 	r = totp_verify(secret, len, q->totp, (uint64_t)time(NULL), &step);
 	sodium_memzero(secret, sizeof(secret));
 	if (r == -EALREADY)
-		return api_fail(c, -EACCES, "TOTP code already used: wait for the next one");
+		return api_fail(c, -EKEYREJECTED, "TOTP code already used: wait for the next one");
 	if (r < 0)
-		return api_fail(c, -EACCES, "wrong TOTP code");
+		return api_fail(c, -EKEYREJECTED, "wrong TOTP code");
 	db_admin_set_totp_step(c->s->db, x->admin.id, (int64_t)step);
 	return 0;
 }
@@ -160,7 +160,7 @@ static void on_login_verdict(void *data, const struct pwhash_verdict *v)
 	}
 	if (!v->match || !x->found) {
 		log_info("login as %.32s from %s refused", q->name, c->who.source);
-		login_answer(x, api_fail(c, -EACCES, WRONG));
+		login_answer(x, api_fail(c, -EKEYREJECTED, WRONG));
 		return;
 	}
 	if (x->kind == WEBSESSION_ADMIN && x->admin.totp_secret_enc_len && (r = check_totp(x)) < 0) {

@@ -23,17 +23,7 @@ veth web "$VW" 10.201.0.1/24 cli "$VC" 10.201.0.2/24
 SOCK=$WT_DIR/server.sock CONF=$WT_DIR/server.conf URL=https://10.201.0.1:8443
 
 # A test CA and the portal's certificate for its address.
-printf '[req]\ndistinguished_name = dn\n[dn]\n[ca]\nbasicConstraints = critical, CA:true\n' >"$WT_DIR/ssl.cnf"
-export OPENSSL_CONF=$WT_DIR/ssl.cnf
-openssl req -config "$WT_DIR/ssl.cnf" -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	-days 2 -subj /CN=warren-test-ca -extensions ca -keyout "$WT_DIR/ca.key" -out "$WT_DIR/ca.pem" 2>"$WT_DIR/ssl.err" &&
-openssl req -config "$WT_DIR/ssl.cnf" -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	-subj /CN=10.201.0.1 -addext subjectAltName=IP:10.201.0.1 -keyout "$WT_DIR/portal.key" \
-	-out "$WT_DIR/portal.csr" 2>>"$WT_DIR/ssl.err" &&
-openssl x509 -req -in "$WT_DIR/portal.csr" -CA "$WT_DIR/ca.pem" -CAkey "$WT_DIR/ca.key" \
-	-CAcreateserial -days 2 -copy_extensions copy -out "$WT_DIR/portal.crt" 2>>"$WT_DIR/ssl.err" ||
-	{ not_ok "a test CA and certificate" "$(cat "$WT_DIR/ssl.err")"; finish; }
-chmod 600 "$WT_DIR/portal.key"
+test_ca 10.201.0.1 || finish
 # Chromium trusts the portal's key by its hash (--ignore-certificate-errors-spki-list),
 # so the page is a secure context that caches as any other.
 SPKI=$(openssl x509 -in "$WT_DIR/portal.crt" -noout -pubkey | openssl pkey -pubin -outform der |
