@@ -274,8 +274,9 @@ const struct api_op op_user_add = {
 
 /* ---- list ---- */
 
-static const char *const sort_names[] = { "name", "created", "expires", "used", NULL };
-static const char *const order_names[] = { "asc", "desc", NULL };
+/* A leading '-' sorts descending. */
+static const char *const sort_names[] = { "name", "created", "expires", "used", "-name",
+					  "-created", "-expires", "-used", NULL };
 
 struct user_list_req {
 	char q[128];
@@ -286,8 +287,6 @@ struct user_list_req {
 	bool has_group;
 	int sort;
 	bool has_sort;
-	int order;
-	bool has_order;
 	uint64_t limit;
 	bool has_limit;
 	char cursor[DB_CURSOR_MAX + 1];
@@ -299,7 +298,6 @@ static const struct api_field user_list_fields[] = {
 	API_FIELD_ENUM(struct user_list_req, state, api_state_names, 0),
 	API_FIELD_L(struct user_list_req, group, API_NAME, 0, "group"),
 	API_FIELD_ENUM(struct user_list_req, sort, sort_names, 0),
-	API_FIELD_ENUM(struct user_list_req, order, order_names, 0),
 	API_FIELD_U64(struct user_list_req, limit, 1, DB_PAGE_MAX, 0),
 	API_FIELD(struct user_list_req, cursor, API_CURSOR, 0),
 	API_FIELD_END,
@@ -331,8 +329,8 @@ static int user_list(struct api_call *c)
 	dq.state = q->has_state ? q->state : -1;
 	if (q->has_group && (r = api_group_id(c, q->group, &dq.group_id)) < 0)
 		return r;
-	dq.sort = (enum db_user_sort)q->sort;
-	dq.desc = q->order == 1;
+	dq.sort = (enum db_user_sort)(q->sort % 4);
+	dq.desc = q->sort >= 4;
 	dq.limit = q->has_limit ? q->limit : 50;
 	dq.cursor = q->cursor;
 	json_obj_begin(c->reply, NULL);

@@ -175,7 +175,7 @@ static void test_parse(void **state)
 	ACCEPTED("POST", "/api/v1/users", NULL,
 		 "{\"name\":\"alice\",\"expires\":\"2027-01-31\",\"quota\":\"50GiB/month\",\"reset_day\":15}");
 	ACCEPTED("PATCH", "/api/v1/users/alice", NULL, "{\"expires\":null,\"quota\":null}");
-	ACCEPTED("GET", "/api/v1/users", "q=al%20ice&state=enabled&sort=used&order=desc&limit=50", NULL);
+	ACCEPTED("GET", "/api/v1/users", "q=al%20ice&state=enabled&sort=-used&limit=50", NULL);
 	REFUSED("POST", "/api/v1/users", NULL, "{\"name\":\"alice\",\"colour\":\"red\"}",
 		"colour: unknown field");
 	REFUSED("POST", "/api/v1/users", NULL, "{\"name\":\"alice\",\"name\":\"bob\"}",
