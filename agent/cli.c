@@ -24,7 +24,8 @@ const struct command cli_commands[] = {
 	  "config NAME [--device NAME] | qr NAME [--device NAME] [--png F|--svg F] | "
 	  "set NAME [--expires DATE|DURATION|never] [--quota SIZE[/month]|none] [--reset-day DAY] "
 	  "[--group GROUP] [--email ADDRESS] | disable NAME | enable NAME | delete NAME | "
-	  "rotate NAME [--device NAME] [--public-key KEY] | passwd NAME   [-s SOCKET] [-c FILE]" },
+	  "rotate NAME [--device NAME] [--public-key KEY] | passwd NAME | export | "
+	  "import FILE [--dry-run]   [-s SOCKET] [-c FILE]" },
 	{ "session", cmd_session, "list the server's session log",
 	  "list [--user NAME [--device NAME]] [--since DATE] [--until DATE] [--search TEXT] "
 	  "[--json] [-s SOCKET] [-c FILE]" },
@@ -33,6 +34,10 @@ const struct command cli_commands[] = {
 	  "list [--user USER] [--json] | delete NAME --user USER [-s SOCKET] [-c FILE]" },
 	{ "token", cmd_token, "manage the administration API's tokens",
 	  "add NAME [--role admin|viewer] | list [--json] | delete NAME [-s SOCKET] [-c FILE]" },
+	{ "group", cmd_group, "manage the server's groups of users",
+	  "add NAME | list [--json] | delete NAME [-s SOCKET] [-c FILE]" },
+	{ "settings", cmd_settings, "the server's runtime settings",
+	  "show [--json] | set KEY VALUE [KEY VALUE ...] | reset KEY [KEY ...] [-s SOCKET] [-c FILE]" },
 	{ "admin", cmd_admin, "manage the console's accounts",
 	  "add NAME [--role admin|viewer] | list [--json] | passwd NAME | delete NAME "
 	  "[-s SOCKET] [-c FILE]" },

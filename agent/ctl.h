@@ -16,7 +16,7 @@
 #include <time.h>
 
 #define CTL_PROTOCOL "warren/1"
-#define CTL_MAX_REQUEST 4096            /* bytes, the newline included */
+#define CTL_MAX_REQUEST 65536           /* bytes, the newline included: a CSV piece fits */
 #define CTL_MAX_ARGS 64                 /* words after the version, the command included */
 #define CTL_TIMEOUT_MS 5000             /* to send the request; then per reply write */
 #define CTL_MAX_CLIENTS 64              /* at once; more are answered "error busy" */

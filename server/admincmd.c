@@ -34,6 +34,7 @@ struct opt {
 enum render {
 	R_NONE, R_USER_ADDED, R_USER_LIST, R_JSON, R_TEXT, R_QR, R_USER_SET, R_ROTATED,
 	R_SESSIONS, R_DEVICE_ADDED, R_DEVICES, R_TOKEN_ADDED, R_TOKENS, R_PASSWORD, R_ADMINS,
+	R_SETTINGS, R_GROUPS, R_IMPORT,
 };
 
 struct verb {
@@ -114,6 +115,17 @@ static const struct verb verbs[] = {
 	{ "admin", "list", "admin.list", NULL, no_opts, R_ADMINS, "admin list [--json]" },
 	{ "admin", "passwd", "admin.password", "name", no_opts, R_PASSWORD, "admin passwd NAME" },
 	{ "admin", "delete", "admin.delete", "name", no_opts, R_NONE, "admin delete NAME" },
+	{ "group", "add", "group.add", "name", no_opts, R_NONE, "group add NAME" },
+	{ "group", "list", "group.list", NULL, no_opts, R_GROUPS, "group list [--json]" },
+	{ "group", "delete", "group.delete", "name", no_opts, R_NONE, "group delete NAME" },
+	{ "settings", "show", "settings.show", NULL, no_opts, R_SETTINGS, "settings show [--json]" },
+	/* set KEY VALUE..., reset KEY...: built by build_settings */
+	{ "settings", "set", "settings.set", NULL, no_opts, R_SETTINGS,
+	  "settings set KEY VALUE [KEY VALUE ...]   (a list: comma-separated)" },
+	{ "settings", "reset", "settings.set", NULL, no_opts, R_SETTINGS,
+	  "settings reset KEY [KEY ...]   (back to the file's value)" },
+	{ "user", "export", "user.export", NULL, no_opts, R_TEXT, "user export" },
+	{ "user", "import", "user.import", NULL, no_opts, R_IMPORT, "user import FILE [--dry-run]" },
 };
 
 struct cli {
@@ -122,7 +134,10 @@ struct cli {
 	const char *sock, *conf, *png, *svg;
 	bool json;
 	struct json req;               /* the request being built */
+	const char *file;              /* user import */
+	bool dry_run;
 };
+
 
 static int usage(const char *noun, const char *line)
 {
@@ -159,6 +174,43 @@ static void put_value(struct cli *c, const char *field, const char *val)
 		json_str(&c->req, field, val);
 }
 
+/* settings set KEY VALUE ... / reset KEY ...: a value is JSON when it reads as JSON
+ * (numbers, true, false, [...]), a comma list for the list settings, else text. */
+static int build_settings(const char *noun, int argc, char **argv, struct cli *c)
+{
+	bool reset = strcmp(c->v->verb, "reset") == 0;
+	int a, step = reset ? 1 : 2;
+
+	if (argc < 3 || (argc - 2) % step)
+		return usage(noun, c->v->usage);
+	for (a = 2; a + step - 1 < argc; a += step) {
+		const char *key = argv[a], *val = reset ? NULL : argv[a + 1];
+		struct json_value *v = NULL;
+
+		if (reset) {
+			json_null(&c->req, key);
+		} else if (json_parse(val, strlen(val), &v, NULL, NULL) == 0) {
+			json_write_value(&c->req, key, v);
+			json_value_free(v);
+		} else if (strcmp(key, "dns") == 0 || strcmp(key, "client_allowed_ips") == 0) {
+			const char *p = val;
+
+			json_arr_begin(&c->req, key);
+			while (*p) {
+				size_t n = strcspn(p, ",");
+
+				json_strn(&c->req, NULL, p, n);
+				p += n + (p[n] == ',');
+			}
+			json_end(&c->req);
+		} else {
+			json_str(&c->req, key, val);
+		}
+	}
+	json_end(&c->req);
+	return 0;
+}
+
 /* argv (noun first) into c->req; 0, or an exit status after saying why. */
 static int build(const char *noun, int argc, char **argv, struct cli *c)
 {
@@ -183,6 +235,34 @@ static int build(const char *noun, int argc, char **argv, struct cli *c)
 	}
 	c->op = api_find(c->v->op);
 	json_obj_begin(&c->req, NULL);
+	/* The socket options come out first, wherever they stand. */
+	for (a = 2; a + 1 < argc; a++) {
+		if (strcmp(argv[a], "-s") == 0 || strcmp(argv[a], "-c") == 0) {
+			if (argv[a][1] == 's')
+				c->sock = argv[a + 1];
+			else
+				c->conf = argv[a + 1];
+			memmove(&argv[a], &argv[a + 2], (size_t)(argc - a - 2) * sizeof(*argv));
+			argc -= 2;
+			a--;
+		}
+	}
+	if (strcmp(noun, "settings") == 0 && strcmp(c->v->verb, "show") != 0)
+		return build_settings(noun, argc, argv, c);
+	if (c->v->render == R_IMPORT) {
+		for (a = 2; a < argc; a++) {
+			if (strcmp(argv[a], "--dry-run") == 0)
+				c->dry_run = true;
+			else if (!c->file && argv[a][0] != '-')
+				c->file = argv[a];
+			else
+				return usage(noun, c->v->usage);
+		}
+		if (!c->file)
+			return usage(noun, c->v->usage);
+		json_end(&c->req);
+		return 0;
+	}
 	for (a = 2; a < argc; a++) {
 		const char *arg = argv[a];
 
@@ -205,7 +285,8 @@ static int build(const char *noun, int argc, char **argv, struct cli *c)
 			continue;
 		}
 		if (strcmp(arg, "--json") == 0 &&
-		    (c->v->render == R_USER_LIST || c->v->render == R_JSON ||
+		    (c->v->render == R_USER_LIST || c->v->render == R_JSON || c->v->render == R_SETTINGS ||
+		     c->v->render == R_GROUPS ||
 		     c->v->render == R_SESSIONS || c->v->render == R_DEVICES ||
 		     c->v->render == R_TOKENS || c->v->render == R_ADMINS)) {
 			c->json = true;
@@ -407,6 +488,57 @@ static void print_admin(const struct json_value *a)
 	       totp ? "totp " : "", change ? "(one-time password) " : "", l);
 }
 
+static void print_group(const struct json_value *g)
+{
+	printf("%s\n", str(g, "name", "?"));
+}
+
+/* A setting's value as one would type it: text bare, lists comma-separated. */
+static void print_value(const struct json_value *v)
+{
+	size_t i;
+
+	if (!v)
+		fputs("?", stdout);
+	else if (v->type == JSON_STRING)
+		fputs(v->s, stdout);
+	else if (v->type == JSON_BOOL)
+		fputs(v->b ? "true" : "false", stdout);
+	else if (v->type == JSON_NUMBER && v->is_u64)
+		printf("%" PRIu64, v->u64);
+	else if (v->type == JSON_ARRAY) {
+		for (i = 0; i < v->n; i++)
+			printf("%s%s", i ? "," : "", v->items[i]->type == JSON_STRING ? v->items[i]->s : "?");
+		if (!v->n)
+			fputs("(none)", stdout);
+	}
+}
+
+static void print_settings(const struct json_value *doc)
+{
+	const struct json_value *arr = json_get_arr(doc, "settings");
+	char t[VALUES_TIME_STRLEN];
+	size_t i;
+
+	for (i = 0; arr && i < arr->n; i++) {
+		const struct json_value *st = arr->items[i];
+		int64_t at;
+
+		printf("%-24s ", str(st, "key", "?"));
+		print_value(json_get(st, "value"));
+		if (strcmp(str(st, "origin", ""), "database") == 0) {
+			printf("   (set by %s", str(st, "updated_by", "?"));
+			if (json_get_i64(st, "updated", &at))
+				printf(" at %s", values_format_time(at, t, sizeof(t)));
+			fputs("; the file says ", stdout);
+			print_value(json_get(st, "file"));
+			fputs(")\n", stdout);
+		} else {
+			fputs("   (the file)\n", stdout);
+		}
+	}
+}
+
 static void print_token(const struct json_value *t)
 {
 	char c[VALUES_TIME_STRLEN] = "?", l[VALUES_TIME_STRLEN] = "never";
@@ -497,6 +629,98 @@ static int list_all(struct cli *c, const char *member, void (*row)(const struct 
 	return r;
 }
 
+/* user import FILE: the file in pieces the socket takes, each with the header line;
+ * each refused line is said with its line number in the file. */
+#define IMPORT_PIECE 20000
+
+static int import(struct cli *c)
+{
+	char *text = NULL, *p, *header_end;
+	size_t len = 0, header_len;
+	uint64_t added = 0, refused = 0;
+	int line = 2, r = 0;
+	FILE *f = strcmp(c->file, "-") == 0 ? stdin : fopen(c->file, "re");
+
+	if (!f) {
+		fprintf(stderr, "warren user import: %s: %s\n", c->file, strerror(errno));
+		return EXIT_USAGE;
+	}
+	{
+		FILE *m = open_memstream(&text, &len);
+		char buf[8192];
+		size_t n;
+
+		while (m && (n = fread(buf, 1, sizeof(buf), f)) > 0)
+			fwrite(buf, 1, n, m);
+		if (m)
+			fclose(m);
+	}
+	if (f != stdin)
+		fclose(f);
+	if (!text || !len || !(header_end = strchr(text, '\n'))) {
+		fprintf(stderr, "warren user import: %s: no header line\n", c->file);
+		free(text);
+		return EXIT_USAGE;
+	}
+	header_len = (size_t)(header_end - text) + 1;
+	p = header_end + 1;
+	while (*p && r == 0) {
+		size_t take = 0, lines = 0;
+		struct json req = { 0 }, reply = { 0 };
+		struct json_value *doc = NULL;
+		const struct json_value *failed;
+		char *piece;
+		size_t i;
+		uint64_t v;
+
+		/* Whole lines, up to the piece's size (a longer line goes alone). */
+		while (p[take] && (take == 0 || take < IMPORT_PIECE)) {
+			size_t n = strcspn(p + take, "\n");
+
+			if (take && take + n + 1 > IMPORT_PIECE)
+				break;
+			take += n + (p[take + n] == '\n');
+			lines++;
+		}
+		piece = xmalloc(header_len + take + 1);
+		memcpy(piece, text, header_len);
+		memcpy(piece + header_len, p, take);
+		piece[header_len + take] = '\0';
+		json_obj_begin(&req, NULL);
+		json_str(&req, "csv", piece);
+		if (c->dry_run)
+			json_bool(&req, "dry_run", true);
+		json_end(&req);
+		free(piece);
+		r = call(c, json_text(&req), &reply, &doc);
+		json_clear(&req);
+		if (r == 0) {
+			if (json_get_u64(doc, c->dry_run ? "valid" : "added", &v))
+				added += v;
+			failed = json_get_arr(doc, "failed");
+			for (i = 0; failed && i < failed->n; i++) {
+				uint64_t l = 0;
+
+				json_get_u64(failed->items[i], "line", &l);
+				fprintf(stderr, "warren user import: %s:%" PRIu64 ": %s\n", c->file,
+					(uint64_t)line + l - 2, str(failed->items[i], "error", "?"));
+				refused++;
+			}
+		}
+		json_value_free(doc);
+		json_clear(&reply);
+		p += take;
+		line += (int)lines;
+	}
+	sodium_memzero(text, len);
+	free(text);
+	if (r)
+		return r;
+	printf("%" PRIu64 " users %s, %" PRIu64 " refused\n", added,
+	       c->dry_run ? "would be added" : "added", refused);
+	return refused ? EXIT_RUNTIME : EXIT_OK;
+}
+
 static int run(const char *noun, int argc, char **argv)
 {
 	struct json reply = { 0 };
@@ -505,7 +729,8 @@ static int run(const char *noun, int argc, char **argv)
 	int r;
 
 	r = build(noun, argc, argv, &c);
-	if (r == 0)
+	/* An import is checked piece by piece, by the server, row by row. */
+	if (r == 0 && c.v->render != R_IMPORT)
 		r = check(noun, &c);
 	if (r)
 		goto out;
@@ -524,6 +749,12 @@ static int run(const char *noun, int argc, char **argv)
 		goto out;
 	case R_ADMINS:
 		r = list_all(&c, "admins", print_admin);
+		goto out;
+	case R_GROUPS:
+		r = list_all(&c, "groups", print_group);
+		goto out;
+	case R_IMPORT:
+		r = import(&c);
 		goto out;
 	default:
 		break;
@@ -595,6 +826,12 @@ static int run(const char *noun, int argc, char **argv)
 	case R_PASSWORD:
 		printf("%s\n", str(doc, "password", "?"));
 		break;
+	case R_SETTINGS:
+		if (c.json)
+			printf("%s\n", json_text(&reply));
+		else
+			print_settings(doc);
+		break;
 	default:
 		break;
 	}
@@ -632,4 +869,14 @@ int cmd_token(int argc, char **argv)
 int cmd_admin(int argc, char **argv)
 {
 	return run("admin", argc, argv);
+}
+
+int cmd_group(int argc, char **argv)
+{
+	return run("group", argc, argv);
+}
+
+int cmd_settings(int argc, char **argv)
+{
+	return run("settings", argc, argv);
 }

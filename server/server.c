@@ -18,6 +18,7 @@
 #include "account.h"
 #include "pool.h"
 #include "api/api.h"
+#include "settings.h"
 #include "auth/pwhash.h"
 #include "auth/throttle.h"
 #include "auth/websession.h"
@@ -204,6 +205,14 @@ void server_user_changed(struct server *s, int64_t user_id)
 	portalcore_changed(s, user_id);
 }
 
+void server_settings_changed(struct server *s)
+{
+	if (server_converge(s) < 0 || server_nft(s) < 0)
+		server_repair_soon(s, "the new settings did not apply");
+	/* Every client configuration and profile is made from them. */
+	server_user_changed(s, 0);
+}
+
 /* ---- repair ---- */
 
 static void on_repair(struct loop *l, struct timer *t, void *data)
@@ -383,6 +392,8 @@ static int server_reload(struct server *s, struct json *reply)
 	config_free(s->c);
 	s->c = c;
 	c = NULL;
+	/* What admins set while it runs still holds over the new file. */
+	settings_overlay(s);
 	key_public(s->public_key, s->c->server.private_key);
 	r = server_converge(s);
 	if (r >= 0)
@@ -483,6 +494,7 @@ static void server_close(struct server *s)
 
 	portalcore_close(s);
 	pwhash_pool_free(s->pw);
+	settings_clear(s);
 	websession_store_free(s->web);
 	throttle_free(s->throttle);
 	if (s->totp)
@@ -651,6 +663,7 @@ int cmd_server(int argc, char **argv)
 	r = ctl_open(s.loop, config_socket(s.c, ROLE_SERVER), on_ctl, &s, &s.ctl);
 	if (r < 0)
 		goto out;
+	settings_overlay(&s);
 	r = server_converge(&s);
 	if (r >= 0)
 		r = server_nft(&s);

@@ -52,6 +52,7 @@ struct server {
 	struct websession_store *web;   /* console and portal sessions */
 	struct throttle *throttle;      /* failed logins */
 	struct totp_pending *totp;      /* secrets shown, not confirmed yet */
+	char *file_settings[9];         /* the file's value of each runtime setting, as JSON */
 	size_t n_totp;
 };
 
@@ -70,6 +71,9 @@ struct totp_pending {
 	uint8_t secret[20];
 	int64_t made;
 };
+
+/* The runtime settings changed: the link, the table and every profile follow. */
+void server_settings_changed(struct server *s);
 
 /* api/ctl.c: the control socket's "api OP JSON" request: the operation run for root. */
 int api_ctl(struct server *s, const char *op, const char *request, struct json *reply);

@@ -419,6 +419,41 @@ static int parse_field(const struct api_field *f, const struct json_value *v, ch
 		}
 		return -EINVAL;
 	}
+	case API_LIST: {
+		struct api_list *l = dst;
+		size_t i;
+
+		if (v->type == JSON_NULL) {
+			l->null = true;
+			return 0;
+		}
+		if (v->type != JSON_ARRAY)
+			return bad(why, whylen, f, "expected a list of strings");
+		if (v->n > f->max) {
+			snprintf(why, whylen, "%s: at most %llu items", label(f),
+				 (unsigned long long)f->max);
+			return -EINVAL;
+		}
+		l->v = xcalloc(v->n + 1, sizeof(*l->v));
+		for (i = 0; i < v->n; i++) {
+			const struct json_value *it = v->items[i];
+
+			if (it->type != JSON_STRING || !text_ok(it, false) || it->slen >= f->min) {
+				snprintf(why, whylen, "%s: item %zu: expected a string of at most %llu bytes",
+					 label(f), i + 1, (unsigned long long)(f->min - 1));
+				return -EINVAL;
+			}
+			l->v[l->n++] = xstrdup(it->s);
+		}
+		return 0;
+	}
+	case API_ANY: {
+		struct json j = { 0 };
+
+		json_write_value(&j, NULL, v);
+		*(char **)dst = json_steal(&j, NULL);
+		return 0;
+	}
 	case API_CURSOR:
 		if (v->type != JSON_STRING || v->slen > DB_CURSOR_MAX ||
 		    strspn(v->s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~") != v->slen)
@@ -485,7 +520,7 @@ void api_req_clear(const struct api_op *op, void *req)
 	const struct api_field *f;
 
 	for (f = op->fields; f && f->name; f++) {
-		if (f->type == API_TEXT) {
+		if (f->type == API_TEXT || f->type == API_ANY) {
 			char **t = (char **)((char *)req + f->off);
 
 			if (*t) {
@@ -493,6 +528,14 @@ void api_req_clear(const struct api_op *op, void *req)
 				free(*t);
 				*t = NULL;
 			}
+		} else if (f->type == API_LIST) {
+			struct api_list *l = (struct api_list *)((char *)req + f->off);
+			size_t i;
+
+			for (i = 0; i < l->n; i++)
+				free(l->v[i]);
+			free(l->v);
+			memset(l, 0, sizeof(*l));
 		}
 	}
 	sodium_memzero(req, op->req_size);
@@ -648,6 +691,23 @@ static void audit_detail(const struct api_op *op, const void *req, char *out, si
 		case API_TEXT:
 			json_u64(&j, f->name, strlen(*(char *const *)v));
 			break;
+		case API_ANY:
+			json_value_raw(&j, f->name, *(char *const *)v, strlen(*(char *const *)v));
+			break;
+		case API_LIST: {
+			const struct api_list *l = v;
+			size_t i;
+
+			if (l->null) {
+				json_null(&j, f->name);
+				break;
+			}
+			json_arr_begin(&j, f->name);
+			for (i = 0; i < l->n && i < 20; i++)
+				json_str(&j, NULL, l->v[i]);
+			json_end(&j);
+			break;
+		}
 		}
 	}
 	json_end(&j);

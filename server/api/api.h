@@ -54,6 +54,16 @@ enum api_type {
 	API_ENUM,                      /* one of choices -> int index */
 	API_CURSOR,                    /* an opaque paging cursor -> char[DB_CURSOR_MAX + 1] */
 	API_TEXT,                      /* a large text (CSV): size bytes at most -> char * */
+	API_LIST,                      /* an array of at most max printable strings, each
+	                                  shorter than min bytes -> struct api_list */
+	API_ANY,                       /* any JSON value, kept as its text -> char *; the op's
+	                                  check says what it may be */
+};
+
+struct api_list {
+	char **v;
+	size_t n;
+	bool null;                     /* given as null (API_NULL): back to the default */
 };
 
 struct api_size {
@@ -88,6 +98,15 @@ struct api_field {
 #define API_FIELD_ENUM(st, member, names, fl) \
 	{ #member, API_ENUM, offsetof(st, member), offsetof(st, has_##member), \
 	  sizeof(((st *)0)->member), 0, 0, names, fl, NULL }
+#define API_FIELD_LIST(st, member, item_max, n_max, fl) \
+	{ #member, API_LIST, offsetof(st, member), offsetof(st, has_##member), \
+	  sizeof(((st *)0)->member), item_max, n_max, NULL, fl, NULL }
+#define API_FIELD_TEXT(st, member, bytes, fl) \
+	{ #member, API_TEXT, offsetof(st, member), offsetof(st, has_##member), \
+	  bytes, 0, 0, NULL, fl, NULL }
+#define API_FIELD_ANY(st, member, fl) \
+	{ #member, API_ANY, offsetof(st, member), offsetof(st, has_##member), \
+	  0, 0, 0, NULL, fl, NULL }
 #define API_FIELD_END { NULL, 0, 0, 0, 0, 0, 0, NULL, 0, NULL }
 
 /* What an operation's fn has to work with, and what it answers. */

@@ -30,6 +30,9 @@ extern const struct api_op op_token_add, op_token_list, op_token_delete, op_audi
 /* auth.c: login, logout, password, me, TOTP */
 extern const struct api_op op_login, op_logout, op_password, op_me, op_totp_begin,
 	op_totp_confirm;
+/* settings.c, groups.c, bulk.c */
+extern const struct api_op op_settings_show, op_settings_set, op_group_list, op_group_add,
+	op_group_delete, op_user_bulk, op_user_export, op_user_import;
 /* access.c: console accounts, one-time passwords */
 extern const struct api_op op_admin_add, op_admin_list, op_admin_set, op_admin_delete,
 	op_admin_password, op_user_password;

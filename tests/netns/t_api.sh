@@ -132,6 +132,52 @@ check_eq "the audit log says who changed what, from where" "user.delete bob admi
 	"$(jq -r '.audit[0] | "\(.op) \(.target) \(.actor) \(.source) \(.status)"' "$WT_DIR/body")"
 check "and keeps no password in it" bash -c "! sqlite3 '$WT_DIR/warren.db' 'SELECT detail FROM audit' | grep -q 'correct horse'"
 
+# ---- runtime settings: in the database over the file's, and every config follows
+check "settings show says where a value comes from" bash -c \
+	"ip netns exec '$(ns srv)' '$WARREN' settings show -s '$SOCK' | grep -q '^endpoint  *10.201.0.1:51820   (the file)'"
+check "settings set over the socket" W settings set endpoint vpn.example.net:51999 dns 10.9.0.53,10.9.0.54
+req GET /api/v1/settings
+check_eq "the console reads it with its origin and the file's value" \
+	"200 vpn.example.net:51999 database 10.201.0.1:51820 socket" \
+	"$ST $(jq -r '.settings[] | select(.key == "endpoint") | "\(.value) \(.origin) \(.file) \(.updated_by)"' "$WT_DIR/body")"
+check "a client config now points at the new endpoint, with the new DNS" bash -c \
+	"ip netns exec '$(ns srv)' '$WARREN' user config alice -s '$SOCK' | grep -q '^Endpoint = vpn.example.net:51999' &&
+	 ip netns exec '$(ns srv)' '$WARREN' user config alice -s '$SOCK' | grep -q '^DNS = 10.9.0.53, 10.9.0.54'"
+req PATCH /api/v1/settings '{"mtu":100}'
+check_eq "a bad value is refused, naming it" "400 mtu: expected a whole number from 1280 to 9000" "$ST $(err)"
+req PATCH /api/v1/settings '{"snat":"yes"}'
+check_eq "a wrong type" "400 snat: expected true or false" "$ST $(err)"
+req PATCH /api/v1/settings '{"colour":"red"}'
+check_eq "an unknown setting" "400 colour: unknown field" "$ST $(err)"
+req PATCH /api/v1/settings '{"endpoint":null,"dns":null}'
+check_eq "null puts the file's back" "200 10.201.0.1:51820 file" \
+	"$ST $(jq -r '.settings[] | select(.key == "endpoint") | "\(.value) \(.origin)"' "$WT_DIR/body")"
+
+# ---- groups, CSV, bulk: many users through the same checks as one
+req POST /api/v1/groups '{"name":"staff"}'
+check_eq "a group is added" 201 "$ST"
+printf 'name,expires,quota,group,email\ncarol,2099-12-31,1GiB,staff,carol@example.net\ndave,,,,\nBad!,,,,\neve2,2027-02-30,,,\ncarol,,,,\n' >"$WT_DIR/in.csv"
+out=$(in_ns srv "$WARREN" user import "$WT_DIR/in.csv" -s "$SOCK" 2>&1); rc=$?
+check_eq "user import adds the good rows and names each bad one by its line" \
+	"1|warren user import: $WT_DIR/in.csv:4: user name \"Bad!\": only a-z, 0-9, '.', '_' and '-' are allowed
+warren user import: $WT_DIR/in.csv:5: date \"2027-02-30\": day out of range
+warren user import: $WT_DIR/in.csv:6: user \"carol\" exists already
+2 users added, 3 refused" "$rc|$out"
+check_eq "carol is in her group with her email and expiry" "staff carol@example.net 2099-12-31 23:59:59" \
+	"$(W user show carol | jq -r '"\(.group) \(.email)"') $(W user list | awk '$1 == "carol" { print $5, $6 }')"
+req GET /api/v1/users/export
+check_eq "the export is CSV" "200 text/csv; charset=utf-8" "$ST $(sed -n 's/^[Cc]ontent-[Tt]ype: //p' "$WT_DIR/hdr" | tr -d '\r')"
+check "with carol's row as the import took it" grep -q '^carol,enabled,staff,carol@example.net,2099-12-31,1GiB,' "$WT_DIR/body"
+cp "$WT_DIR/body" "$WT_DIR/export.csv"
+out=$(in_ns srv "$WARREN" user import "$WT_DIR/export.csv" --dry-run -s "$SOCK" 2>&1)
+check_eq "an export imports again (a dry run says each user exists)" "0 users would be added, 3 refused" "$(printf '%s\n' "$out" | tail -n1)"
+req POST /api/v1/users/bulk '{"action":"disable","names":["carol","dave","nobody"]}'
+check_eq "bulk disable does each, and says which failed" '200 carol dave|nobody: no user "nobody"' \
+	"$ST $(jq -r '"\(.done | join(" "))|\(.failed[0].name): \(.failed[0].error)"' "$WT_DIR/body")"
+check_eq "they are disabled" "disabled disabled" "$(W user show carol | jq -r .state) $(W user show dave | jq -r .state)"
+req DELETE /api/v1/groups/staff
+check_eq "a group with users stays" "409 group staff still has users" "$ST $(err)"
+
 # ---- hostile requests: the right status, nothing changed
 req POST /api/v1/users '{"name":'
 check_eq "malformed JSON" "400 body: unexpected end of input at byte 8" "$ST $(err)"
@@ -146,7 +192,7 @@ req POST /api/v1/users '' --data-binary @"$WT_DIR/big" -H 'Content-Type: applica
 check_eq "a huge body" 413 "$ST"
 req POST /api/v1/users '{"name":"mallory"}' -H 'Sec-Fetch-Site: cross-site'
 check_eq "a cross-site request" "403 cross-site request refused" "$ST $(err)"
-check_eq "none of them made a user" "alice" "$(W user list | awk '{ print $1 }' | xargs)"
+check_eq "none of them made a user" "alice carol dave" "$(W user list | awk '{ print $1 }' | xargs)"
 
 # ---- roles: a viewer reads, an admin changes; tokens carry roles too
 P2=$(W admin add eve --role viewer)
@@ -154,7 +200,7 @@ login eve "$P2"
 req POST /api/v1/password "{\"old\":\"$P2\",\"new\":\"eve reads only\"}"
 COOKIE=$(set_cookie) CSRF=$(jq -r .csrf "$WT_DIR/body")
 req GET /api/v1/users
-check_eq "a viewer reads users" "200 1" "$ST $(jq -r .total "$WT_DIR/body")"
+check_eq "a viewer reads users" "200 3" "$ST $(jq -r .total "$WT_DIR/body")"
 req POST /api/v1/users '{"name":"viewers-user"}'
 check_eq "but cannot add one" "403 forbidden" "$ST $(err)"
 req GET /api/v1/users/alice/devices/alice/config
@@ -162,7 +208,7 @@ check_eq "nor read a device's keys" 403 "$ST"
 VT=$(W token add ci --role viewer)
 COOKIE= CSRF=
 req GET /api/v1/status '' -H "Authorization: Bearer $VT"
-check_eq "a viewer token reads the status" "200 1" "$ST $(jq -r .total "$WT_DIR/body")"
+check_eq "a viewer token reads the status" "200 3" "$ST $(jq -r .total "$WT_DIR/body")"
 req DELETE /api/v1/users/alice '' -H "Authorization: Bearer $VT"
 check_eq "and cannot delete" 403 "$ST"
 req GET /api/v1/users

@@ -104,6 +104,11 @@ newkey() { in_ns gw wg show wg-hq peers | grep -qF "$(wg_pubkey "$SKEY")"; }
 check "after the server's key changed the agent follows within 2 s" wait_for 2 newkey
 check "and reaches the server with it" ping_ok gw 10.9.0.1 10
 
+# ---- a runtime setting changed over the API: the agent's profile follows within 2 s
+W settings set client_keepalive 7 >/dev/null
+keepalive7() { in_ns gw wg show wg-hq persistent-keepalive | grep -q '[[:space:]]7$'; }
+check "a new client keepalive in the settings reaches the agent within 2 s" wait_for 2 keepalive7
+
 # ---- admin API
 ADMIN=$(W token add ops)
 check_eq "the admin API lists users with a token" "200 branch" \
