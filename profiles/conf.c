@@ -1617,7 +1617,10 @@ static void k_server_session_idle_s(struct pctx *p, const config_setting_t *s, v
 
 static void k_server_max_devices(struct pctx *p, const config_setting_t *s, void *obj)
 {
-	want_u32(p, s, 1, &((struct server_conf *)obj)->max_devices);
+	long long v;
+
+	if (want_int(p, s, 1, 1000, &v))
+		((struct server_conf *)obj)->max_devices = (uint32_t)v;
 }
 
 static void k_server_accounting_interval_ms(struct pctx *p, const config_setting_t *s, void *obj)
