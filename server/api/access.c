@@ -65,7 +65,8 @@ static int otp_start(struct api_call *c, int (*store)(struct api_call *c, const 
 	x->c = c;
 	x->store = store;
 	one_time_password(x->password);
-	r = pwhash_hash(c->s->pw, x->password, strlen(x->password), on_otp_hash, x, NULL);
+	r = pwhash_hash(c->s->pw, api_caller_owner(&c->who), x->password, strlen(x->password),
+			on_otp_hash, x, NULL);
 	if (r < 0) {
 		sodium_memzero(x, sizeof(*x));
 		free(x);

@@ -1,5 +1,6 @@
 /* The operations table's machinery: routes, the one request parser every caller goes
  * through, who may call what, and the audit entry of each change. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -627,6 +628,24 @@ int api_status(int r)
 	default:
 		return 500;
 	}
+}
+
+uint64_t api_caller_owner(const struct api_caller *who)
+{
+	uint8_t a[16];
+	uint32_t v4;
+	uint64_t v6;
+
+	if (inet_pton(AF_INET, who->source, &v4) == 1)
+		return (1ull << 32) | ntohl(v4);
+	if (inet_pton(AF_INET6, who->source, a) != 1)
+		return 0;
+	if (memcmp(a, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0) {
+		memcpy(&v4, a + 12, 4);
+		return (1ull << 32) | ntohl(v4);
+	}
+	memcpy(&v6, a, 8);    /* the /64: one site, one owner */
+	return v6;
 }
 
 /* ---- running, and the audit ---- */

@@ -40,6 +40,10 @@ struct api_caller {
 	uint8_t session_hash[32];      /* the web session's, for logout and renewal */
 };
 
+/* Whose work a request is, for fair shares of what is scarce (password hashing): the
+ * client's IPv4 address or IPv6 /64; 0 for the socket. */
+uint64_t api_caller_owner(const struct api_caller *who);
+
 /* The field types a request is made of. Each parses from JSON (and from a query string,
  * where every value is text) and is checked by the same code for every caller. */
 enum api_type {

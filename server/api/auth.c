@@ -228,7 +228,8 @@ static int login(struct api_call *c)
 		x->found = true;
 		encoded = x->user.password_hash;
 	}
-	r = pwhash_verify(s->pw, encoded, q->password, strlen(q->password), on_login_verdict, x, NULL);
+	r = pwhash_verify(s->pw, api_caller_owner(&c->who), encoded, q->password,
+			  strlen(q->password), on_login_verdict, x, NULL);
 	if (r < 0) {
 		db_admin_wipe(&x->admin);
 		db_user_wipe(&x->user);
@@ -301,8 +302,11 @@ static void on_new_hash(void *data, int err, const char *encoded)
 	int r = err;
 
 	free(x);
-	if (r == 0)
-		r = kind == WEBSESSION_USER ? db_user_set_password(c->s->db, c->who.id, encoded, false) :
+	if (r < 0) {
+		api_finish(c, api_fail(c, -EBUSY, "the server is busy; try again"));
+		return;
+	}
+	r = kind == WEBSESSION_USER ? db_user_set_password(c->s->db, c->who.id, encoded, false) :
 		    db_admin_set_password(c->s->db, c->who.id, encoded, false);
 	if (r < 0) {
 		api_finish(c, api_fail(c, r, "database: %s", db_errmsg(c->s->db)));
@@ -343,7 +347,8 @@ static void on_old_verdict(void *data, const struct pwhash_verdict *v)
 		api_finish(c, api_fail(c, -EINVAL, "new: %s", problem));
 		return;
 	}
-	r = pwhash_hash(c->s->pw, q->new, strlen(q->new), on_new_hash, x, NULL);
+	r = pwhash_hash(c->s->pw, api_caller_owner(&c->who), q->new, strlen(q->new), on_new_hash,
+			x, NULL);
 	if (r < 0) {
 		free(x);
 		api_finish(c, api_fail(c, -EBUSY, "the server is busy; try again"));
@@ -372,8 +377,8 @@ static int password(struct api_call *c)
 	x = xcalloc(1, sizeof(*x));
 	x->c = c;
 	snprintf(x->name, sizeof(x->name), "%s", c->who.name);
-	r = pwhash_verify(c->s->pw, hash[0] ? hash : NULL, q->old, strlen(q->old), on_old_verdict,
-			  x, NULL);
+	r = pwhash_verify(c->s->pw, api_caller_owner(&c->who), hash[0] ? hash : NULL, q->old,
+			  strlen(q->old), on_old_verdict, x, NULL);
 	sodium_memzero(hash, sizeof(hash));
 	if (r < 0) {
 		free(x);

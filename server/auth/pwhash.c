@@ -1,5 +1,6 @@
-/* The password hashing pool: a bounded queue, worker threads, completions handed to the
- * loop through an eventfd; and the password policy. */
+/* The password hashing pool: bounded queues, one per lane of clients, taken in turn by
+ * worker threads; completions handed to the loop through an eventfd; and the password
+ * policy. */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -7,6 +8,8 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "pwhash.h"
@@ -29,6 +32,7 @@ struct job {
 	pwhash_hash_fn hash_fn;
 	pwhash_verify_fn verify_fn;
 	void *data;
+	unsigned lane;
 	struct job *prev, *next;
 };
 
@@ -46,6 +50,7 @@ struct pwhash_pool {
 	unsigned long long opslimit;
 	size_t memlimit;
 	unsigned queue_max;
+	uint8_t lane_key[crypto_shorthash_KEYBYTES];   /* owners cannot aim at a lane */
 	pthread_t *threads;
 	unsigned n_threads;         /* started */
 	uint64_t next_id;
@@ -55,7 +60,11 @@ struct pwhash_pool {
 	pthread_mutex_t lock;
 	pthread_cond_t work;        /* a job is queued, or stopping */
 	pthread_cond_t dummy_cv;    /* dummy_state left DUMMY_MAKING */
-	struct job_list queued, running, done;
+	/* Waiting jobs, by the lane of their owner; workers take the lanes in turn, so an
+	 * owner's flood waits behind itself, not in front of everyone else. */
+	struct job_list lanes[PWHASH_LANES];
+	unsigned n_queued, next_lane;
+	struct job_list running, done;
 	bool stopping;
 	enum dummy_state dummy_state;
 	char dummy[PWHASH_STR_LEN];
@@ -120,6 +129,25 @@ static void job_free(struct job *j)
 	job_wipe_password(j);
 	sodium_memzero(j->encoded, sizeof(j->encoded));
 	free(j);
+}
+
+/* The next waiting job, lanes in turn; NULL when none waits. Under the lock. */
+static struct job *queue_pop(struct pwhash_pool *p)
+{
+	unsigned i, k;
+	struct job *j;
+
+	if (!p->n_queued)
+		return NULL;
+	for (i = 0; i < PWHASH_LANES; i++) {
+		k = (p->next_lane + i) % PWHASH_LANES;
+		if ((j = list_pop(&p->lanes[k]))) {
+			p->next_lane = (k + 1) % PWHASH_LANES;
+			p->n_queued--;
+			return j;
+		}
+	}
+	return NULL;
 }
 
 static void list_free(struct job_list *l)
@@ -215,14 +243,17 @@ static void *worker(void *arg)
 	static const uint64_t one = 1;
 	struct job *j;
 
+	/* A hash yields to the loop: on Linux a nice value is a thread's own, so a login
+	 * storm takes what the loop leaves, never the profile pulls' turn. Best effort. */
+	(void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), PWHASH_NICE);
 	dummy_get(p);
 	pthread_mutex_lock(&p->lock);
 	for (;;) {
-		while (!p->stopping && !p->queued.head)
+		while (!p->stopping && !p->n_queued)
 			pthread_cond_wait(&p->work, &p->lock);
 		if (p->stopping)
 			break;
-		j = list_pop(&p->queued);
+		j = queue_pop(p);
 		list_append(&p->running, j);
 		pthread_mutex_unlock(&p->lock);
 
@@ -332,6 +363,7 @@ int pwhash_pool_new(struct loop *l, const struct pwhash_params *params,
 	p->memlimit = d.memlimit;
 	p->queue_max = d.queue_max;
 	p->next_id = 1;
+	randombytes_buf(p->lane_key, sizeof(p->lane_key));
 	p->threads = xcalloc(threads, sizeof(*p->threads));
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->work, NULL);
@@ -378,7 +410,8 @@ static void pool_destroy(struct pwhash_pool *p)
 	for (i = 0; i < p->n_threads; i++)
 		pthread_join(p->threads[i], NULL);
 	/* Workers finish the job in hand before they look at stopping: running is empty. */
-	list_free(&p->queued);
+	for (i = 0; i < PWHASH_LANES; i++)
+		list_free(&p->lanes[i]);
 	list_free(&p->running);
 	list_free(&p->done);
 	if (p->efd_watched)
@@ -416,8 +449,45 @@ static bool encoded_copy(const struct pwhash_pool *p, char buf[PWHASH_STR_LEN],
 	return crypto_pwhash_argon2id_str_needs_rehash(buf, p->opslimit, p->memlimit) >= 0;
 }
 
-static int submit(struct pwhash_pool *p, enum job_kind kind, const char *encoded,
-		  const char *password, size_t len, pwhash_hash_fn hash_fn,
+/* The queue is full: the newest job of the longest lane goes, answered -EBUSY on the loop,
+ * unless the lane asking is itself (one of) the longest; then it is refused. So a flood
+ * pushes out only itself. Under the lock. */
+static int make_room(struct pwhash_pool *p, unsigned lane)
+{
+	static const uint64_t one = 1;
+	unsigned i, longest = lane;
+	struct job *j;
+
+	for (i = 0; i < PWHASH_LANES; i++)
+		if (p->lanes[i].n > p->lanes[longest].n)
+			longest = i;
+	if (p->lanes[longest].n <= p->lanes[lane].n + 1)
+		return -EBUSY;
+	j = p->lanes[longest].tail;
+	list_remove(&p->lanes[longest], j);
+	p->n_queued--;
+	j->err = -EBUSY;
+	job_wipe_password(j);
+	list_append(&p->done, j);
+	if (write(p->efd, &one, sizeof(one)) < 0) {
+		/* EAGAIN only: a wake-up is pending anyway */
+	}
+	return 0;
+}
+
+static unsigned lane_of(const struct pwhash_pool *p, uint64_t owner)
+{
+	uint8_t in[8], h[crypto_shorthash_BYTES];
+	uint64_t v;
+
+	memcpy(in, &owner, sizeof(in));
+	crypto_shorthash(h, in, sizeof(in), p->lane_key);
+	memcpy(&v, h, sizeof(v));
+	return (unsigned)(v % PWHASH_LANES);
+}
+
+static int submit(struct pwhash_pool *p, uint64_t owner, enum job_kind kind,
+		  const char *encoded, const char *password, size_t len, pwhash_hash_fn hash_fn,
 		  pwhash_verify_fn verify_fn, void *data, uint64_t *id)
 {
 	struct job *j;
@@ -442,15 +512,17 @@ static int submit(struct pwhash_pool *p, enum job_kind kind, const char *encoded
 	j->hash_fn = hash_fn;
 	j->verify_fn = verify_fn;
 	j->data = data;
+	j->lane = lane_of(p, owner);
 
 	pthread_mutex_lock(&p->lock);
-	if (p->queued.n >= p->queue_max) {
+	if (p->n_queued >= p->queue_max && make_room(p, j->lane) < 0) {
 		pthread_mutex_unlock(&p->lock);
 		job_free(j);
 		return -EBUSY;
 	}
 	j->id = p->next_id++;
-	list_append(&p->queued, j);
+	list_append(&p->lanes[j->lane], j);
+	p->n_queued++;
 	pthread_cond_signal(&p->work);
 	pthread_mutex_unlock(&p->lock);
 	if (id)
@@ -458,29 +530,34 @@ static int submit(struct pwhash_pool *p, enum job_kind kind, const char *encoded
 	return 0;
 }
 
-int pwhash_hash(struct pwhash_pool *p, const char *password, size_t len, pwhash_hash_fn fn,
-		void *data, uint64_t *job)
+int pwhash_hash(struct pwhash_pool *p, uint64_t owner, const char *password, size_t len,
+		pwhash_hash_fn fn, void *data, uint64_t *job)
 {
-	return submit(p, JOB_HASH, NULL, password, len, fn, NULL, data, job);
+	return submit(p, owner, JOB_HASH, NULL, password, len, fn, NULL, data, job);
 }
 
-int pwhash_verify(struct pwhash_pool *p, const char *encoded, const char *password,
-		  size_t len, pwhash_verify_fn fn, void *data, uint64_t *job)
+int pwhash_verify(struct pwhash_pool *p, uint64_t owner, const char *encoded,
+		  const char *password, size_t len, pwhash_verify_fn fn, void *data,
+		  uint64_t *job)
 {
-	return submit(p, encoded ? JOB_VERIFY : JOB_DUMMY, encoded, password, len, NULL, fn,
-		      data, job);
+	return submit(p, owner, encoded ? JOB_VERIFY : JOB_DUMMY, encoded, password, len, NULL,
+		      fn, data, job);
 }
 
 bool pwhash_cancel(struct pwhash_pool *p, uint64_t id)
 {
-	struct job *j, *drop = NULL;
+	struct job *j = NULL, *drop = NULL;
 	bool found = true;
+	unsigned i;
 
 	if (!p || !id)
 		return false;
 	pthread_mutex_lock(&p->lock);
-	if ((j = list_find(&p->queued, id))) {
-		list_remove(&p->queued, j);
+	for (i = 0; i < PWHASH_LANES && !j; i++)
+		j = list_find(&p->lanes[i], id);
+	if (j) {
+		list_remove(&p->lanes[j->lane], j);
+		p->n_queued--;
 		drop = j;
 	} else if ((j = list_find(&p->running, id)) && !j->cancelled) {
 		j->cancelled = true;

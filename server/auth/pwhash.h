@@ -16,8 +16,10 @@ struct pwhash_pool;
 /* DESIGN 8: Argon2id, at least 64 MiB, 3 passes. */
 #define PWHASH_OPSLIMIT 3ull
 #define PWHASH_MEMLIMIT ((size_t)64 << 20)
-#define PWHASH_QUEUE_MAX 256u           /* jobs waiting for a worker; beyond: -EBUSY */
+#define PWHASH_QUEUE_MAX 1024u          /* jobs waiting for a worker, in all lanes */
+#define PWHASH_LANES 64u                /* owners are hashed into lanes taken in turn */
 #define PWHASH_THREADS_MAX 64u
+#define PWHASH_NICE 10                 /* the workers' nice value, over the loop's 0 */
 #define PWHASH_INPUT_MAX 1024u          /* longest password taken to hash or verify */
 #define PWHASH_STR_LEN crypto_pwhash_STRBYTES   /* an encoded hash, with its NUL */
 
@@ -34,14 +36,14 @@ struct pwhash_params {
 };
 
 /* A hash: err 0 and encoded (NUL-terminated, valid during the call only), or err -ENOMEM
- * and encoded NULL. */
+ * (no memory) or -EBUSY (pushed out of a full queue) and encoded NULL. */
 typedef void (*pwhash_hash_fn)(void *data, int err, const char *encoded);
 
 struct pwhash_verdict {
 	bool match;             /* true only when the password is the hash's */
 	bool needs_rehash;      /* matched, but the hash has other parameters than the
 				 * pool's: hash the password again and store that */
-	int err;                /* 0, or -ENOMEM and the job could not run (answer 503) */
+	int err;                /* 0, or -ENOMEM or -EBUSY: the job did not run (answer 503) */
 };
 typedef void (*pwhash_verify_fn)(void *data, const struct pwhash_verdict *v);
 
@@ -56,21 +58,28 @@ int pwhash_pool_new(struct loop *l, const struct pwhash_params *params,
  * before its loop. */
 void pwhash_pool_free(struct pwhash_pool *p);
 
-/* Every submission below copies the password (len bytes, at most PWHASH_INPUT_MAX) and
+/* owner says whose job it is (the client's address, say; 0 for the server's own): owners
+ * are hashed, with a key of the pool's, into PWHASH_LANES lanes that the workers take in
+ * turn. When queue_max jobs wait, a new one pushes out the newest of the longest lane
+ * (whose callback then gets -EBUSY), unless its own lane is that long. So one client's
+ * flood of logins waits behind itself and delays everyone else's by about one hash.
+ *
+ * Every submission below copies the password (len bytes, at most PWHASH_INPUT_MAX) and
  * wipes the copy once the job has run or been dropped. On success the callback runs
  * exactly once, later, on the loop, unless the job is cancelled first; *job (may be
  * NULL) receives an id for pwhash_cancel. Errors are returned at once and the callback
- * never runs: -EBUSY when queue_max jobs are already waiting (answer 503 and let the
- * client retry), -E2BIG for a longer password, -EINVAL for an encoded string that is not
+ * never runs: -EBUSY when queue_max jobs are already waiting and the owner's lane is the
+ * longest (answer 503 and let the client retry), -E2BIG for a longer password, -EINVAL for an encoded string that is not
  * an Argon2id hash or no callback. Call them from the loop's thread only. */
-int pwhash_hash(struct pwhash_pool *p, const char *password, size_t len, pwhash_hash_fn fn,
-		void *data, uint64_t *job);
+int pwhash_hash(struct pwhash_pool *p, uint64_t owner, const char *password, size_t len,
+		pwhash_hash_fn fn, void *data, uint64_t *job);
 /* Verify password against encoded, the account's stored hash. Pass encoded NULL for an
  * unknown account name or an account without a password: the password is then checked
  * against the pool's fixed hash, which takes the same time, and the verdict never
  * matches. So both cases answer alike. */
-int pwhash_verify(struct pwhash_pool *p, const char *encoded, const char *password,
-		  size_t len, pwhash_verify_fn fn, void *data, uint64_t *job);
+int pwhash_verify(struct pwhash_pool *p, uint64_t owner, const char *encoded,
+		  const char *password, size_t len, pwhash_verify_fn fn, void *data,
+		  uint64_t *job);
 
 /* The owner no longer wants the result (its request went away): its callback will not
  * run, and its memory is released, now or by the worker that is running it. true when

@@ -205,6 +205,21 @@ req POST /api/v1/users '{"name":"viewers-user"}'
 check_eq "but cannot add one" "403 forbidden" "$ST $(err)"
 req GET /api/v1/users/alice/devices/alice/config
 check_eq "nor read a device's keys" 403 "$ST"
+# a VPN user with a portal password sees itself, and no one else's devices
+UP=$(W user passwd alice)
+login alice "$UP"
+req POST /api/v1/password "{\"old\":\"$UP\",\"new\":\"alice in the portal\"}"
+COOKIE=$(set_cookie) CSRF=$(jq -r .csrf "$WT_DIR/body")
+req GET /api/v1/me
+check_eq "a user reads its own account" "200 alice enabled alice" \
+	"$ST $(jq -r '"\(.name) \(.state) \(.devices[0].name)"' "$WT_DIR/body")"
+req GET /api/v1/users/carol/devices/carol/config
+check_eq "but not another user's device" "403 forbidden" "$ST $(err)"
+req GET /api/v1/users/alice/devices/alice/config
+check_eq "nor its own through the admin route" 403 "$ST"
+req PATCH /api/v1/users/alice '{"quota":null}'
+check_eq "nor change its quota" 403 "$ST"
+check_eq "which stays" "5368709120 month" "$(W user show alice | jq -r '"\(.quota_bytes) \(.quota_period)"')"
 VT=$(W token add ci --role viewer)
 COOKIE= CSRF=
 req GET /api/v1/status '' -H "Authorization: Bearer $VT"

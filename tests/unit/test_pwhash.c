@@ -30,6 +30,7 @@ struct run {
 	int matches, mismatches, errors;
 	char encoded[PWHASH_STR_LEN];
 	int seen[64];               /* per job tag: how often its callback ran */
+	int order[64], n_order;     /* tags in the order their callbacks ran */
 	bool last_rehash;
 	bool free_in_callback;
 	struct timer *guard;
@@ -123,6 +124,8 @@ static void on_verify(void *data, const struct pwhash_verdict *v)
 	assert_false(v->needs_rehash && !v->match);
 	r->last_rehash = v->needs_rehash;
 	r->seen[t->n]++;
+	if (r->n_order < 64)
+		r->order[r->n_order++] = t->n;
 	if (r->free_in_callback) {
 		pwhash_pool_free(r->pool);
 		r->pool = NULL;
@@ -136,7 +139,7 @@ static void make_hash(struct run *r, const char *pw)
 {
 	int before = r->calls;
 
-	assert_int_equal(pwhash_hash(r->pool, pw, strlen(pw), on_hash, r, NULL), 0);
+	assert_int_equal(pwhash_hash(r->pool, 0, pw, strlen(pw), on_hash, r, NULL), 0);
 	run_until(r, before + 1);
 }
 
@@ -155,17 +158,17 @@ static void test_hash_and_verify(void **state)
 	snprintf(want, sizeof(want), "$argon2id$v=19$m=%zu,t=%llu,p=1$", TEST_MEM >> 10, TEST_OPS);
 	assert_memory_equal(r.encoded, want, strlen(want));
 
-	assert_int_equal(pwhash_verify(r.pool, r.encoded, "correct horse battery", 21, on_verify,
+	assert_int_equal(pwhash_verify(r.pool, 0, r.encoded, "correct horse battery", 21, on_verify,
 				       &ok, NULL), 0);
 	run_until(&r, 2);
 	assert_int_equal(r.matches, 1);
 	assert_false(r.last_rehash);
-	assert_int_equal(pwhash_verify(r.pool, r.encoded, "correct horse batterY", 21, on_verify,
+	assert_int_equal(pwhash_verify(r.pool, 0, r.encoded, "correct horse batterY", 21, on_verify,
 				       &bad, NULL), 0);
 	run_until(&r, 3);
 	assert_int_equal(r.mismatches, 1);
 	/* an unknown name, even with the very password of some account */
-	assert_int_equal(pwhash_verify(r.pool, NULL, "correct horse battery", 21, on_verify,
+	assert_int_equal(pwhash_verify(r.pool, 0, NULL, "correct horse battery", 21, on_verify,
 				       &unknown, NULL), 0);
 	run_until(&r, 4);
 	assert_int_equal(r.mismatches, 2);
@@ -174,15 +177,15 @@ static void test_hash_and_verify(void **state)
 	/* the empty password and embedded NULs are passwords like others */
 	make_hash(&r, "");
 	ok.n = 3;
-	assert_int_equal(pwhash_verify(r.pool, r.encoded, "", 0, on_verify, &ok, NULL), 0);
+	assert_int_equal(pwhash_verify(r.pool, 0, r.encoded, "", 0, on_verify, &ok, NULL), 0);
 	run_until(&r, 6);
-	assert_int_equal(pwhash_hash(r.pool, "a\0b", 3, on_hash, &r, NULL), 0);
+	assert_int_equal(pwhash_hash(r.pool, 0, "a\0b", 3, on_hash, &r, NULL), 0);
 	run_until(&r, 7);
 	bad.n = 4;
-	assert_int_equal(pwhash_verify(r.pool, r.encoded, "a\0c", 3, on_verify, &bad, NULL), 0);
+	assert_int_equal(pwhash_verify(r.pool, 0, r.encoded, "a\0c", 3, on_verify, &bad, NULL), 0);
 	run_until(&r, 8);
 	ok.n = 5;
-	assert_int_equal(pwhash_verify(r.pool, r.encoded, "a\0b", 3, on_verify, &ok, NULL), 0);
+	assert_int_equal(pwhash_verify(r.pool, 0, r.encoded, "a\0b", 3, on_verify, &ok, NULL), 0);
 	run_until(&r, 9);
 	assert_int_equal(r.matches, 3);
 	assert_int_equal(r.errors, 0);
@@ -208,21 +211,21 @@ static void test_refused_input(void **state)
 	(void)state;
 	run_setup(&r, &cheap);
 	memset(big, 'x', sizeof(big));
-	assert_int_equal(pwhash_hash(r.pool, big, sizeof(big), on_hash, &r, &id), -E2BIG);
+	assert_int_equal(pwhash_hash(r.pool, 0, big, sizeof(big), on_hash, &r, &id), -E2BIG);
 	assert_int_equal(id, 0);
-	assert_int_equal(pwhash_verify(r.pool, NULL, big, sizeof(big), on_verify, &t, NULL),
+	assert_int_equal(pwhash_verify(r.pool, 0, NULL, big, sizeof(big), on_verify, &t, NULL),
 			 -E2BIG);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		assert_int_equal(pwhash_verify(r.pool, bad[i], "pw", 2, on_verify, &t, NULL),
+		assert_int_equal(pwhash_verify(r.pool, 0, bad[i], "pw", 2, on_verify, &t, NULL),
 				 -EINVAL);
-	assert_int_equal(pwhash_verify(r.pool, NULL, "pw", 2, NULL, &t, NULL), -EINVAL);
-	assert_int_equal(pwhash_hash(r.pool, "pw", 2, NULL, &t, NULL), -EINVAL);
+	assert_int_equal(pwhash_verify(r.pool, 0, NULL, "pw", 2, NULL, &t, NULL), -EINVAL);
+	assert_int_equal(pwhash_hash(r.pool, 0, "pw", 2, NULL, &t, NULL), -EINVAL);
 	memset(longstr, 'a', sizeof(longstr) - 1);
 	longstr[sizeof(longstr) - 1] = '\0';
 	memcpy(longstr, "$argon2id$", 10);
-	assert_int_equal(pwhash_verify(r.pool, longstr, "pw", 2, on_verify, &t, NULL), -EINVAL);
+	assert_int_equal(pwhash_verify(r.pool, 0, longstr, "pw", 2, on_verify, &t, NULL), -EINVAL);
 	/* the longest password taken still works */
-	assert_int_equal(pwhash_hash(r.pool, big, PWHASH_INPUT_MAX, on_hash, &r, &id), 0);
+	assert_int_equal(pwhash_hash(r.pool, 0, big, PWHASH_INPUT_MAX, on_hash, &r, &id), 0);
 	assert_true(id > 0);
 	run_until(&r, 1);
 	run_for(&r, 20);
@@ -262,7 +265,7 @@ static void test_needs_rehash(void **state)
 	run_teardown(&r);
 
 	run_setup(&r, &cheap);
-	assert_int_equal(pwhash_verify(r.pool, old, "an older password", 17, on_verify, &ok,
+	assert_int_equal(pwhash_verify(r.pool, 0, old, "an older password", 17, on_verify, &ok,
 				       NULL), 0);
 	run_until(&r, 1);
 	assert_int_equal(r.matches, 1);
@@ -313,7 +316,8 @@ static void test_fifty_while_loop_runs(void **state)
 		tags[i].run = &r;
 		tags[i].n = i;
 		tags[i].want_match = i % 2 == 0;
-		assert_int_equal(pwhash_verify(r.pool, r.encoded,
+		/* 50 clients: one alone would fill its lane */
+		assert_int_equal(pwhash_verify(r.pool, (uint64_t)i, r.encoded,
 					       i % 2 ? "the wrong one" : "the right one", 13,
 					       on_verify, &tags[i], NULL), 0);
 	}
@@ -349,7 +353,7 @@ static void test_queue_full(void **state)
 	for (i = 0; i < 16; i++)
 		t[i] = (struct tag){ &r, i, false };
 	for (i = 0; i < 15; i++) {
-		rc = pwhash_verify(r.pool, NULL, "guess", 5, on_verify, &t[i], NULL);
+		rc = pwhash_verify(r.pool, 0, NULL, "guess", 5, on_verify, &t[i], NULL);
 		if (rc == -EBUSY)
 			break;
 		assert_int_equal(rc, 0);
@@ -358,15 +362,63 @@ static void test_queue_full(void **state)
 	/* 4 waiting, and what the worker has taken meanwhile: normally one at most (a
 	 * hash is far slower than a submission), a few if this thread was held up */
 	assert_true(accepted >= 4 && accepted <= 8);
-	assert_int_equal(pwhash_verify(r.pool, NULL, "guess", 5, on_verify, &t[15], NULL),
+	assert_int_equal(pwhash_verify(r.pool, 0, NULL, "guess", 5, on_verify, &t[15], NULL),
 			 -EBUSY);
 	run_until(&r, accepted);
 	assert_int_equal(r.mismatches, accepted);
 	assert_int_equal(r.seen[15], 0);
 	/* room again */
-	assert_int_equal(pwhash_verify(r.pool, NULL, "guess", 5, on_verify, &t[15], NULL), 0);
+	assert_int_equal(pwhash_verify(r.pool, 0, NULL, "guess", 5, on_verify, &t[15], NULL), 0);
 	run_until(&r, accepted + 1);
 	assert_int_equal(r.seen[15], 1);
+	run_teardown(&r);
+}
+
+/* One owner's flood waits behind itself: another owner's job is taken next and, when the
+ * queue is full, pushes out the flooder's newest (told -EBUSY) rather than being refused;
+ * the flooder itself is refused. */
+static void test_lanes(void **state)
+{
+	struct pwhash_params pp = { .threads = 1, .queue_max = 8, .opslimit = 2,
+				    .memlimit = (size_t)16 << 20 };
+	struct tag t[40];
+	struct run r;
+	int flood = 0, other = -1, i, rc, pos;
+
+	(void)state;
+	run_setup(&r, &pp);
+	for (i = 0; i < 40; i++)
+		t[i] = (struct tag){ &r, i, false };
+	for (i = 0; i < 30; i++) {
+		rc = pwhash_verify(r.pool, 1, NULL, "guess", 5, on_verify, &t[i], NULL);
+		if (rc == -EBUSY)
+			break;
+		assert_int_equal(rc, 0);
+		flood++;
+	}
+	/* the queue's 8, and what the worker took meanwhile */
+	assert_true(flood >= 8 && flood <= 12);
+	/* another owner: in another lane but for a 1-in-64 chance, so try a few */
+	for (i = 0; i < 8 && other < 0; i++) {
+		rc = pwhash_verify(r.pool, 100 + (uint64_t)i, NULL, "guess", 5, on_verify, &t[30 + i],
+				   NULL);
+		if (rc == 0)
+			other = 30 + i;
+		else
+			assert_int_equal(rc, -EBUSY);
+	}
+	assert_true(other >= 0);
+	assert_int_equal(pwhash_verify(r.pool, 1, NULL, "guess", 5, on_verify, &t[39], NULL),
+			 -EBUSY);
+	run_until(&r, flood + 1);
+	assert_int_equal(r.seen[other], 1);
+	assert_int_equal(r.errors, 1);          /* the flooder's newest, pushed out */
+	assert_int_equal(r.seen[flood - 1], 1);
+	for (pos = 0; pos < r.n_order && r.order[pos] != other; pos++)
+		;
+	/* delivered after the pushed-out one and the flooder's job in hand, and no more than
+	 * the few the worker had taken before it came */
+	assert_true(pos <= 2 + (flood - 8));
 	run_teardown(&r);
 }
 
@@ -382,7 +434,7 @@ static void test_cancel(void **state)
 	run_setup(&r, &pp);
 	for (i = 0; i < 10; i++) {
 		t[i] = (struct tag){ &r, i, false };
-		assert_int_equal(pwhash_verify(r.pool, NULL, "x", 1, on_verify, &t[i], &id[i]), 0);
+		assert_int_equal(pwhash_verify(r.pool, 0, NULL, "x", 1, on_verify, &t[i], &id[i]), 0);
 		assert_true(id[i] > 0);
 		if (i)
 			assert_true(id[i] > id[i - 1]);
@@ -404,7 +456,7 @@ static void test_cancel(void **state)
 
 	/* finished but not yet delivered: the loop has not run since */
 	t[10] = (struct tag){ &r, 10, false };
-	assert_int_equal(pwhash_verify(r.pool, NULL, "x", 1, on_verify, &t[10], &id[10]), 0);
+	assert_int_equal(pwhash_verify(r.pool, 0, NULL, "x", 1, on_verify, &t[10], &id[10]), 0);
 	usleep(300000);
 	assert_true(pwhash_cancel(r.pool, id[10]));
 	run_for(&r, 50);
@@ -419,7 +471,7 @@ static void test_cancel(void **state)
 	run_setup(&r, &pp);
 	usleep(400000);
 	t[11] = (struct tag){ &r, 11, false };
-	assert_int_equal(pwhash_verify(r.pool, NULL, "x", 1, on_verify, &t[11], &id[11]), 0);
+	assert_int_equal(pwhash_verify(r.pool, 0, NULL, "x", 1, on_verify, &t[11], &id[11]), 0);
 	usleep(20000);
 	assert_true(pwhash_cancel(r.pool, id[11]));
 	assert_false(pwhash_cancel(r.pool, id[11]));
@@ -441,7 +493,8 @@ static void test_free_in_flight(void **state)
 	run_setup(&r, &pp);
 	for (i = 0; i < 20; i++) {
 		t[i] = (struct tag){ &r, i, false };
-		assert_int_equal(pwhash_verify(r.pool, NULL, "x", 1, on_verify, &t[i], NULL), 0);
+		assert_int_equal(pwhash_verify(r.pool, (uint64_t)i, NULL, "x", 1, on_verify, &t[i],
+					       NULL), 0);
 	}
 	usleep(20000);
 	pwhash_pool_free(r.pool);
@@ -454,7 +507,8 @@ static void test_free_in_flight(void **state)
 	run_setup(&r, &pp);
 	for (i = 0; i < 20; i++) {
 		t[i] = (struct tag){ &r, i, false };
-		assert_int_equal(pwhash_verify(r.pool, NULL, "x", 1, on_verify, &t[i], NULL), 0);
+		assert_int_equal(pwhash_verify(r.pool, (uint64_t)i, NULL, "x", 1, on_verify, &t[i],
+					       NULL), 0);
 	}
 	/* let several finish so the first delivery round has more than one */
 	usleep(200000);
@@ -476,7 +530,7 @@ static uint64_t time_verify(struct run *r, const char *encoded, struct tag *t)
 	int before = r->calls;
 	uint64_t t0 = loop_now_ms();
 
-	assert_int_equal(pwhash_verify(r->pool, encoded, "not it", 6, on_verify, t, NULL), 0);
+	assert_int_equal(pwhash_verify(r->pool, 0, encoded, "not it", 6, on_verify, t, NULL), 0);
 	run_until(r, before + 1);
 	return loop_now_ms() - t0;
 }
@@ -612,6 +666,7 @@ int main(void)
 		cmocka_unit_test(test_needs_rehash),
 		cmocka_unit_test(test_fifty_while_loop_runs),
 		cmocka_unit_test(test_queue_full),
+		cmocka_unit_test(test_lanes),
 		cmocka_unit_test(test_cancel),
 		cmocka_unit_test(test_free_in_flight),
 		cmocka_unit_test(test_unknown_takes_as_long),
