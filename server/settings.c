@@ -65,8 +65,8 @@ static char *current(const struct server_conf *sc, int k)
 	case 2:
 		v = k == 1 ? &sc->dns : &sc->client_allowed_ips;
 		json_arr_begin(&j, NULL);
-		for (i = 0; i < v->n; i++)
-			json_str(&j, NULL, cidr_fmt(&v->v[i], buf));
+		for (i = 0; i < v->n; i++)   /* DNS servers are addresses, not prefixes */
+			json_str(&j, NULL, k == 1 ? ip_fmt(&v->v[i], buf) : cidr_fmt(&v->v[i], buf));
 		json_end(&j);
 		break;
 	case 3:

@@ -136,6 +136,8 @@ check "and keeps no password in it" bash -c "! sqlite3 '$WT_DIR/warren.db' 'SELE
 check "settings show says where a value comes from" bash -c \
 	"ip netns exec '$(ns srv)' '$WARREN' settings show -s '$SOCK' | grep -q '^endpoint  *10.201.0.1:51820   (the file)'"
 check "settings set over the socket" W settings set endpoint vpn.example.net:51999 dns 10.9.0.53,10.9.0.54
+check_eq "settings show prints DNS servers as addresses" "10.9.0.53,10.9.0.54" \
+	"$(W settings show | awk '$1 == "dns" { print $2 }')"
 req GET /api/v1/settings
 check_eq "the console reads it with its origin and the file's value" \
 	"200 vpn.example.net:51999 database 10.201.0.1:51820 socket" \
