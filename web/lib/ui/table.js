@@ -178,7 +178,7 @@ export function DataTable({
 			${filters.map((f) => (f.type
 				? html`<label class=${`filter filter-${f.type}`} key=${f.key}>
 					<span class=${f.type === 'text' ? 'visually-hidden' : 'filter-label'}>${f.label}</span>
-					<input class="input" type=${f.type === 'text' ? 'search' : f.type} placeholder=${f.placeholder || ''}
+					<input class="input" type=${f.type === 'text' ? 'search' : f.type} placeholder=${f.placeholder || ''} aria-label=${f.label}
 						value=${f.type === 'text' ? (typed[f.key] ?? values[f.key] ?? '') : (values[f.key] || '')}
 						autocomplete="off" spellcheck=${false}
 						onInput=${f.type === 'text' ? (e) => setTyped({ ...typed, [f.key]: e.currentTarget.value }) : undefined}
@@ -186,14 +186,14 @@ export function DataTable({
 				</label>`
 				: html`<label class="filter" key=${f.key}>
 					<span class="visually-hidden">${f.label}</span>
-					<select class="input select" value=${values[f.key] || ''}
+					<select class="input select" value=${values[f.key] || ''} aria-label=${f.label}
 						onChange=${(e) => filterBy(f.key, e.currentTarget.value)}>
 						${f.options.map((o) => html`<option value=${o.value}>${o.label}</option>`)}
 					</select>
 				</label>`))}
 			${columns.some((c) => c.sort) && html`<label class="filter sort-select">
 				<span class="visually-hidden">${t('table.sort')}</span>
-				<select class="input select" value=${sort} onChange=${(e) => sortBy(e.currentTarget.value)}>
+				<select class="input select" value=${sort} aria-label=${t('table.sort')} onChange=${(e) => sortBy(e.currentTarget.value)}>
 					${!columns.some((c) => c.sort && (sort === c.sort || sort === `-${c.sort}`)) && html`<option value="">${t('table.sort')}</option>`}
 					${columns.filter((c) => c.sort).map((c) => html`
 						<option value=${c.sort}>${t('table.sort_asc', { column: c.label })}</option>
