@@ -40,7 +40,7 @@ function Audit() {
 			</div>
 		</div>
 		<${DataTable} label=${t('nav.audit')} columns=${columns()} fetchPage=${fetchPage} filters=${filters}
-			rowKey=${(a) => a.id} searchLabel=${t('audit.search')} emptyText=${t('audit.empty')} />
+			rowKey=${(a) => a.id} searchFull searchLabel=${t('audit.search')} emptyText=${t('audit.empty')} />
 	</div>`;
 }
 

@@ -2,7 +2,7 @@
 // user, time range and endpoint or address text; above it the statistics of the same
 // period: sessions per day and the users with the most traffic.
 import { html, useState, useEffect } from '../../lib/html.js';
-import { t, formatBytes, formatDate, formatDuration, formatNumber } from '../../lib/i18n.js';
+import { t, tn, formatBytes, formatDate, formatDuration } from '../../lib/i18n.js';
 import { api, errorText } from '../../lib/api.js';
 import { Link } from '../../lib/router.js';
 import { DataTable } from '../../lib/ui/table.js';
@@ -40,7 +40,7 @@ export function SessionTable({ user, filters = [], initial, onQuery }) {
 	};
 	return html`<${DataTable} label=${t('nav.sessions')} columns=${columns(!user)} fetchPage=${fetchPage} filters=${filters}
 		initial=${initial} rowKey=${(s) => s.id} searchLabel=${t('sessions.search')} emptyText=${t('sessions.empty')}
-		limit=${user ? 10 : 50} />`;
+		limit=${user ? 10 : 50} searchFull=${filters.length > 2} />`;
 }
 
 function Stats({ since, until }) {
@@ -66,10 +66,10 @@ function Stats({ since, until }) {
 	return html`<div class="stats-grid">
 		<section class="card panel chart-panel" aria-labelledby="per-day-title">
 			<div class="panel-title"><div><h2 id="per-day-title">${t('stats.per_day')}</h2>
-				<p class="muted small">${data ? t('stats.total', { n: formatNumber(total) }) : ' '}</p></div></div>
+				<p class="muted small">${data ? tn('stats.total', total) : ' '}</p></div></div>
 			${data ? html`<${BarChart} data=${data.perDay} bytes=${false} step=${86400}
 				series=${[{ key: 'sessions', label: t('stats.sessions'), class: 'bar-down' }]}
-				summary=${t('stats.total', { n: formatNumber(total) })} />` : html`<div class="chart-skeleton skeleton"></div>`}
+				summary=${tn('stats.total', total)} />` : html`<div class="chart-skeleton skeleton"></div>`}
 		</section>
 		<section class="card panel" aria-labelledby="top-title">
 			<div class="panel-title"><h2 id="top-title">${t('stats.top_users')}</h2></div>

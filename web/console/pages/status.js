@@ -21,9 +21,9 @@ function columns() {
 					d.state !== 'enabled' ? t(`state.${d.state}`) : ''].filter(Boolean).join(' · ')}</span></div>` },
 		{ key: 'online', label: t('status.online'), render: (d) => html`<span class="presence-cell" data-online=${d.online ? 'true' : 'false'}>
 			<${Presence} online=${d.online} seen=${d.latest_handshake} /></span>` },
-		{ key: 'endpoint', label: t('status.endpoint'), render: (d) => html`<span class="mono">${d.endpoint || '—'}</span>` },
+		{ key: 'endpoint', label: t('status.endpoint'), empty: (d) => !d.endpoint, render: (d) => html`<span class="mono">${d.endpoint || '—'}</span>` },
 		{ key: 'addresses', label: t('status.addresses'), render: (d) => html`<span class="mono">${(d.addresses || []).join(' ') || '—'}</span>` },
-		{ key: 'rate', label: t('status.rate'), class: 'num', render: (d) => (d.online
+		{ key: 'rate', label: t('status.rate'), class: 'num', empty: (d) => !d.online, render: (d) => (d.online
 			? html`<span class="rate">↓ ${formatRate(d.tx_rate)} <span class="muted">↑ ${formatRate(d.rx_rate)}</span></span>` : html`<span class="muted">—</span>`) },
 		{ key: 'traffic', label: t('status.traffic'), class: 'num', render: (d) => html`<${Traffic} rx=${d.rx_bytes} tx=${d.tx_bytes} />` },
 	];

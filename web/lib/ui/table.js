@@ -20,11 +20,12 @@ const SEARCH_DELAY = 300;
 // initial: the filters' first values, such as a link's ?state=expired
 // selected, onSelect: a Set of row keys and its setter: a checkbox on every row and one
 //   for the page in the header
-// rowClass(row): more classes for a row
+// rowClass(row): more classes for a row; a column's empty(row) says its cell is empty
+//   (a phone's card leaves it out); searchFull: the search takes a line of its own
 export function DataTable({
 	label, columns, fetchPage, filters = [], rowKey, onOpen, limit = 50, defaultSort = '',
 	emptyText, searchLabel, patch, toolbar, reload = 0, initial = {}, selected, onSelect,
-	rowClass, search = true, onPage,
+	rowClass, search = true, onPage, searchFull = false,
 }) {
 	const searchId = useId();
 	const [q, setQ] = useState('');
@@ -167,7 +168,7 @@ export function DataTable({
 		: '';
 
 	return html`<section class="datatable" aria-label=${label} ref=${top}>
-		<div class="table-tools">
+		<div class=${`table-tools${searchFull ? ' tools-search-full' : ''}`}>
 			${search && html`<div class="search">
 				<label for=${searchId} class="visually-hidden">${searchLabel || t('table.search')}</label>
 				<${Icon} name="search" size=${18} class="search-icon" />
@@ -242,7 +243,7 @@ export function DataTable({
 								aria-label=${t('table.select_row', { name: String(rowKey(row)) })}
 								onChange=${() => toggle(rowKey(row))} />
 						</td>`}
-						${columns.map((c) => html`<td key=${c.key} class=${c.class || ''} data-label=${c.label}>
+						${columns.map((c) => html`<td key=${c.key} class=${`${c.class || ''}${c.empty && c.empty(row) ? ' cell-empty' : ''}`} data-label=${c.label}>
 							${c.render ? c.render(row) : row[c.key] ?? '—'}
 						</td>`)}
 					</tr>`)}
