@@ -674,6 +674,20 @@ let adminApi = null;
 	check('and enabled again', back.every((s) => s !== 'disabled'), back);
 	await closeToasts(pg);
 
+	// A change made elsewhere (here the command line) patches the row on screen.
+	if (HAVE_EVENTS) {
+		await pg.getByPlaceholder(en['users.search']).fill(picked[0]);
+		await pg.waitForFunction((n) => document.querySelectorAll('.table tbody tr.row-action').length === 1
+			&& document.querySelector('.table tbody tr.row-action').textContent.includes(n), picked[0], { timeout: 10000 });
+		sh(process.env.WARREN, ['user', 'disable', picked[0], '-s', process.env.SOCK]);
+		check('a user disabled on the command line shows disabled in the list without a reload (SSE)',
+			await attempt(() => rows(pg).first().locator('.badge', { hasText: en['state.disabled'] }).waitFor({ timeout: 10000 })));
+		sh(process.env.WARREN, ['user', 'enable', picked[0], '-s', process.env.SOCK]);
+		await pg.getByPlaceholder(en['users.search']).fill('');
+	} else {
+		console.log('ok - a user disabled on the command line shows disabled in the list without a reload # SKIP needs GET /api/v1/events (SSE), not on this server yet');
+	}
+
 	// Import: a dry run lists the refused lines by the file's line numbers.
 	await pg.getByRole('button', { name: en['users.import'] }).click();
 	await dialog(pg).waitFor();

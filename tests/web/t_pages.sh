@@ -91,7 +91,7 @@ check "admin add prints the one-time passwords" test -n "$P_ROOT" -a -n "$P_EVE"
 mkdir -p "$WT_DIR/home" "$WT_DIR/dl" "$WT_ROOT/build/web-shots"
 in_ns cli env HOME="$WT_DIR/home" CHROMIUM="$CHROMIUM" SPKI="$SPKI" URL="$URL" \
 	SHOTS="$WT_ROOT/build/web-shots" WEB="$WT_ROOT/web" WORK="$WT_DIR" NUSERS="$NUSERS" \
-	P_ROOT="$P_ROOT" P_EVE="$P_EVE" TUN_NS="$(ns tun)" WG_IF="$WGC" \
+	P_ROOT="$P_ROOT" P_EVE="$P_EVE" TUN_NS="$(ns tun)" WG_IF="$WGC" WARREN="$WARREN" SOCK="$SOCK" \
 	node "$WT_ROOT/tests/web/pages.mjs" >"$WT_DIR/pages.out" 2>&1
 rc=$?
 cat "$WT_DIR/pages.out"
