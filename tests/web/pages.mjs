@@ -387,11 +387,11 @@ const PAGES = [
 	['users', '/admin/users', '.table tbody tr.row-action', 'nav.users'],
 	['user', '/admin/users/newbie', '.device-row', null],
 	['status', '/admin/status', '.table tbody tr:not(.table-message) td', 'nav.status'],
-	['sessions', '/admin/sessions', '.table tbody tr td', 'nav.sessions'],
+	['sessions', '/admin/sessions', '.table tbody tr:not(.table-message) td', 'nav.sessions'],
 	['groups', '/admin/groups', '.table tbody tr td', 'nav.groups'],
 	['settings', '/admin/settings', '.setting', 'nav.settings'],
 	['admins', '/admin/admins', '.table tbody tr td', 'nav.admins'],
-	['audit', '/admin/audit', '.table tbody tr td', 'nav.audit'],
+	['audit', '/admin/audit', '.table tbody tr:not(.table-message) td', 'nav.audit'],
 	['account', '/admin/account', '.panel', 'account.title_admin'],
 ];
 
@@ -789,7 +789,7 @@ let adminApi = null;
 	check('an admin is deleted', !(await pg.locator('.table td.col-main', { hasText: /^ops\b/ }).count()));
 
 	await pg.goto(`${BASE}/admin/audit`);
-	await pg.locator('.table tbody tr td').first().waitFor();
+	await pg.locator('.table tbody tr:not(.table-message) td').first().waitFor();
 	const auditText = await pg.locator('.table tbody').innerText();
 	check('the audit log lists who did what, newest first', auditText.includes('admin:root') && auditText.includes('admin.delete'), auditText.slice(0, 300));
 	await pg.getByPlaceholder(en['audit.search']).fill('newbie');
@@ -875,6 +875,14 @@ for (const lang of LANGS) {
 			const english = (await o.pg.locator('nav a, th, h1, h2, .button, label').allInnerTexts()).map((x) => x.trim())
 				.filter((x) => x && Object.keys(cat.en).some((k) => cat.en[k] === x && c[k] !== x));
 			check(`zh-CN: ${path} has no English label left`, !english.length, english.slice(0, 8));
+		}
+		if (lang === 'en') {
+			const unlabelled = await o.pg.evaluate(() => [...document.querySelectorAll('main button, main input, main select, main textarea, main a[href], header button, header select')]
+				.filter((el) => !el.closest('[aria-hidden="true"]'))
+				.filter((el) => !(el.getAttribute('aria-label') || el.textContent.trim() || (el.id && document.querySelector(`label[for="${el.id}"]`))
+					|| el.closest('label') || el.getAttribute('aria-labelledby') || el.getAttribute('title')))
+				.map((el) => el.outerHTML.slice(0, 80)));
+			check(`${path}: every control has a label`, !unlabelled.length, unlabelled);
 		}
 		await shots(o.pg, `console-${name}-${lang}`);
 	}

@@ -20,7 +20,7 @@ function columns() {
 				<span class="muted small sub">${[d.device !== d.user ? d.device : '', d.kind === 'agent' ? t('device.kind.agent') : '',
 					d.state !== 'enabled' ? t(`state.${d.state}`) : ''].filter(Boolean).join(' · ')}</span></div>` },
 		{ key: 'online', label: t('status.online'), render: (d) => html`<span class="presence-cell" data-online=${d.online ? 'true' : 'false'}>
-			<${Presence} online=${d.online} seen=${d.latest_handshake} /></span>` },
+			<${Presence} online=${d.online} seen=${d.latest_handshake} used=${(d.rx_bytes || 0) + (d.tx_bytes || 0) > 0} /></span>` },
 		{ key: 'endpoint', label: t('status.endpoint'), empty: (d) => !d.endpoint, render: (d) => html`<span class="mono">${d.endpoint || '—'}</span>` },
 		{ key: 'addresses', label: t('status.addresses'), render: (d) => html`<span class="mono">${(d.addresses || []).join(' ') || '—'}</span>` },
 		{ key: 'rate', label: t('status.rate'), class: 'num', empty: (d) => !d.online, render: (d) => (d.online

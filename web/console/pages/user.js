@@ -170,7 +170,7 @@ function Devices({ user, canEdit, onChanged }) {
 					</div>
 					<div class="muted small mono">${(d.addresses || []).join(' · ')}</div>
 					<div class="device-meta small">
-						<${Presence} online=${d.online} seen=${d.latest_handshake} />
+						<${Presence} online=${d.online} seen=${d.latest_handshake || d.last_seen} used=${(d.rx_bytes || 0) + (d.tx_bytes || 0) > 0} />
 						${d.endpoint && html`<span class="mono muted">${d.endpoint}</span>`}
 						${d.online && (d.rx_rate || d.tx_rate) ? html`<span class="muted">↓ ${formatRate(d.tx_rate)} ↑ ${formatRate(d.rx_rate)}</span>` : null}
 						<${Traffic} rx=${d.rx_bytes} tx=${d.tx_bytes} />
@@ -295,7 +295,7 @@ function User({ params, session }) {
 				<div class="title-row">
 					<h1>${user.name}</h1>
 					${user.deleted ? html`<span class="badge badge-neutral">${t('users.deleted')}</span>` : html`<${StateBadge} state=${user.state} />`}
-					<${Presence} online=${user.online} seen=${user.latest_handshake} />
+					<${Presence} online=${user.online} seen=${user.latest_handshake} used=${(user.rx_bytes || 0) + (user.tx_bytes || 0) > 0} />
 				</div>
 				<p class="page-lead">${user.expires ? html`${t('users.expires')}: <${Expiry} value=${user.expires} />` : t('user.no_expiry')}
 					${user.latest_handshake ? ` · ${t('account.last_seen', { when: formatRelative(user.latest_handshake) })}` : ''}</p>

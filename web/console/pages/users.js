@@ -41,7 +41,7 @@ function columns() {
 		{ key: 'state', label: t('users.state'), render: (u) => (u.deleted
 			? html`<span class="badge badge-neutral">${t('users.deleted')}</span>` : html`<${StateBadge} state=${u.state} />`) },
 		{ key: 'online', label: t('users.online'),
-			render: (u) => html`<${Presence} online=${u.online} seen=${u.latest_handshake} />` },
+			render: (u) => html`<${Presence} online=${u.online} seen=${u.latest_handshake} used=${(u.rx_bytes || 0) + (u.tx_bytes || 0) > 0} />` },
 		{ key: 'expires', label: t('users.expires'), sort: 'expires', render: (u) => html`<${Expiry} value=${u.expires} />` },
 		{ key: 'quota', label: t('users.quota'), sort: 'used', class: 'col-quota',
 			render: (u) => html`<${QuotaBar} used=${u.quota_used} quota=${u.quota_bytes} period=${u.quota_period} />` },

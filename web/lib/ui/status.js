@@ -27,12 +27,14 @@ export function QuotaBar({ used, quota, period }) {
 	</div>`;
 }
 
-export function Presence({ online, seen }) {
+// used: the device or user has moved traffic before, so no handshake now means offline,
+// not never connected (new keys start without one).
+export function Presence({ online, seen, used = false }) {
 	if (online) {
 		return html`<span class="presence presence-on" title=${seen ? t('presence.handshake', { when: formatRelative(seen) }) : undefined}>
 			<span class="dot" aria-hidden="true"></span>${t('presence.online')}</span>`;
 	}
-	return html`<span class="presence"><span class="dot" aria-hidden="true"></span>${seen ? formatRelative(seen) : t('presence.never')}</span>`;
+	return html`<span class="presence"><span class="dot" aria-hidden="true"></span>${seen ? formatRelative(seen) : t(used ? 'presence.offline' : 'presence.never')}</span>`;
 }
 
 // An expiry instant: a bare date D is kept as the midnight after D, so such an instant
