@@ -153,14 +153,14 @@ bench: $(B)/warren
 	$(Q)for b in tests/bench/*.sh; do [ -x "$$b" ] && "$$b"; done; true
 
 # Packages for build, tests (wireguard-go peers, QEMU kernel tier, fuzzers, Chromium and
-# CJK fonts for the web tier) and demo.
+# CJK fonts, rsvg-convert and zbarimg for the web tier) and demo.
 DEB_PKGS := build-essential pkg-config clang libmnl-dev libnftnl-dev libsodium-dev \
 	libconfig-dev libcurl4-openssl-dev libsqlite3-dev libqrencode-dev zlib1g-dev \
 	libmicrohttpd-dev libsystemd-dev libcmocka-dev wireguard-go wireguard-tools \
 	nftables iproute2 iputils-ping netcat-openbsd tcpdump procps kmod jq sqlite3 openssl curl python3 \
 	qemu-system-x86 busybox-static linux-image-amd64 cpio \
 	openresolv dbus-daemon libsystemd-shared \
-	chromium fonts-noto-cjk
+	chromium fonts-noto-cjk librsvg2-bin zbar-tools
 # systemd-resolved for tests/netns/t_dns.sh, unpacked here rather than installed: installing
 # it turns /etc/resolv.conf into a link to its stub and starts the service.
 RESOLVED_DIR := $(B)/deb/systemd-resolved

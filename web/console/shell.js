@@ -31,21 +31,22 @@ export function Shell({ pages, current, session, onSignOut, children }) {
 			</div>
 			<nav class="nav" aria-label=${t('nav.label')}>
 				<ul>
-					${pages.map((p) => html`<li key=${p.id}>
-						<${Link} href=${p.path} class="nav-link" aria-current=${current === p ? 'page' : undefined}
+					${pages.filter((p) => !p.hidden).map((p) => html`<li key=${p.id}>
+						<${Link} href=${p.path} class="nav-link" aria-current=${current && (current === p || current.nav === p.id) ? 'page' : undefined}
 								onNavigate=${() => setOpen(false)}>
 							<${Icon} name=${p.icon} /><span>${t(p.title)}</span>
 						</${Link}>
 					</li>`)}
 				</ul>
 			</nav>
-			<div class="sidebar-foot">
+			<${Link} href="/admin/account" class="sidebar-foot" onNavigate=${() => setOpen(false)}
+					aria-label=${t('account.link', { name: session.name })}>
 				<span class="avatar" aria-hidden="true">${session.name.slice(0, 1).toUpperCase()}</span>
 				<span class="whoami-text">
 					<span class="whoami-name">${session.name}</span>
 					<span class="whoami-role">${t(`role.${session.role}`)}</span>
 				</span>
-			</div>
+			</${Link}>
 		</aside>
 		<div class="scrim" onClick=${() => setOpen(false)} aria-hidden="true"></div>
 		<div class="main-column">
@@ -56,13 +57,14 @@ export function Shell({ pages, current, session, onSignOut, children }) {
 				<div class="topbar-title">${current ? t(current.title) : ''}</div>
 				<div class="topbar-end">
 					<${LangSwitch} />
-					<div class="whoami" title=${session.name}>
+					<${Link} href="/admin/account" class="whoami" title=${session.name}
+							aria-label=${t('account.link', { name: session.name })}>
 						<span class="avatar" aria-hidden="true">${session.name.slice(0, 1).toUpperCase()}</span>
 						<span class="whoami-text">
 							<span class="whoami-name">${session.name}</span>
 							<span class="whoami-role">${t(`role.${session.role}`)}</span>
 						</span>
-					</div>
+					</${Link}>
 					<button type="button" class="button button-ghost signout" onClick=${onSignOut}>
 						<${Icon} name="logout" size=${18} /><span class="signout-text">${t('common.sign_out')}</span>
 					</button>

@@ -22,8 +22,13 @@ const KNOWN = {
 	'wrong name or password': 'error.wrong_login',
 	'password change required': 'error.password_change_required',
 	'too many failed authentications': 'error.too_many',
-	'totp required': 'error.totp_required',
-	'wrong totp code': 'error.totp_wrong',
+	'TOTP code required': 'error.totp_required',
+	'wrong TOTP code': 'error.totp_wrong',
+	'code: wrong TOTP code': 'error.totp_wrong',
+	'TOTP code already used: wait for the next one': 'error.totp_used',
+	'old: wrong password': 'error.old_wrong',
+	'CSRF token missing or wrong': 'error.csrf',
+	'forbidden': 'error.forbidden',
 	'unauthorized': 'error.signed_out',
 	'not found': 'error.not_found',
 	'method not allowed': 'error.not_available',
@@ -31,7 +36,7 @@ const KNOWN = {
 };
 
 export const PASSWORD_CHANGE_REQUIRED = 'password change required';
-export const TOTP_REQUIRED = 'totp required';
+export const TOTP_REQUIRED = 'TOTP code required';
 
 // A message for any error a call may throw, in the page's language.
 export function errorText(e) {
@@ -112,6 +117,14 @@ export async function request(method, path, { body, query, signal, auth = true }
 	return data;
 }
 
+// The URL of a route, for what the browser fetches itself: a download, an image.
+export function apiUrl(path, query) {
+	return BASE + path + queryString(query);
+}
+
+// A path segment: user and device names are plain, but a name is never trusted to be.
+export const seg = (s) => encodeURIComponent(s);
+
 export const api = {
 	get: (path, opt) => request('GET', path, opt),
 	post: (path, body, opt) => request('POST', path, { ...opt, body: body ?? {} }),
@@ -129,6 +142,19 @@ export async function login(name, password, totp) {
 	}
 	session.start(name, answer);
 	return answer;
+}
+
+// At page load, ask the server whether the stored session still holds: the cookie is
+// HttpOnly, so only the server knows.
+export async function verifySession() {
+	if (!session.get()) return;
+	try {
+		const me = await request('GET', '/me', { auth: false });
+		session.confirm(me);
+	} catch (e) {
+		if (e instanceof ApiError && e.status === 401) session.confirm(null);
+		else session.confirm(session.get() && { name: session.get().name, must_change_password: session.get().mustChange });
+	}
 }
 
 // Sign out here whatever the server answers: the page forgets the session either way.

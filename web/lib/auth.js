@@ -10,7 +10,7 @@ import { LangSwitch } from './ui/langswitch.js';
 
 const MIN_PASSWORD = 8;
 
-function AuthFrame({ title, lead, children, footer }) {
+export function AuthFrame({ title, lead, children, footer }) {
 	return html`<div class="auth">
 		<div class="auth-top"><${LangSwitch} compact /></div>
 		<main class="auth-main" id="main">
@@ -93,8 +93,8 @@ export function LoginPage({ which, accepts, wrongSide, onSignedIn }) {
 	</${AuthFrame}>`;
 }
 
-// forced: the password was set by someone else and must change before anything else.
-export function PasswordPage({ forced, name, onDone, onCancel }) {
+// The change itself: the current (or one-time) password, the new one twice.
+export function PasswordChangeForm({ forced = false, name, onDone, children }) {
 	const [old, setOld] = useState('');
 	const [next, setNext] = useState('');
 	const [again, setAgain] = useState('');
@@ -108,7 +108,7 @@ export function PasswordPage({ forced, name, onDone, onCancel }) {
 		const fe = {};
 		if (!old) fe.old = t('password.need_old');
 		if (next.length < MIN_PASSWORD) fe.next = t('password.too_short', { n: MIN_PASSWORD });
-		else if (next === old) fe.next = t('password.same');
+		else if (next === old) fe.next = t(forced ? 'password.same' : 'password.same_current');
 		if (again !== next) fe.again = t('password.mismatch');
 		setFieldErrors(fe);
 		if (Object.keys(fe).length) return;
@@ -119,6 +119,7 @@ export function PasswordPage({ forced, name, onDone, onCancel }) {
 			setOld('');
 			setNext('');
 			setAgain('');
+			setBusy(false);
 			onDone();
 		} catch (err) {
 			setError(errorText(err));
@@ -126,27 +127,33 @@ export function PasswordPage({ forced, name, onDone, onCancel }) {
 		}
 	};
 
+	return html`<form class="form" onSubmit=${submit} novalidate>
+		<${FormError} message=${error} />
+		<input type="text" name="username" autocomplete="username" value=${name} class="visually-hidden"
+			tabindex="-1" aria-hidden="true" readonly />
+		<${PasswordField} label=${t(forced ? 'password.old_forced' : 'password.old')} value=${old} onInput=${setOld}
+			autocomplete="current-password" error=${fieldErrors.old} autofocus=${forced} />
+		<${PasswordField} label=${t('password.new')} value=${next} onInput=${setNext}
+			autocomplete="new-password" hint=${t('password.hint', { n: MIN_PASSWORD })} error=${fieldErrors.next} />
+		<${PasswordField} label=${t('password.again')} value=${again} onInput=${setAgain}
+			autocomplete="new-password" error=${fieldErrors.again} />
+		<${Button} type="submit" busy=${busy} class=${forced ? 'button-block' : ''}>
+			${busy ? t('password.saving') : t('password.submit')}
+		</${Button}>
+		${children}
+	</form>`;
+}
+
+// forced: the password was set by someone else and must change before anything else.
+export function PasswordPage({ forced, name, onDone, onCancel }) {
 	const signOut = async () => {
 		await logout();
 		if (onCancel) onCancel();
 	};
-
 	return html`<${AuthFrame} title=${t(forced ? 'password.title_forced' : 'password.title')}
 			lead=${forced ? t('password.lead_forced', { name }) : t('password.lead')}>
-		<form class="form" onSubmit=${submit} novalidate>
-			<${FormError} message=${error} />
-			<input type="text" name="username" autocomplete="username" value=${name} class="visually-hidden"
-				tabindex="-1" aria-hidden="true" readonly />
-			<${PasswordField} label=${t(forced ? 'password.old_forced' : 'password.old')} value=${old} onInput=${setOld}
-				autocomplete="current-password" error=${fieldErrors.old} autofocus />
-			<${PasswordField} label=${t('password.new')} value=${next} onInput=${setNext}
-				autocomplete="new-password" hint=${t('password.hint', { n: MIN_PASSWORD })} error=${fieldErrors.next} />
-			<${PasswordField} label=${t('password.again')} value=${again} onInput=${setAgain}
-				autocomplete="new-password" error=${fieldErrors.again} />
-			<${Button} type="submit" busy=${busy} class="button-block">
-				${busy ? t('password.saving') : t('password.submit')}
-			</${Button}>
+		<${PasswordChangeForm} forced=${forced} name=${name} onDone=${onDone}>
 			<button type="button" class="link-button" onClick=${signOut}>${t('common.sign_out')}</button>
-		</form>
+		</${PasswordChangeForm}>
 	</${AuthFrame}>`;
 }

@@ -1,6 +1,8 @@
 // The server's event stream (GET /api/v1/events, text/event-stream): one EventSource
 // that comes back after the server closed or refused it, waiting longer each time
 // (1 s doubling to 30 s), so a page shows live values without polling.
+import { useState, useEffect, useRef } from './html.js';
+
 const MIN_DELAY = 1000;
 const MAX_DELAY = 30000;
 
@@ -64,4 +66,23 @@ export function openEvents({ types = [], onEvent, onState, grace = 5000 } = {}) 
 			if (es) es.close();
 		},
 	};
+}
+
+// The stream for as long as a component is on screen: onEvent(type, data) for the named
+// types (others are ignored); the answer is the stream's state, '' until it first opens.
+export function useEvents(types, onEvent) {
+	const [state, setState] = useState('');
+	const handler = useRef(onEvent);
+	handler.current = onEvent;
+	useEffect(() => {
+		const events = openEvents({
+			types,
+			onState: setState,
+			onEvent: (type, data) => {
+				if (types.includes(type) && data && typeof data === 'object') handler.current(type, data);
+			},
+		});
+		return () => events.close();
+	}, []);
+	return state;
 }

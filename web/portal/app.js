@@ -3,7 +3,7 @@
 import { html, render, useEffect } from '../lib/html.js';
 import { initI18n, t, useLang } from '../lib/i18n.js';
 import { session, useSession } from '../lib/session.js';
-import { onSignedOut, onPasswordChangeRequired, logout } from '../lib/api.js';
+import { onSignedOut, onPasswordChangeRequired, logout, verifySession } from '../lib/api.js';
 import { usePath, match, Link } from '../lib/router.js';
 import { LoginPage, PasswordPage } from '../lib/auth.js';
 import { Toaster, toast } from '../lib/ui/toast.js';
@@ -57,4 +57,5 @@ onSignedOut(() => {
 });
 onPasswordChangeRequired(() => session.update({ mustChange: true }));
 
-initI18n().finally(() => render(html`<${App} />`, document.getElementById('app')));
+Promise.all([initI18n().catch(() => {}), verifySession()])
+	.finally(() => render(html`<${App} />`, document.getElementById('app')));

@@ -12,7 +12,7 @@ function focusables(root) {
 	return [...root.querySelectorAll(FOCUSABLE)].filter((el) => el.offsetParent !== null || el === document.activeElement);
 }
 
-export function Modal({ open, title, onClose, children, footer, wide = false }) {
+export function Modal({ open, title, onClose, children, footer, wide = false, sticky = false }) {
 	const ref = useRef(null);
 	const opener = useRef(null);
 	const titleId = useId();
@@ -49,9 +49,10 @@ export function Modal({ open, title, onClose, children, footer, wide = false }) 
 		e.preventDefault();
 		onClose();
 	};
-	// A click on the backdrop lands on the <dialog> itself.
+	// A click on the backdrop lands on the <dialog> itself; a sticky dialog (one that
+	// shows a secret once) stays.
 	const onClick = (e) => {
-		if (e.target === ref.current) onClose();
+		if (e.target === ref.current && !sticky) onClose();
 	};
 
 	return html`<dialog ref=${ref} class=${`modal${wide ? ' modal-wide' : ''}`} aria-labelledby=${titleId}

@@ -1,6 +1,6 @@
 // How a user's state, quota and presence look wherever they are shown.
 import { html } from '../html.js';
-import { t, formatBytes, formatRelative } from '../i18n.js';
+import { t, formatBytes, formatRelative, formatDate } from '../i18n.js';
 
 const TONE = { enabled: 'ok', disabled: 'neutral', expired: 'warn', quota: 'danger' };
 
@@ -27,7 +27,46 @@ export function QuotaBar({ used, quota, period }) {
 	</div>`;
 }
 
-export function Presence({ online, seen }) {
-	if (online) return html`<span class="presence presence-on"><span class="dot" aria-hidden="true"></span>${t('presence.online')}</span>`;
-	return html`<span class="presence"><span class="dot" aria-hidden="true"></span>${seen ? formatRelative(seen) : t('presence.never')}</span>`;
+// used: the device or user has moved traffic before, so no handshake now means offline,
+// not never connected (new keys start without one).
+export function Presence({ online, seen, used = false }) {
+	if (online) {
+		return html`<span class="presence presence-on" title=${seen ? t('presence.handshake', { when: formatRelative(seen) }) : undefined}>
+			<span class="dot" aria-hidden="true"></span>${t('presence.online')}</span>`;
+	}
+	return html`<span class="presence"><span class="dot" aria-hidden="true"></span>${seen ? formatRelative(seen) : t(used ? 'presence.offline' : 'presence.never')}</span>`;
+}
+
+// An expiry instant: a bare date D is kept as the midnight after D, so such an instant
+// reads "end of D"; anything else as its date and time. null: never.
+export function isEndOfDay(v) {
+	const d = new Date(v * 1000);
+	return d.getHours() === 0 && d.getMinutes() === 0 && d.getSeconds() === 0;
+}
+
+export function expiryText(v) {
+	if (v == null) return t('users.never');
+	if (isEndOfDay(v)) return t('users.end_of', { date: formatDate(v - 1) });
+	return formatDate(v, true);
+}
+
+export function Expiry({ value, now = Date.now() / 1000 }) {
+	if (value == null) return html`<span class="muted">${t('users.never')}</span>`;
+	const past = value <= now;
+	return html`<span class=${past ? 'text-warn' : ''} title=${formatDate(isEndOfDay(value) ? value - 1 : value, true)}>
+		${expiryText(value)}</span>`;
+}
+
+// Bytes per second.
+export function formatRate(n) {
+	if (!n) return '—';
+	return `${formatBytes(n)}/s`;
+}
+
+// Download (what the server sent) and upload (what it received), on one line.
+export function Traffic({ rx, tx }) {
+	return html`<span class="traffic" title=${`${t('traffic.down')} ${formatBytes(tx || 0)} · ${t('traffic.up')} ${formatBytes(rx || 0)}`}>
+		<span class="traffic-down" aria-label=${t('traffic.down')}>↓ ${formatBytes(tx || 0)}</span>
+		<span class="traffic-up" aria-label=${t('traffic.up')}>↑ ${formatBytes(rx || 0)}</span>
+	</span>`;
 }
