@@ -44,7 +44,7 @@ user set alice --public-key x|warren user: usage: user set NAME [--expires DATE|
 user rotate alice --quota 1GiB|warren user: usage: user rotate NAME [--device NAME] [--public-key KEY]
 user list --png f|warren user: --png and --svg go with qr, one of them
 user show|warren user: usage: user show NAME [--json]
-user frob alice|warren user: unknown command "frob": add list show config qr set disable enable delete rotate passwd
+user frob alice|warren user: unknown command "frob": add list show config qr set disable enable delete rotate passwd export import
 session list --since yesterday|warren session: date "yesterday": expected YYYY-MM-DD[THH:MM[:SS]]
 session list extra|warren session: usage: session list [--user NAME [--device NAME]] [--since DATE] [--until DATE] [--search TEXT] [--json]
 session drop|warren session: unknown command "drop": list
