@@ -490,7 +490,10 @@ static void print_admin(const struct json_value *a)
 
 static void print_group(const struct json_value *g)
 {
-	printf("%s\n", str(g, "name", "?"));
+	uint64_t n = 0;
+
+	json_get_u64(g, "users", &n);
+	printf("%-20s %" PRIu64 " user%s\n", str(g, "name", "?"), n, n == 1 ? "" : "s");
 }
 
 /* A setting's value as one would type it: text bare, lists comma-separated. */

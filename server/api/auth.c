@@ -13,6 +13,7 @@
 #include <sodium.h>
 
 #include "ops.h"
+#include "../qr.h"
 #include "../secret.h"
 #include "../server.h"
 #include "../auth/pwhash.h"
@@ -446,7 +447,9 @@ static int totp_begin(struct api_call *c)
 {
 	struct server *s = c->s;
 	struct totp_pending *p;
-	char *uri = NULL, b32[TOTP_SECRET_B32_LEN + 1];
+	char *uri = NULL, *svg = NULL, b32[TOTP_SECRET_B32_LEN + 1];
+	size_t svg_len = 0;
+	FILE *f;
 	int r;
 
 	if (c->who.kind != API_CALLER_ADMIN)
@@ -465,11 +468,22 @@ static int totp_begin(struct api_call *c)
 	if (r < 0)
 		return api_fail(c, r, "cannot make the enrolment URI");
 	base32_encode(p->secret, sizeof(p->secret), b32, sizeof(b32));
+	/* The URI as a QR code too, for the authenticator app's camera. */
+	f = open_memstream(&svg, &svg_len);
+	r = f ? qr_svg(uri, f) : -ENOMEM;
+	if (f && fclose(f) != 0 && r == 0)
+		r = -EIO;
 	json_obj_begin(c->reply, NULL);
 	json_str(c->reply, "secret", b32);
 	json_str(c->reply, "uri", uri);
+	if (r == 0)
+		json_str(c->reply, "qr_svg", svg);
 	json_end(c->reply);
 	sodium_memzero(b32, sizeof(b32));
+	if (svg) {
+		sodium_memzero(svg, svg_len);
+		free(svg);
+	}
 	totp_uri_free(uri);
 	c->no_audit = true;
 	return 0;

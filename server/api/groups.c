@@ -31,6 +31,7 @@ static void group_json(const struct db_group *g, struct json *j, const char *key
 	json_obj_begin(j, key);
 	json_str(j, "name", g->name);
 	json_i64(j, "created", g->created);
+	json_i64(j, "users", g->users);
 	json_end(j);
 }
 

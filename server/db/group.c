@@ -6,11 +6,14 @@
 
 enum { ST_ADD, ST_GET, ST_GET_NAME, ST_LIST, ST_USERS, ST_DELETE, ST_COUNT };
 
+/* members, counted on the users_group index */
+#define USERS "(SELECT COUNT(*) FROM users WHERE group_id = groups.id)"
+
 static const char *const sql[ST_COUNT] = {
 	[ST_ADD] = "INSERT INTO groups (name, created) VALUES (?1, ?2)",
-	[ST_GET] = "SELECT id, name, created FROM groups WHERE id = ?1",
-	[ST_GET_NAME] = "SELECT id, name, created FROM groups WHERE name = ?1",
-	[ST_LIST] = "SELECT id, name, created FROM groups ORDER BY id",
+	[ST_GET] = "SELECT id, name, created, " USERS " FROM groups WHERE id = ?1",
+	[ST_GET_NAME] = "SELECT id, name, created, " USERS " FROM groups WHERE name = ?1",
+	[ST_LIST] = "SELECT id, name, created, " USERS " FROM groups ORDER BY id",
 	[ST_USERS] = "SELECT EXISTS (SELECT 1 FROM users WHERE group_id = ?1)",
 	[ST_DELETE] = "DELETE FROM groups WHERE id = ?1",
 };
@@ -45,6 +48,7 @@ static int group_one(struct db *db, sqlite3_stmt *s, void *ctx)
 
 	g->id = sqlite3_column_int64(s, 0);
 	g->created = sqlite3_column_int64(s, 2);
+	g->users = sqlite3_column_int64(s, 3);
 	if (dbi_col_text(s, 1, g->name, sizeof(g->name)) < 0) {
 		dbi_err(db, "group row %" PRId64 " is corrupt", g->id);
 		return -EIO;

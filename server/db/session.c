@@ -149,6 +149,8 @@ int db_session_list_open(struct db *db, db_session_fn fn, void *arg)
 /* ?7 until, ?8 since: sessions overlapping the window (an open one still goes on) */
 #define WINDOW " AND started < ?7 AND (ended IS NULL OR ended >= ?8)"
 #define Q_WHERE " AND (endpoint LIKE ?4 ESCAPE '\\' OR address LIKE ?4 ESCAPE '\\'" \
+	" OR user_id IN (SELECT id FROM users WHERE name LIKE ?4 ESCAPE '\\')" \
+	" OR device_id IN (SELECT id FROM devices WHERE name LIKE ?4 ESCAPE '\\')" \
 	" OR EXISTS (SELECT 1 FROM session_endpoints e WHERE e.session_id = sessions.id" \
 	" AND e.endpoint LIKE ?4 ESCAPE '\\'))"
 

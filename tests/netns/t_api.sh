@@ -179,6 +179,10 @@ check_eq "bulk disable does each, and says which failed" '200 carol dave|nobody:
 check_eq "they are disabled" "disabled disabled" "$(W user show carol | jq -r .state) $(W user show dave | jq -r .state)"
 req DELETE /api/v1/groups/staff
 check_eq "a group with users stays" "409 group staff still has users" "$ST $(err)"
+req GET /api/v1/groups
+check_eq "groups say how many users each holds" "default:2 staff:1" \
+	"$(jq -r '[.groups[] | "\(.name):\(.users)"] | join(" ")' "$WT_DIR/body")"
+check_eq "so does group list" "staff                1 user" "$(W group list | grep '^staff')"
 
 # ---- hostile requests: the right status, nothing changed
 req POST /api/v1/users '{"name":'

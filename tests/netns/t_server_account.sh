@@ -83,6 +83,8 @@ check "the closed session lasted as long as she talked" test "$(jq '.[0].duratio
 	"$(jq '.[0].duration_s' <<<"$s")" -lt 30
 check_eq "session list --since tomorrow is empty" "0" \
 	"$(sessions --since "$(date -d tomorrow +%F)" | jq length)"
+check_eq "a search finds her sessions by her name, her address and the endpoint she moved to" "1 1 1 0" \
+	"$(sessions --search lic | jq length) $(sessions --search 10.9.0.2/ | jq length) $(sessions --search :40404 | jq length) $(sessions --search nobody | jq length)"
 
 # ---- kill -9 keeps the database and the link; nothing is lost or counted twice
 up c1 "$WT_DIR/$AL.conf" >/dev/null

@@ -933,6 +933,19 @@ for (const lang of LANGS) {
 	await v.pg.getByRole('button', { name: en['totp.begin'] }).click();
 	const sec = (await v.pg.locator('.secret-value').innerText({ timeout: 10000 })).replace(/\s/g, '');
 	await shots(v.pg, 'console-totp-en');
+	// The QR code an authenticator app scans: the picture on the page, decoded.
+	const totpSrc = await v.pg.locator('img.totp-qr').getAttribute('src');
+	const totpUri = (await v.pg.locator('.totp-uri code').textContent()).trim();
+	let totpDecoded = '';
+	try {
+		writeFileSync(join(WORK, 'totp.svg'), Buffer.from(totpSrc.replace(/^data:image\/svg\+xml;base64,/, ''), 'base64'));
+		sh('rsvg-convert', ['-w', '600', '-b', 'white', '-o', join(WORK, 'totp.png'), join(WORK, 'totp.svg')]);
+		totpDecoded = sh('zbarimg', ['--raw', '-q', join(WORK, 'totp.png')]).trim();
+	} catch (e) {
+		totpDecoded = `(${e.message})`;
+	}
+	check('the TOTP QR code decodes to the otpauth URI with the secret shown', totpDecoded === totpUri
+		&& totpUri.includes(`secret=${sec}`), JSON.stringify(totpDecoded), JSON.stringify(totpUri));
 	await v.pg.getByLabel(en['totp.code'], { exact: true }).fill(totp(sec));
 	await v.pg.getByRole('button', { name: en['totp.confirm'] }).click();
 	check('TOTP enrolment with the app\'s first code', await attempt(() => v.pg.locator('.toast', { hasText: en['totp.enrolled'] }).waitFor({ timeout: 10000 })));

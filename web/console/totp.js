@@ -57,6 +57,8 @@ export function TotpEnrol({ onDone }) {
 			<li>${t('totp.step_add')}</li>
 			<li>${t('totp.step_code')}</li>
 		</ol>
+		${secret.qr_svg && html`<img class="totp-qr" width="200" height="200" alt=${t('totp.qr')}
+			src=${'data:image/svg+xml;base64,' + btoa(secret.qr_svg)} />`}
 		<${SecretBox} value=${groups(secret.secret)} copyValue=${secret.secret} label=${t('totp.secret')} hint=${t('totp.secret_hint')} />
 		<details class="totp-uri">
 			<summary>${t('totp.uri')}</summary>
