@@ -374,7 +374,7 @@ static int parse_field(const struct api_field *f, const struct json_value *v, ch
 		if (v->type == JSON_NULL)
 			return 0;
 		if (v->type != JSON_STRING || v->slen >= sizeof(e->text))
-			return bad(why, whylen, f, "expected a date YYYY-MM-DD[THH:MM[:SS]], a duration such as 30d, or null");
+			return bad(why, whylen, f, "expected a date YYYY-MM-DD[THH:MM[:SS][Z|+HH:MM]], a duration such as 30d, or null");
 		if (values_parse_expiry(v->s, 0, &at, why, whylen) < 0)
 			return -EINVAL;
 		memcpy(e->text, v->s, v->slen + 1);
@@ -382,7 +382,7 @@ static int parse_field(const struct api_field *f, const struct json_value *v, ch
 	}
 	case API_DATE:
 		if (v->type != JSON_STRING)
-			return bad(why, whylen, f, "expected a date YYYY-MM-DD[THH:MM[:SS]]");
+			return bad(why, whylen, f, "expected a date YYYY-MM-DD[THH:MM[:SS][Z|+HH:MM]]");
 		return values_parse_date(v->s, (int64_t *)dst, why, whylen);
 	case API_SIZE: {
 		struct api_size *sz = dst;

@@ -45,7 +45,7 @@ user rotate alice --quota 1GiB|warren user: usage: user rotate NAME [--device NA
 user list --png f|warren user: --png and --svg go with qr, one of them
 user show|warren user: usage: user show NAME [--json]
 user frob alice|warren user: unknown command "frob": add list show config qr set disable enable delete rotate passwd export import
-session list --since yesterday|warren session: date "yesterday": expected YYYY-MM-DD[THH:MM[:SS]]
+session list --since yesterday|warren session: date "yesterday": expected YYYY-MM-DD[THH:MM[:SS][Z|+HH:MM]]
 session list extra|warren session: usage: session list [--user NAME [--device NAME]] [--since DATE] [--until DATE] [--search TEXT] [--json]
 session drop|warren session: unknown command "drop": list
 user add alice --email nobody|warren user: --email "nobody": not an address

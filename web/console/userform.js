@@ -3,6 +3,7 @@
 // choose from.
 import { html, useState, useEffect } from '../lib/html.js';
 import { t } from '../lib/i18n.js';
+import { zoned } from '../lib/time.js';
 import { api } from '../lib/api.js';
 import { TextField } from '../lib/ui/form.js';
 import { isEndOfDay } from '../lib/ui/status.js';
@@ -19,9 +20,11 @@ export function expiryFields(v) {
 }
 
 // What the API takes: YYYY-MM-DD (the end of that day), YYYY-MM-DDTHH:MM, or null.
+// In the browser's zone: a bare date ends at the midnight that closes it, as it does
+// on the server's command line in the server's zone.
 export function expiryValue(f) {
 	if (!f.date) return null;
-	return f.time ? `${f.date}T${f.time}` : f.date;
+	return f.time ? zoned(`${f.date}T${f.time}`) : zoned(f.date, true);
 }
 
 const UNITS = [['TiB', 1024 ** 4], ['GiB', 1024 ** 3], ['MiB', 1024 ** 2], ['KiB', 1024], ['B', 1]];

@@ -4,6 +4,7 @@ import { html } from '../../lib/html.js';
 import { t, formatDate } from '../../lib/i18n.js';
 import { api } from '../../lib/api.js';
 import { DataTable } from '../../lib/ui/table.js';
+import { zonedQuery } from '../../lib/time.js';
 
 function detail(d) {
 	if (!d || typeof d !== 'object') return '';
@@ -24,7 +25,7 @@ function columns() {
 
 function Audit() {
 	const fetchPage = async (q, signal) => {
-		const res = await api.get('/audit', { query: q, signal });
+		const res = await api.get('/audit', { query: zonedQuery(q, ['since', 'until']), signal });
 		return { rows: res.audit, total: res.total, next: res.next };
 	};
 	const filters = [

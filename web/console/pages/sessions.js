@@ -9,6 +9,7 @@ import { DataTable } from '../../lib/ui/table.js';
 import { BarChart, buckets } from '../../lib/ui/chart.js';
 import { Traffic } from '../../lib/ui/status.js';
 import { Icon } from '../../lib/ui/icons.js';
+import { zoned, zonedQuery } from '../../lib/time.js';
 
 function columns(withUser) {
 	return [
@@ -35,7 +36,7 @@ export function SessionTable({ user, filters = [], initial, onQuery }) {
 		const query = { ...q };
 		if (user) query.user = user;
 		if (onQuery) onQuery(query);
-		const res = await api.get('/sessions', { query, signal });
+		const res = await api.get('/sessions', { query: zonedQuery(query, ['since', 'until']), signal });
 		return { rows: res.sessions, total: res.total, next: res.next };
 	};
 	return html`<${DataTable} label=${t('nav.sessions')} columns=${columns(!user)} fetchPage=${fetchPage} filters=${filters}
@@ -50,8 +51,8 @@ function Stats({ since, until }) {
 		const ctl = new AbortController();
 		setError('');
 		const query = {};
-		if (since) query.from = since;
-		if (until) query.to = until;
+		if (since) query.from = zoned(since);
+		if (until) query.to = zoned(until);
 		api.get('/stats/sessions', { query, signal: ctl.signal }).then((res) => setData({
 			perDay: buckets(res.per_day || [], res.from, res.to, 86400),
 			top: res.top_users || [],
