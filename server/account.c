@@ -466,8 +466,13 @@ static void account_peer(struct server *s, struct acct_device *d, struct acct_us
 		dtx = p->tx_bytes - d->seen_tx;
 	}
 	if (dt_ms) {
-		d->rx_rate = drx * 1000 / dt_ms;
-		d->tx_rate = dtx * 1000 / dt_ms;
+		uint64_t rx_rate = drx * 1000 / dt_ms, tx_rate = dtx * 1000 / dt_ms;
+
+		/* A rate that falls to zero moves no counter, and still changes the status. */
+		if (rx_rate != d->rx_rate || tx_rate != d->tx_rate)
+			s->acct.changes++;
+		d->rx_rate = rx_rate;
+		d->tx_rate = tx_rate;
 	}
 	if (drx || dtx || p->rx_bytes != d->seen_rx || p->tx_bytes != d->seen_tx) {
 		if (db_counters_add(s->db, d->id, u->id, drx, dtx, p->rx_bytes, p->tx_bytes) < 0) {

@@ -35,8 +35,12 @@ static const struct {
 	  BIT(IPC_T_STATUS),
 	  BIT(IPC_T_STATUS) | BIT(IPC_T_BODY) | BIT(IPC_T_ETAG) | BIT(IPC_T_SIGNATURE) |
 	  BIT(IPC_T_RETRY_AFTER) | BIT(IPC_T_CONTENT_TYPE) | BIT(IPC_T_FILENAME) |
-	  BIT(IPC_T_SET_COOKIE) | BIT(IPC_T_ALLOW) },
+	  BIT(IPC_T_SET_COOKIE) | BIT(IPC_T_ALLOW) | BIT(IPC_T_AUDIENCE) },
 	{ IPC_CANCEL, "CANCEL", 0, 0 },
+	{ IPC_EVENT, "EVENT",
+	  BIT(IPC_T_AUDIENCE) | BIT(IPC_T_EVENT) | BIT(IPC_T_BODY),
+	  BIT(IPC_T_AUDIENCE) | BIT(IPC_T_EVENT) | BIT(IPC_T_BODY) },
+	{ IPC_CLOSE, "CLOSE", 0, 0 },
 };
 
 static const char *const tag_names[IPC_T_MAX] = {
@@ -47,6 +51,7 @@ static const char *const tag_names[IPC_T_MAX] = {
 	[IPC_T_RETRY_AFTER] = "retry_after", [IPC_T_COOKIE] = "cookie", [IPC_T_CSRF] = "csrf",
 	[IPC_T_CONTENT_TYPE] = "content_type", [IPC_T_FILENAME] = "filename",
 	[IPC_T_SET_COOKIE] = "set_cookie", [IPC_T_ALLOW] = "allow",
+	[IPC_T_AUDIENCE] = "audience", [IPC_T_EVENT] = "event",
 };
 
 static uint16_t get16(const uint8_t *p)
@@ -225,6 +230,41 @@ static bool decimal(const char *p, uint32_t len, uint32_t max, uint32_t *val)
 	return true;
 }
 
+int ipc_audience_parse(const char *p, size_t len, int64_t *user_id)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	if (len == 3 && memcmp(p, "all", 3) == 0) {
+		*user_id = 0;
+		return 0;
+	}
+	if (len < 6 || len > 5 + 19 || memcmp(p, "user:", 5) != 0 || p[5] == '0')
+		return -EINVAL;
+	for (i = 5; i < len; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return -EINVAL;
+		v = v * 10 + (uint64_t)(p[i] - '0');
+		if (v > INT64_MAX)
+			return -EINVAL;
+	}
+	*user_id = (int64_t)v;
+	return 0;
+}
+
+/* An event's name goes into the stream as it is: nothing that could end its line. */
+static bool event_name(const char *p, uint32_t len)
+{
+	uint32_t i;
+
+	if (len == 0 || len > 32)
+		return false;
+	for (i = 0; i < len; i++)
+		if (!((p[i] >= 'a' && p[i] <= 'z') || p[i] == '_'))
+			return false;
+	return true;
+}
+
 static int refuse(char *why, size_t whylen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -310,6 +350,10 @@ int ipc_parse(const uint8_t *buf, size_t len, struct ipc_msg *m, char *why, size
 		    (tag == IPC_T_RETRY_AFTER && !decimal(f->p, f->len, UINT32_MAX, NULL)))
 			return refuse(why, whylen, "%s: %s \"%.*s\" out of range", rules[r].name,
 				      tag_names[tag], f->len > 16 ? 16 : (int)f->len, f->p);
+		if ((tag == IPC_T_AUDIENCE && ipc_audience_parse(f->p, f->len, &(int64_t){ 0 }) < 0) ||
+		    (tag == IPC_T_EVENT && !event_name(f->p, f->len)))
+			return refuse(why, whylen, "%s: %s \"%.*s\" malformed", rules[r].name,
+				      tag_names[tag], f->len > 24 ? 24 : (int)f->len, f->p);
 	}
 	return 0;
 }

@@ -17,6 +17,8 @@ enum ipc_type {
 	IPC_ADMIN = 3,
 	IPC_ANSWER = 64,
 	IPC_CANCEL = 65,
+	IPC_EVENT = 66,         /* server -> portal: one event for the streams of an audience */
+	IPC_CLOSE = 67,         /* server -> portal: end the stream opened by request id */
 };
 
 enum ipc_tag {
@@ -39,6 +41,9 @@ enum ipc_tag {
 	IPC_T_FILENAME,         /* ANSWER: an attachment's name */
 	IPC_T_SET_COOKIE,       /* ANSWER: the session cookie to set or clear */
 	IPC_T_ALLOW,            /* ANSWER: a 405's methods */
+	IPC_T_AUDIENCE,         /* ANSWER: keep it open as an event stream for this audience;
+				 * EVENT: whose streams get it. "all" or "user:ID" */
+	IPC_T_EVENT,            /* EVENT: its name, [a-z_]{1,32} */
 	IPC_T_MAX
 };
 
@@ -75,14 +80,19 @@ int ipc_payload_len(const uint8_t hdr[IPC_HEADER_LEN], uint32_t *len);
 /* Parse a whole message (header + payload, exactly len bytes). Checks: known type, flags
  * 0, payload length matches, fields within bounds, no repeated or unknown tag, the tags
  * the type requires are present and those it does not define absent, text fields (all
- * but BODY) valid UTF-8 free of NUL, and WAIT (0..300), STATUS (100..599) and
- * RETRY_AFTER canonical decimals. 0, or -EBADMSG with the reason in why (one line,
+ * but BODY) valid UTF-8 free of NUL, WAIT (0..300), STATUS (100..599) and
+ * RETRY_AFTER canonical decimals, AUDIENCE as ipc_audience_parse takes it and EVENT a
+ * name of [a-z_]. 0, or -EBADMSG with the reason in why (one line,
  * naming the type and field). m points into buf. */
 int ipc_parse(const uint8_t *buf, size_t len, struct ipc_msg *m, char *why, size_t whylen);
 
 /* A field as a NUL-terminated copy in out (size bytes): 0, -ENOENT when absent,
  * -E2BIG when it does not fit. */
 int ipc_field_str(const struct ipc_msg *m, enum ipc_tag tag, char *out, size_t size);
+
+/* An audience as AUDIENCE carries it: "all" (*user_id 0) or "user:ID" with ID a
+ * canonical decimal 1..INT64_MAX (*user_id ID). 0 or -EINVAL. */
+int ipc_audience_parse(const char *p, size_t len, int64_t *user_id);
 
 /* A decimal field (WAIT, STATUS, RETRY_AFTER; ipc_parse already checked their form):
  * 0, -ENOENT when absent, -EINVAL when not decimal or beyond UINT32_MAX. */

@@ -12,7 +12,8 @@ static const struct dl_sym symbols[] = {
 	SYM(start_daemon), SYM(stop_daemon), SYM(run), SYM(get_timeout), SYM(get_daemon_info),
 	SYM(get_connection_info), SYM(get_connection_values), SYM(lookup_connection_value),
 	SYM(suspend_connection), SYM(resume_connection),
-	SYM(create_response_from_buffer_with_free_callback_cls), SYM(add_response_header),
+	SYM(create_response_from_buffer_with_free_callback_cls),
+	SYM(create_response_from_callback), SYM(add_response_header),
 	SYM(queue_response), SYM(destroy_response),
 #undef SYM
 };

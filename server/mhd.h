@@ -25,6 +25,10 @@ struct mhd_api {
 	struct MHD_Response *(*create_response_from_buffer_with_free_callback_cls)(
 		size_t size, const void *buffer, MHD_ContentReaderFreeCallback crfc,
 		void *crfc_cls);
+	struct MHD_Response *(*create_response_from_callback)(uint64_t size, size_t block_size,
+							      MHD_ContentReaderCallback crc,
+							      void *crc_cls,
+							      MHD_ContentReaderFreeCallback crfc);
 	enum MHD_Result (*add_response_header)(struct MHD_Response *r, const char *header,
 					       const char *content);
 	enum MHD_Result (*queue_response)(struct MHD_Connection *c, unsigned int status_code,

@@ -18,6 +18,9 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/prctl.h>
+#include <sys/queue.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -25,6 +28,7 @@
 #include "portal.h"
 #include "ipc.h"
 #include "portal/respond.h"
+#include "portal/sse.h"
 #include "portal/static.h"
 #include "../agent/loop.h"
 #include "../common/json.h"
@@ -38,6 +42,7 @@ static const struct mhd_api *mhd;
 #define PORTAL_ANSWER_GRACE_S 30             /* beyond a request's wait, for the server */
 #define PORTAL_IPC_QUEUE_MAX (64u << 20)     /* unsent bytes to the server before giving up */
 #define PORTAL_TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
+#define PORTAL_FDS_SPARE 64                  /* descriptors besides connections */
 
 /* ---- the failed-authentication limiter ---- */
 
@@ -598,7 +603,19 @@ struct preq {
 	unsigned retry_after;
 	char *content_type, *filename, *set_cookie, *allow;
 	bool bearer;                /* a 401 means a bad credential (logins count elsewhere) */
+	/* an event stream, once the server's answer opened it */
+	bool stream;
+	int64_t audience;           /* 0: every event for all; else this user's */
+	struct sse_queue q;
+	bool linked;                /* in p->streams: events go into it */
+	bool parked;                /* suspended in the content reader until bytes wait */
+	bool ending;                /* the server ended it: close after what waits */
+	bool dropped;               /* closed from here: the client left or reads too slowly */
+	uint64_t sent_ms;           /* bytes last went to libmicrohttpd */
+	LIST_ENTRY(preq) by_stream;
 };
+
+LIST_HEAD(stream_list, preq);
 
 struct portal {
 	struct loop *loop;
@@ -614,6 +631,9 @@ struct portal {
 	struct portal_limiter rl;
 	uint32_t next_id;
 	struct preq *waiting;
+	struct stream_list streams;
+	size_t n_streams;
+	struct timer *beat;         /* heartbeats of idle streams */
 	bool started;               /* MHD is up: its messages are per connection now */
 };
 
@@ -920,6 +940,10 @@ static uint32_t new_id(struct portal *p)
 		id = p->next_id++;
 		for (w = p->waiting; w && w->id != id; w = w->next)
 			;
+		if (!w)
+			LIST_FOREACH(w, &p->streams, by_stream)
+				if (w->id == id)
+					break;
 	} while (id == 0 || w);
 	return id;
 }
@@ -969,11 +993,15 @@ static enum MHD_Result dispatch(struct preq *rq, const char *method)
 	return MHD_YES;
 }
 
+static enum MHD_Result queue_stream(struct preq *rq);
+
 static enum MHD_Result send_answer(struct preq *rq)
 {
 	const struct hdrs h = { rq->etag, rq->sig, rq->allow, rq->content_type, rq->filename,
 				rq->set_cookie, rq->retry_after };
 
+	if (rq->stream)
+		return queue_stream(rq);
 	return queue(rq->conn, rq->status, rq->abody, rq->abody_len, &h);
 }
 
@@ -1060,6 +1088,193 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 	return rq;
 }
 
+/* ---- event streams ---- */
+
+/* A stream's connection sleeps in libmicrohttpd while nothing waits for its client, and
+ * wakes when an event comes: no polling. While it sleeps, libmicrohttpd does not see the
+ * client leave, so the socket is watched here, as for a long poll. */
+
+static void on_stream_gone(struct loop *l, int fd, uint32_t events, void *data);
+
+static void park(struct preq *rq)
+{
+	const union MHD_ConnectionInfo *ci;
+
+	mhd->suspend_connection(rq->conn);
+	rq->parked = true;
+	ci = mhd->get_connection_info(rq->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	rq->fd = ci ? ci->connect_fd : -1;
+	if (rq->fd >= 0 && loop_add_fd(rq->p->loop, rq->fd, EPOLLRDHUP, on_stream_gone, rq) < 0)
+		rq->fd = -1;
+}
+
+static void unpark(struct preq *rq)
+{
+	if (!rq->parked)
+		return;
+	if (rq->fd >= 0)
+		loop_del_fd(rq->p->loop, rq->fd);
+	rq->fd = -1;
+	rq->parked = false;
+	mhd->resume_connection(rq->conn);
+	mhd_soon(rq->p);
+}
+
+static void stream_unlink(struct preq *rq)
+{
+	if (!rq->linked)
+		return;
+	LIST_REMOVE(rq, by_stream);
+	rq->linked = false;
+	rq->p->n_streams--;
+}
+
+/* Close a stream from here: the server hears of it, the connection goes. */
+static void stream_drop(struct preq *rq)
+{
+	const union MHD_ConnectionInfo *ci;
+
+	if (rq->linked)
+		send_cancel(rq->p, rq->id);
+	stream_unlink(rq);
+	rq->dropped = true;
+	sse_queue_clear(&rq->q);
+	if (rq->parked) {
+		unpark(rq);
+		return;
+	}
+	/* Busy writing to a client that does not read: libmicrohttpd would wait for its
+	 * timeout; a shut socket fails its next write at once. */
+	ci = mhd->get_connection_info(rq->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (ci && ci->connect_fd >= 0)
+		shutdown(ci->connect_fd, SHUT_RDWR);
+}
+
+static void on_stream_gone(struct loop *l, int fd, uint32_t events, void *data)
+{
+	struct preq *rq = data;
+
+	if (!(events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
+		return;
+	log_debug("portal: stream %" PRIu32 ": the client went away", rq->id);
+	stream_drop(rq);
+}
+
+static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct preq *rq = cls;
+	size_t n;
+
+	if (rq->dropped)
+		return MHD_CONTENT_READER_END_WITH_ERROR;
+	n = sse_queue_read(&rq->q, buf, max);
+	if (n) {
+		rq->sent_ms = loop_now_ms();
+		return (ssize_t)n;
+	}
+	if (rq->ending)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	park(rq);
+	return 0;
+}
+
+static enum MHD_Result queue_stream(struct preq *rq)
+{
+	struct MHD_Response *resp;
+
+	resp = mhd->create_response_from_callback(MHD_SIZE_UNKNOWN, PORTAL_SSE_BLOCK, stream_read,
+						  rq, NULL);
+	if (!resp)
+		return MHD_NO;
+	mhd->add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/event-stream");
+	mhd->add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	/* A proxy in front (nginx) would otherwise hold events back to fill its buffer. */
+	mhd->add_response_header(resp, "X-Accel-Buffering", "no");
+	rq->sent_ms = loop_now_ms();
+	return respond_queue(mhd, rq->conn, 200, resp);
+}
+
+/* Wake a stream that has bytes waiting now. */
+static void stream_kick(struct preq *rq)
+{
+	if (sse_queue_pending(&rq->q))
+		unpark(rq);
+}
+
+static void on_beat(struct loop *l, struct timer *t, void *data)
+{
+	struct portal *p = data;
+	uint64_t now = loop_now_ms();
+	struct preq *rq, *next;
+
+	/* Only streams idle that long: they opened at different times, so the comments
+	 * spread out rather than waking every connection at once. */
+	for (rq = LIST_FIRST(&p->streams); rq; rq = next) {
+		next = LIST_NEXT(rq, by_stream);
+		if (now - rq->sent_ms < PORTAL_SSE_HEARTBEAT_MS || sse_queue_pending(&rq->q))
+			continue;
+		if (sse_queue_comment(&rq->q, "") == 0)
+			stream_kick(rq);
+	}
+	if (p->n_streams)
+		timer_arm(t, PORTAL_SSE_BEAT_TICK_MS);
+}
+
+/* The server opened request rq as a stream for audience. */
+static void stream_open(struct preq *rq, int64_t audience)
+{
+	struct portal *p = rq->p;
+
+	rq->stream = true;
+	rq->audience = audience;
+	sse_queue_retry(&rq->q, PORTAL_SSE_RETRY_MS);
+	LIST_INSERT_HEAD(&p->streams, rq, by_stream);
+	rq->linked = true;
+	p->n_streams++;
+	if (!timer_armed(p->beat))
+		timer_arm(p->beat, PORTAL_SSE_BEAT_TICK_MS);
+}
+
+static void on_event(struct portal *p, const struct ipc_msg *m)
+{
+	const struct ipc_field *body = &m->f[IPC_T_BODY];
+	struct preq *rq, *next;
+	char name[40];
+	int64_t audience;
+
+	if (ipc_audience_parse(m->f[IPC_T_AUDIENCE].p, m->f[IPC_T_AUDIENCE].len, &audience) < 0 ||
+	    ipc_field_str(m, IPC_T_EVENT, name, sizeof(name)) < 0)
+		return;     /* ipc_parse checked both */
+	for (rq = LIST_FIRST(&p->streams); rq; rq = next) {
+		next = LIST_NEXT(rq, by_stream);
+		if (rq->audience != audience)
+			continue;
+		if (sse_queue_event(&rq->q, name, body->p, body->len) < 0) {
+			log_warn("portal: stream %" PRIu32 ": its client left %zu bytes unread; "
+				 "dropped", rq->id, sse_queue_pending(&rq->q));
+			stream_drop(rq);
+			continue;
+		}
+		stream_kick(rq);
+	}
+}
+
+static void on_close(struct portal *p, const struct ipc_msg *m)
+{
+	struct preq *rq;
+
+	LIST_FOREACH(rq, &p->streams, by_stream)
+		if (rq->id == m->id)
+			break;
+	if (!rq)
+		return;
+	log_debug("portal: stream %" PRIu32 ": ended by the server", rq->id);
+	/* The server has forgotten it: no CANCEL. What waits still goes out. */
+	stream_unlink(rq);
+	rq->ending = true;
+	unpark(rq);
+}
+
 static void rq_free(struct preq *rq)
 {
 	drop_body(rq);
@@ -1077,6 +1292,7 @@ static void rq_free(struct preq *rq)
 	if (rq->set_cookie)
 		sodium_memzero(rq->set_cookie, strlen(rq->set_cookie));
 	free(rq->set_cookie);
+	sse_queue_clear(&rq->q);
 	free(rq);
 }
 
@@ -1091,6 +1307,13 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		send_cancel(rq->p, rq->id);
 		unwatch(rq);
 		waiting_unlink(rq);
+	}
+	if (rq->stream) {
+		if (rq->linked)
+			send_cancel(rq->p, rq->id);
+		stream_unlink(rq);
+		if (rq->parked && rq->fd >= 0)
+			loop_del_fd(rq->p->loop, rq->fd);
 	}
 	rq_free(rq);
 	*con_cls = NULL;
@@ -1116,6 +1339,15 @@ static void on_answer(struct portal *p, const struct ipc_msg *m)
 	}
 	ipc_field_uint(m, IPC_T_STATUS, &v);
 	rq->status = v < 200 ? 502 : (int)v;
+	if (rq->status == 200 && m->f[IPC_T_AUDIENCE].present) {
+		int64_t audience = 0;
+
+		ipc_audience_parse(m->f[IPC_T_AUDIENCE].p, m->f[IPC_T_AUDIENCE].len, &audience);
+		log_debug("portal: request %" PRIu32 ": an event stream", rq->id);
+		resume(rq, RQ_ANSWERED);
+		stream_open(rq, audience);
+		return;
+	}
 	if (m->f[IPC_T_BODY].present) {
 		rq->abody_len = m->f[IPC_T_BODY].len;
 		rq->abody = xmalloc(rq->abody_len + 1);
@@ -1171,13 +1403,18 @@ static void on_ipc(struct loop *l, int fd, uint32_t events, void *data)
 				portal_fail(p, 1);
 				return;
 			}
-			if (m.type != IPC_ANSWER) {
+			if (m.type == IPC_ANSWER) {
+				on_answer(p, &m);
+			} else if (m.type == IPC_EVENT) {
+				on_event(p, &m);
+			} else if (m.type == IPC_CLOSE) {
+				on_close(p, &m);
+			} else {
 				log_err("portal: refusing a %s message from the server",
 					ipc_type_name(m.type));
 				portal_fail(p, 1);
 				return;
 			}
-			on_answer(p, &m);
 		}
 		if (e < 0) {
 			log_err("portal: refusing a message from the server: over %u bytes",
@@ -1360,11 +1597,29 @@ static void wipe_str(char *s)
 	}
 }
 
+unsigned portal_connection_limit(void)
+{
+	struct rlimit rl;
+	unsigned n = PORTAL_CONNECTIONS;
+
+	/* Past the descriptors it has, accept would fail over and over: hold fewer, and
+	 * say so (warren-server.service has LimitNOFILE=65536). */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur < (rlim_t)PORTAL_CONNECTIONS + PORTAL_FDS_SPARE) {
+		n = rl.rlim_cur > 2 * PORTAL_FDS_SPARE ? (unsigned)rl.rlim_cur - PORTAL_FDS_SPARE :
+		    PORTAL_FDS_SPARE;
+		log_warn("portal: %llu file descriptors (RLIMIT_NOFILE): at most %u connections "
+			 "instead of %u", (unsigned long long)rl.rlim_cur, n, PORTAL_CONNECTIONS);
+	}
+	return n;
+}
+
 int portal_main(int listen_fd, int ipc_fd, int tls_fd)
 {
 	struct portal p = { .mhd_fd = -1, .ipc_fd = ipc_fd };
 	char *tls = NULL, *cert = NULL, *key = NULL;
 	const union MHD_DaemonInfo *di;
+	unsigned connections;
 	const char *why;
 	struct preq *rq;
 	size_t tls_len = 0;
@@ -1400,6 +1655,8 @@ int portal_main(int listen_fd, int ipc_fd, int tls_fd)
 		goto out;
 
 	portal_limiter_init(&p.rl);
+	LIST_INIT(&p.streams);
+	connections = portal_connection_limit();
 	p.next_id = randombytes_uniform(UINT32_MAX - 1) + 1;
 	if (loop_new(&p.loop) < 0) {
 		log_err("portal: creating the event loop: %s", strerror(errno));
@@ -1418,7 +1675,7 @@ int portal_main(int listen_fd, int ipc_fd, int tls_fd)
 		MHD_OPTION_HTTPS_MEM_CERT, cert,
 		MHD_OPTION_HTTPS_MEM_KEY, key,
 		MHD_OPTION_HTTPS_PRIORITIES, PORTAL_TLS_PRIORITIES,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)PORTAL_CONNECTIONS,
+		MHD_OPTION_CONNECTION_LIMIT, connections,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)PORTAL_CONNECTIONS_PER_IP,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)PORTAL_REQUEST_TIMEOUT,
 		MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
@@ -1441,6 +1698,7 @@ int portal_main(int listen_fd, int ipc_fd, int tls_fd)
 	}
 	p.mhd_fd = di->epoll_fd;
 	p.mhd_timer = timer_new(p.loop, on_mhd_timer, &p);
+	p.beat = timer_new(p.loop, on_beat, &p);
 	if ((r = loop_add_fd(p.loop, p.mhd_fd, EPOLLIN, on_mhd_fd, &p)) < 0 ||
 	    (r = loop_add_fd(p.loop, ipc_fd, EPOLLIN, on_ipc, &p)) < 0 ||
 	    (r = loop_add_signal(p.loop, SIGTERM, on_signal, &p)) < 0 ||
@@ -1460,6 +1718,12 @@ out:
 		send_cancel(&p, rq->id);
 		resume(rq, RQ_GONE);
 	}
+	while ((rq = LIST_FIRST(&p.streams))) {
+		send_cancel(&p, rq->id);
+		stream_unlink(rq);
+		rq->ending = true;
+		unpark(rq);
+	}
 	if (p.mhd) {
 		mhd->run(p.mhd);
 		mhd->stop_daemon(p.mhd);
@@ -1467,6 +1731,7 @@ out:
 	if (!p.ipc_dead && ipc_writer_pending(&p.wr))
 		ipc_writer_flush(&p.wr, p.ipc_fd);
 	timer_free(p.mhd_timer);
+	timer_free(p.beat);
 	loop_free(p.loop);
 	ipc_reader_clear(&p.rd);
 	ipc_writer_clear(&p.wr);

@@ -16,9 +16,19 @@ struct ipc_out;
 #define PORTAL_TOKEN_LEN 43                  /* base64url of 32 bytes, no padding */
 #define PORTAL_WAIT_MAX 300                  /* longest long poll, seconds */
 #define PORTAL_REQUEST_TIMEOUT 10            /* seconds to receive a request */
-#define PORTAL_CONNECTIONS 256
-#define PORTAL_CONNECTIONS_PER_IP 16
+/* Connections at once, event streams included: an office of hundreds behind one NAT
+ * address keeps the console or the portal open in every browser. Each takes a
+ * descriptor; fewer are held when RLIMIT_NOFILE is lower (portal_connection_limit). */
+#define PORTAL_CONNECTIONS 16384
+#define PORTAL_CONNECTIONS_PER_IP 1024
 #define PORTAL_COOKIE_MAX 8192                /* a longer Cookie header is 431 */
+/* Event streams (GET /api/v1/events): what a client is told to wait before it connects
+ * again, a comment after this long without bytes so proxies keep it open, how often
+ * that is looked at, and the blocks handed to libmicrohttpd. */
+#define PORTAL_SSE_RETRY_MS 3000
+#define PORTAL_SSE_HEARTBEAT_MS 18000u
+#define PORTAL_SSE_BEAT_TICK_MS 5000u
+#define PORTAL_SSE_BLOCK 8192
 
 /* Failed authentications per client address (IPv4 /32, IPv6 /64): PORTAL_RL_FAILS
  * within PORTAL_RL_WINDOW_MS of the first one block the address until that window
@@ -92,6 +102,10 @@ int portal_route(const struct portal_req *req, struct ipc_out *out, struct porta
 /* The client address as text for the PEER field: "192.0.2.1", "2001:db8::1" (an
  * IPv4-mapped IPv6 address is shown as IPv4). */
 void portal_peer_text(const struct sockaddr *sa, char *out, size_t size);
+
+/* The connections to hold: PORTAL_CONNECTIONS, or fewer (logged) when RLIMIT_NOFILE
+ * does not leave a descriptor for each. */
+unsigned portal_connection_limit(void);
 
 /* The process: reads the certificate chain and key (PEM) from tls_fd and closes it,
  * drops privileges when root (user from WARREN_PORTAL_USER, default "nobody"), then

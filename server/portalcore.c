@@ -10,6 +10,7 @@
 
 #include <sodium.h>
 
+#include "events.h"
 #include "ipc.h"
 #include "portalcore.h"
 #include "portalproc.h"
@@ -346,6 +347,8 @@ static void on_cancel(struct server *s, const struct ipc_msg *m)
 {
 	size_t i;
 
+	events_gone(s, m->id);
+
 	for (i = 0; i < s->portal->n_pending; i++)
 		if (s->portal->pending[i].id == m->id) {
 			pending_drop(s->portal, i);
@@ -370,7 +373,11 @@ static void on_api_done(struct api_call *c)
 	h.retry_after = (int)c->retry_after;
 	h.set_cookie = c->set_cookie[0] ? c->set_cookie : NULL;
 	if (w->s->portal && w->s->portal->running) {
-		if (c->status >= 400) {
+		if ((c->op->flags & API_STREAM) && c->status == 200) {
+			/* The portal keeps the connection; events.c says what goes into it. */
+			if (events_open(w->s, w->id, &c->who, c->stream) < 0)
+				log_debug("portal: request %u: no stream opened", w->id);
+		} else if (c->status >= 400) {
 			json_obj_begin(&err, NULL);
 			json_str(&err, "error", c->error);
 			json_end(&err);
@@ -538,6 +545,30 @@ static void on_msg(const struct ipc_msg *m, void *data)
 	default:
 		break;
 	}
+}
+
+/* ---- event streams ---- */
+
+int portalcore_stream(struct server *s, uint32_t id, const char *audience)
+{
+	if (!s->portal || !s->portal->running)
+		return -ENOTCONN;
+	return portalproc_stream(&s->portal->proc, id, audience);
+}
+
+int portalcore_event(struct server *s, const char *audience, const char *name,
+		     const struct json *data)
+{
+	if (!s->portal || !s->portal->running)
+		return -ENOTCONN;
+	return portalproc_event(&s->portal->proc, audience, name, json_text(data), json_len(data));
+}
+
+int portalcore_end_stream(struct server *s, uint32_t id)
+{
+	if (!s->portal || !s->portal->running)
+		return -ENOTCONN;
+	return portalproc_close(&s->portal->proc, id);
 }
 
 /* ---- lifetime ---- */

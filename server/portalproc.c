@@ -12,11 +12,13 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/pidfd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "portal.h"
 #include "portalproc.h"
 #include "../agent/loop.h"
 #include "../common/log.h"
@@ -118,6 +120,21 @@ fail:
 	log_err("portal %s: %s", pp->name, strerror(errno));
 	close(fd);
 	return r;
+}
+
+/* The portal holds a descriptor for each connection and inherits this process's limit:
+ * raise the soft one toward what it needs, as far as the hard one lets (the portal says
+ * when that is not enough). */
+static void nofile_raise(void)
+{
+	rlim_t want = (rlim_t)PORTAL_CONNECTIONS + 1024;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		log_debug("RLIMIT_NOFILE: %s", strerror(errno));
 }
 
 /* ---- the certificate and key, sealed ---- */
@@ -271,6 +288,41 @@ static void open_add(struct portalproc *pp, uint32_t id)
 	pp->open[pp->n_open++] = id;
 }
 
+/* Event streams keep their request's id after the answer; few are opened or closed, so
+ * a plain array will do. */
+static bool stream_has(const struct portalproc *pp, uint32_t id, size_t *at)
+{
+	size_t i;
+
+	for (i = 0; i < pp->n_streams; i++) {
+		if (pp->streams[i] == id) {
+			if (at)
+				*at = i;
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool stream_take(struct portalproc *pp, uint32_t id)
+{
+	size_t i;
+
+	if (!stream_has(pp, id, &i))
+		return false;
+	pp->streams[i] = pp->streams[--pp->n_streams];
+	return true;
+}
+
+static void stream_add(struct portalproc *pp, uint32_t id)
+{
+	if (pp->n_streams == pp->cap_streams) {
+		pp->cap_streams = pp->cap_streams ? 2 * pp->cap_streams : 64;
+		pp->streams = xrealloc(pp->streams, pp->cap_streams * sizeof(*pp->streams));
+	}
+	pp->streams[pp->n_streams++] = id;
+}
+
 /* ---- the socketpair ---- */
 
 /* The buffers stay until the next start or stop: a message being handled may point
@@ -348,7 +400,7 @@ static void on_message(struct portalproc *pp, const uint8_t *buf, size_t len)
 	case IPC_ENROLL:
 	case IPC_PROFILE:
 	case IPC_ADMIN:
-		if (open_has(pp, m.id, NULL)) {
+		if (open_has(pp, m.id, NULL) || stream_has(pp, m.id, NULL)) {
 			snprintf(text, sizeof(text), "request id %" PRIu32 " reused while open", m.id);
 			kill_child(pp, text);
 			return;
@@ -362,7 +414,7 @@ static void on_message(struct portalproc *pp, const uint8_t *buf, size_t len)
 		return;
 	case IPC_CANCEL:
 		/* After an answer crossed it on the way, there is nothing left to cancel. */
-		if (open_take(pp, m.id))
+		if (open_take(pp, m.id) || stream_take(pp, m.id))
 			pp->on_msg(&m, pp->data);
 		return;
 	default:
@@ -418,6 +470,18 @@ int portalproc_answer(struct portalproc *pp, uint32_t id, int status, const char
 	return portalproc_answer_with(pp, id, status, body, body_len, &h);
 }
 
+/* Queue the finished message in pp->out and send what the socket takes. */
+static void send_out(struct portalproc *pp)
+{
+	ipc_writer_queue(&pp->wr, &pp->out);
+	ipc_out_begin(&pp->out, IPC_CANCEL, 0);     /* wipes the body just queued */
+	if (ipc_writer_pending(&pp->wr) > WRITE_QUEUE_MAX) {
+		kill_child(pp, "the portal stopped reading");
+		return;
+	}
+	flush(pp);
+}
+
 int portalproc_answer_with(struct portalproc *pp, uint32_t id, int status, const char *body,
 			   size_t body_len, const struct portalproc_headers *h)
 {
@@ -455,14 +519,63 @@ int portalproc_answer_with(struct portalproc *pp, uint32_t id, int status, const
 		ipc_out_str(&pp->out, IPC_T_BODY, "{\"error\":\"answer too large\"}");
 		ipc_out_finish(&pp->out);
 	}
-	ipc_writer_queue(&pp->wr, &pp->out);
-	ipc_out_begin(&pp->out, IPC_CANCEL, 0);     /* wipes the body just queued */
-	if (ipc_writer_pending(&pp->wr) > WRITE_QUEUE_MAX) {
-		kill_child(pp, "the portal stopped reading");
-		return r;
-	}
-	flush(pp);
+	send_out(pp);
 	return r;
+}
+
+int portalproc_stream(struct portalproc *pp, uint32_t id, const char *audience)
+{
+	static const char full[] = "{\"error\":\"too many event streams\"}";
+	const struct portalproc_headers none = { 0 };
+
+	if (pp->ipc_fd < 0)
+		return -ENOTCONN;
+	if (pp->n_streams >= PORTALPROC_MAX_STREAMS) {
+		portalproc_answer_with(pp, id, 503, full, strlen(full), &none);
+		return -ENOSPC;
+	}
+	if (!open_take(pp, id)) {
+		log_debug("portal %s: no open request %" PRIu32 " to answer", pp->name, id);
+		return -ENOENT;
+	}
+	ipc_out_begin(&pp->out, IPC_ANSWER, id);
+	ipc_out_str(&pp->out, IPC_T_STATUS, "200");
+	ipc_out_str(&pp->out, IPC_T_CONTENT_TYPE, "text/event-stream");
+	ipc_out_str(&pp->out, IPC_T_AUDIENCE, audience);
+	ipc_out_finish(&pp->out);
+	stream_add(pp, id);
+	send_out(pp);
+	return 0;
+}
+
+int portalproc_event(struct portalproc *pp, const char *audience, const char *name,
+		     const char *data, size_t len)
+{
+	if (pp->ipc_fd < 0)
+		return -ENOTCONN;
+	ipc_out_begin(&pp->out, IPC_EVENT, 0);
+	ipc_out_str(&pp->out, IPC_T_AUDIENCE, audience);
+	ipc_out_str(&pp->out, IPC_T_EVENT, name);
+	ipc_out_field(&pp->out, IPC_T_BODY, data, len);
+	if (ipc_out_finish(&pp->out) < 0) {
+		log_err("portal %s: a %s event over 16 MiB was not sent", pp->name, name);
+		ipc_out_begin(&pp->out, IPC_CANCEL, 0);
+		return -EMSGSIZE;
+	}
+	send_out(pp);
+	return 0;
+}
+
+int portalproc_close(struct portalproc *pp, uint32_t id)
+{
+	if (pp->ipc_fd < 0)
+		return -ENOTCONN;
+	if (!stream_take(pp, id))
+		return -ENOENT;
+	ipc_out_begin(&pp->out, IPC_CLOSE, id);
+	ipc_out_finish(&pp->out);
+	send_out(pp);
+	return 0;
 }
 
 /* ---- the process ---- */
@@ -528,6 +641,10 @@ static void child_gone(struct portalproc *pp, bool have_status, int wstatus)
 	cancel.type = IPC_CANCEL;
 	while (pp->n_open) {
 		cancel.id = pp->open[--pp->n_open];
+		pp->on_msg(&cancel, pp->data);
+	}
+	while (pp->n_streams) {
+		cancel.id = pp->streams[--pp->n_streams];
 		pp->on_msg(&cancel, pp->data);
 	}
 
@@ -668,6 +785,7 @@ int portalproc_start(struct portalproc *pp, struct loop *l, const char *listen_a
 		r = -EINVAL;
 		goto fail;
 	}
+	nofile_raise();
 	if ((r = bind_listen(pp)) < 0 || (r = spawn(pp)) < 0)
 		goto fail;
 	return 0;
@@ -715,6 +833,7 @@ void portalproc_stop(struct portalproc *pp)
 		close(pp->tls_fd);
 	ipc_out_clear(&pp->out);
 	free(pp->open);
+	free(pp->streams);
 	free(pp->name);
 	free(pp->cert_file);
 	free(pp->key_file);

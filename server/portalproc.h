@@ -17,13 +17,15 @@ struct timer;
 
 /* A request from the portal: ENROLL, PROFILE or ADMIN (answer each exactly once with
  * portalproc_answer, now or later), or CANCEL (the client of msg->id left, or the
- * portal process died with the request open: forget it, do not answer). msg and its
- * fields are valid only during the call. */
+ * portal process died with the request open: forget it, do not answer; for an event
+ * stream the answer opened, the stream is gone). msg and its fields are valid only
+ * during the call. */
 typedef void (*portalproc_msg_fn)(const struct ipc_msg *msg, void *data);
 
 #define PORTALPROC_BACKOFF_MIN_MS 1000u
 #define PORTALPROC_BACKOFF_MAX_MS 60000u
 #define PORTALPROC_MAX_OPEN 4096            /* requests open at once; more is a broken portal */
+#define PORTALPROC_MAX_STREAMS 65536        /* event streams; the portal holds fewer connections */
 
 /* Treat as opaque; it lives in the caller's struct. */
 struct portalproc {
@@ -41,6 +43,8 @@ struct portalproc {
 	struct ipc_out out;
 	uint32_t *open;             /* ids the portal waits on */
 	size_t n_open, cap_open;
+	uint32_t *streams;          /* ids of the event streams answers opened */
+	size_t n_streams, cap_streams;
 	portalproc_msg_fn on_msg;
 	void *data;
 };
@@ -75,6 +79,19 @@ struct portalproc_headers {
 };
 int portalproc_answer_with(struct portalproc *pp, uint32_t id, int status, const char *body,
 			   size_t body_len, const struct portalproc_headers *h);
+
+/* Answer request id by opening an event stream for audience ("all", "user:ID"): a 200 of
+ * text/event-stream the portal keeps open. The id stays taken until portalproc_close or
+ * the portal's CANCEL. 0; -ENOENT and -ENOTCONN as above; -ENOSPC when
+ * PORTALPROC_MAX_STREAMS are open (then the client gets a 503). */
+int portalproc_stream(struct portalproc *pp, uint32_t id, const char *audience);
+
+/* An event for every stream of audience ("all", "user:ID"): name and data (JSON). 0;
+ * -ENOTCONN when no portal runs; -EMSGSIZE when it does not fit a message. */
+int portalproc_event(struct portalproc *pp, const char *audience, const char *name,
+		     const char *data, size_t len);
+/* End the stream of request id (its session ended). 0, or -ENOENT when it is not open. */
+int portalproc_close(struct portalproc *pp, uint32_t id);
 
 /* For the server's SIGCHLD handler, with each pid its waitpid(-1, ...) reaped: true when
  * it was the portal (then a restart is scheduled). The portal is also watched through a

@@ -22,6 +22,7 @@
 #include "auth/pwhash.h"
 #include "auth/throttle.h"
 #include "auth/websession.h"
+#include "events.h"
 #include "portalcore.h"
 #include "secret.h"
 #include "server.h"
@@ -203,6 +204,7 @@ int server_sync_device(struct server *s, const struct acct_device *u, bool remov
 void server_user_changed(struct server *s, int64_t user_id)
 {
 	portalcore_changed(s, user_id);
+	events_user(s, user_id);
 }
 
 void server_settings_changed(struct server *s)
@@ -304,6 +306,7 @@ static void on_poll(struct loop *l, struct timer *t, void *data)
 
 	(void)l;
 	account_poll(s);
+	events_status(s);
 	timer_arm(t, s->c->server.accounting_interval_ms);
 }
 
@@ -438,6 +441,7 @@ static void server_status(struct server *s, struct json *j)
 	json_u64(j, "devices", s->acct.n_devs);
 	json_u64(j, "online", online);
 	json_u64(j, "repairs", s->repairs);
+	json_u64(j, "event_streams", events_count(s));
 	json_end(j);
 	json_arr_begin(j, "tunnels");
 	json_end(j);
@@ -493,6 +497,7 @@ static void server_close(struct server *s)
 	size_t i;
 
 	portalcore_close(s);
+	events_free(s);
 	pwhash_pool_free(s->pw);
 	settings_clear(s);
 	websession_store_free(s->web);
@@ -647,7 +652,8 @@ int cmd_server(int argc, char **argv)
 		goto out;
 	}
 	if ((r = pwhash_pool_new(s.loop, NULL, &s.pw)) < 0 ||
-	    (r = websession_store_new(NULL, &s.web)) < 0 || (r = throttle_new(&s.throttle)) < 0) {
+	    (r = websession_store_new(NULL, &s.web)) < 0 || (r = throttle_new(&s.throttle)) < 0 ||
+	    (r = events_new(&s)) < 0) {
 		log_err("setup: the login machinery: %s", strerror(-r));
 		goto out;
 	}

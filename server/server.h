@@ -48,6 +48,7 @@ struct server {
 	uint64_t last_repair_ms;
 	uint64_t repairs;
 	struct portalcore *portal;      /* signing key, HTTP process, long polls */
+	struct events *events;          /* the live event streams of the console and portal */
 	struct pwhash_pool *pw;         /* Argon2id, off the loop */
 	struct websession_store *web;   /* console and portal sessions */
 	struct throttle *throttle;      /* failed logins */

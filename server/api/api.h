@@ -127,6 +127,7 @@ struct api_call {
 	char error[256];               /* on failure: the one-line message */
 	char set_cookie[200];          /* login, logout, password: the session cookie */
 	char csrf[64];                 /* login, password: the new CSRF token */
+	char stream[32];               /* API_STREAM: whose events it gets, "all" or "user:ID" */
 	unsigned retry_after;          /* 429: seconds for Retry-After */
 	bool no_audit;                 /* a change that did not happen (nothing to record) */
 	void (*done)(struct api_call *c);  /* the caller's: send the answer */

@@ -25,6 +25,8 @@ extern const struct api_op op_session_list, op_stats_traffic, op_stats_sessions,
 	op_dashboard;
 /* status.c */
 extern const struct api_op op_status;
+/* events.c */
+extern const struct api_op op_events;
 /* tokens.c, audit.c */
 extern const struct api_op op_token_add, op_token_list, op_token_delete, op_audit_list;
 /* auth.c: login, logout, password, me, TOTP */
@@ -62,6 +64,9 @@ int api_device_enroll(struct server *s, struct db_device *d, const uint8_t key[K
 		      const uint8_t credential_hash[DB_HASH_LEN], char *why, size_t whylen);
 /* d's wg-quick file (secret: clientconf_text_free it), or NULL with c->error. */
 char *api_device_config(struct api_call *c, const struct db_user *u, const struct db_device *d);
+
+/* One row of GET /api/v1/status, for the status events too. */
+void api_status_row(struct server *s, const struct acct_device *d, struct json *j);
 
 /* The JSON object of a user (with its devices) and of a device, for every route. */
 void api_user_json(struct server *s, const struct db_user *u, struct json *j, const char *key);

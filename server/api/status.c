@@ -41,6 +41,11 @@ static void device_status(struct server *s, const struct acct_device *d, struct 
 	json_end(j);
 }
 
+void api_status_row(struct server *s, const struct acct_device *d, struct json *j)
+{
+	device_status(s, d, j, true);
+}
+
 void api_status_users(struct server *s, struct json *j)
 {
 	struct acct_device *d;

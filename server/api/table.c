@@ -13,7 +13,7 @@ const struct api_op *const api_ops[] = {
 	&op_device_all, &op_device_list, &op_device_add, &op_device_show, &op_device_config,
 	&op_device_qr, &op_device_rotate, &op_device_delete,
 	&op_user_config, &op_user_qr, &op_user_rotate,
-	&op_status,
+	&op_status, &op_events,
 	&op_session_list, &op_stats_traffic, &op_stats_sessions,
 	&op_admin_list, &op_admin_add, &op_admin_set, &op_admin_delete, &op_admin_password,
 	&op_token_list, &op_token_add, &op_token_delete,

@@ -49,6 +49,8 @@ struct websession_store {
 	size_t n_subject_buckets, n_subjects;
 	struct session_list use, age;
 	uint8_t seed[crypto_shorthash_KEYBYTES];   /* subject buckets cannot be aimed at */
+	void (*on_end)(const struct websession_info *info, void *data);
+	void *on_end_data;
 };
 
 #define BUCKETS_MIN 64
@@ -232,6 +234,8 @@ static void session_end(struct websession_store *s, struct session *w)
 {
 	struct subject *sub = w->subject;
 
+	if (s->on_end)
+		s->on_end(&w->info, s->on_end_data);
 	LIST_REMOVE(w, by_id);
 	TAILQ_REMOVE(&s->use, w, by_use);
 	TAILQ_REMOVE(&s->age, w, by_age);
@@ -431,6 +435,21 @@ int websession_renew(struct websession_store *s, const uint8_t id_hash[WEBSESSIO
 	role = w->info.role;
 	session_end(s, w);
 	return websession_new(s, kind, subject, role, now_ms, cookie, csrf, info);
+}
+
+bool websession_alive(struct websession_store *s, const uint8_t id_hash[WEBSESSION_HASH_LEN],
+		      uint64_t now_ms)
+{
+	struct session *w = session_find(s, id_hash);
+
+	return w && !expired(s, w, now_ms);
+}
+
+void websession_on_end(struct websession_store *s,
+		       void (*fn)(const struct websession_info *info, void *data), void *data)
+{
+	s->on_end = fn;
+	s->on_end_data = data;
 }
 
 size_t websession_sweep(struct websession_store *s, uint64_t now_ms)

@@ -101,6 +101,16 @@ int websession_renew(struct websession_store *s, const uint8_t id_hash[WEBSESSIO
 		     uint64_t now_ms, char cookie[WEBSESSION_ID_LEN + 1],
 		     char csrf[WEBSESSION_CSRF_LEN + 1], struct websession_info *info);
 
+/* Whether id_hash is a live session at now_ms, without using it: its idle time goes on.
+ * For what holds on to a session after its request (an event stream). */
+bool websession_alive(struct websession_store *s, const uint8_t id_hash[WEBSESSION_HASH_LEN],
+		      uint64_t now_ms);
+/* fn hears of every session that ends, whatever ends it (logout, its subject's end, a
+ * renewal, making room, expiry found), with its record, before it is gone; NULL for
+ * nobody. fn must not call into the store. Freeing the store tells nothing. */
+void websession_on_end(struct websession_store *s,
+		       void (*fn)(const struct websession_info *info, void *data), void *data);
+
 /* Expired sessions are never found; every call above also ends a few of them, so the
  * store keeps itself small without a timer. This ends all of them now. How many. */
 size_t websession_sweep(struct websession_store *s, uint64_t now_ms);

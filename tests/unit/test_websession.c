@@ -1,6 +1,7 @@
 /* Web sessions: ids kept as hashes, CSRF, idle and absolute expiry, ending by session and
- * by subject, renewal, the bounds, sweeping, export and restore; the cookie's parser on
- * hostile headers and its Set-Cookie forms. */
+ * by subject, renewal, the bounds, sweeping, export and restore, the listener told of
+ * every end and the look that does not use; the cookie's parser on hostile headers and
+ * its Set-Cookie forms. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -405,6 +406,74 @@ static void test_export_restore(void **state)
 
 static const char idv[] = "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_AbCdE";
 
+struct ended {
+	uint8_t ids[8][WEBSESSION_HASH_LEN];
+	size_t n;
+};
+
+static void on_end(const struct websession_info *info, void *data)
+{
+	struct ended *e = data;
+
+	assert_true(e->n < 8);
+	memcpy(e->ids[e->n++], info->id_hash, WEBSESSION_HASH_LEN);
+}
+
+static bool told(const struct ended *e, const struct cred *c)
+{
+	size_t i;
+
+	for (i = 0; i < e->n; i++)
+		if (memcmp(e->ids[i], c->info.id_hash, WEBSESSION_HASH_LEN) == 0)
+			return true;
+	return false;
+}
+
+/* Every way a session ends reaches the listener; looking with alive uses nothing. */
+static void test_end_listener(void **state)
+{
+	struct websession_store *s = store(3, 2);
+	struct cred a, b, c, d, e2, f;
+	struct ended e = { 0 };
+
+	(void)state;
+	websession_on_end(s, on_end, &e);
+	login(s, WEBSESSION_USER, 1, WEBSESSION_ROLE_USER, T0, &a);
+	login(s, WEBSESSION_USER, 2, WEBSESSION_ROLE_USER, T0, &b);
+	assert_int_equal(e.n, 0);
+	/* logout */
+	assert_true(websession_end(s, a.info.id_hash));
+	assert_int_equal(e.n, 1);
+	assert_true(told(&e, &a));
+	/* a subject's end */
+	login(s, WEBSESSION_USER, 2, WEBSESSION_ROLE_USER, T0 + 1, &c);
+	assert_int_equal(websession_end_subject(s, WEBSESSION_USER, 2), 2);
+	assert_true(told(&e, &b) && told(&e, &c));
+	/* a renewal ends the old one */
+	login(s, WEBSESSION_ADMIN, 3, WEBSESSION_ROLE_ADMIN, T0 + 2, &d);
+	assert_int_equal(websession_renew(s, d.info.id_hash, T0 + 3, e2.cookie, e2.csrf, &e2.info), 0);
+	assert_int_equal(e.n, 4);
+	assert_true(told(&e, &d));
+	/* making room: the subject's oldest at its bound of 2 */
+	login(s, WEBSESSION_ADMIN, 3, WEBSESSION_ROLE_ADMIN, T0 + 4, &f);
+	login(s, WEBSESSION_ADMIN, 3, WEBSESSION_ROLE_ADMIN, T0 + 5, &a);
+	assert_int_equal(e.n, 5);
+	assert_true(told(&e, &e2));
+	/* alive: true while live, without restarting its idle time; false once expired */
+	assert_true(websession_alive(s, f.info.id_hash, T0 + 29 * MIN));
+	assert_false(websession_alive(s, f.info.id_hash, T0 + 31 * MIN));
+	assert_false(websession_alive(s, d.info.id_hash, T0));
+	/* expiry found by a later call */
+	assert_int_equal(look(s, &a, T0 + 40 * MIN), -ENOENT);
+	assert_true(told(&e, &f) && told(&e, &a));
+	/* nobody listens: ends go on */
+	websession_on_end(s, NULL, NULL);
+	login(s, WEBSESSION_USER, 9, WEBSESSION_ROLE_USER, T0 + 41 * MIN, &b);
+	assert_true(websession_end(s, b.info.id_hash));
+	assert_int_equal(e.n, 7);
+	websession_store_free(s);
+}
+
 static void test_cookie_find(void **state)
 {
 	static const struct { const char *h; int r; } c[] = {
@@ -529,6 +598,7 @@ int main(void)
 		cmocka_unit_test(test_default_bound),
 		cmocka_unit_test(test_sweep),
 		cmocka_unit_test(test_export_restore),
+		cmocka_unit_test(test_end_listener),
 		cmocka_unit_test(test_cookie_find),
 		cmocka_unit_test(test_cookie_round_trip),
 		cmocka_unit_test(test_set_cookie),
