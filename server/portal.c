@@ -617,6 +617,19 @@ struct preq {
 
 LIST_HEAD(stream_list, preq);
 
+/* A connection, while no request of it is under way (from its start, and from each
+ * answer on): it has PORTAL_REQUEST_TIMEOUT to finish the TLS handshake and the next
+ * request's headers. libmicrohttpd times out only silence, so one that sends a byte
+ * every few seconds would otherwise hold its place for ever. */
+struct pconn {
+	int fd;
+	uint64_t since_ms;
+	bool idle;                  /* on p->idle, oldest first */
+	TAILQ_ENTRY(pconn) link;
+};
+
+TAILQ_HEAD(pconn_list, pconn);
+
 struct portal {
 	struct loop *loop;
 	struct MHD_Daemon *mhd;
@@ -635,6 +648,9 @@ struct portal {
 	size_t n_streams;
 	struct timer *beat;         /* heartbeats of idle streams */
 	bool started;               /* MHD is up: its messages are per connection now */
+	struct pconn_list idle;     /* connections without a request under way */
+	struct timer *idle_timer;   /* when the oldest of them runs out of time */
+	uint64_t n_cut;             /* connections cut off for being too slow */
 };
 
 /* A response body that is wiped when libmicrohttpd lets go of it: profiles carry keys. */
@@ -1005,6 +1021,98 @@ static enum MHD_Result send_answer(struct preq *rq)
 	return queue(rq->conn, rq->status, rq->abody, rq->abody_len, &h);
 }
 
+/* ---- connections too slow to ask ---- */
+
+static void idle_arm(struct portal *p)
+{
+	struct pconn *pc = TAILQ_FIRST(&p->idle);
+	uint64_t now = loop_now_ms(), due;
+
+	if (!pc) {
+		timer_disarm(p->idle_timer);
+		return;
+	}
+	due = pc->since_ms + PORTAL_REQUEST_TIMEOUT * 1000u;
+	timer_arm(p->idle_timer, due > now ? due - now : 0);
+}
+
+static void idle_begin(struct portal *p, struct pconn *pc)
+{
+	if (pc->idle)
+		TAILQ_REMOVE(&p->idle, pc, link);
+	pc->since_ms = loop_now_ms();
+	pc->idle = true;
+	TAILQ_INSERT_TAIL(&p->idle, pc, link);
+	if (TAILQ_FIRST(&p->idle) == pc)
+		idle_arm(p);
+}
+
+static void idle_end(struct portal *p, struct pconn *pc)
+{
+	bool first = TAILQ_FIRST(&p->idle) == pc;
+
+	if (!pc->idle)
+		return;
+	TAILQ_REMOVE(&p->idle, pc, link);
+	pc->idle = false;
+	if (first)
+		idle_arm(p);
+}
+
+/* Shut the socket down: libmicrohttpd then reads its end and closes the connection in its
+ * own time, so nothing here frees what it still holds. */
+static void on_idle_timer(struct loop *l, struct timer *t, void *data)
+{
+	struct portal *p = data;
+	uint64_t now = loop_now_ms();
+	struct pconn *pc;
+
+	(void)l;
+	(void)t;
+	while ((pc = TAILQ_FIRST(&p->idle)) &&
+	       now - pc->since_ms >= PORTAL_REQUEST_TIMEOUT * 1000u) {
+		TAILQ_REMOVE(&p->idle, pc, link);
+		pc->idle = false;
+		if (pc->fd >= 0)
+			shutdown(pc->fd, SHUT_RDWR);
+		if (p->n_cut++ % 1000 == 0)
+			log_info("portal: a connection sent no whole request within %d s; cut off "
+				 "(%" PRIu64 " so far)", PORTAL_REQUEST_TIMEOUT, p->n_cut);
+	}
+	idle_arm(p);
+	mhd_soon(p);
+}
+
+static struct pconn *pconn_of(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci =
+		mhd->get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci ? ci->socket_context : NULL;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	struct portal *p = cls;
+	struct pconn *pc = *socket_context;
+	const union MHD_ConnectionInfo *ci;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		pc = xcalloc(1, sizeof(*pc));
+		ci = mhd->get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		pc->fd = ci ? ci->connect_fd : -1;
+		*socket_context = pc;
+		idle_begin(p, pc);
+		return;
+	}
+	if (pc) {
+		idle_end(p, pc);
+		free(pc);
+		*socket_context = NULL;
+	}
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
 				  const char *method, const char *version,
 				  const char *upload_data, size_t *upload_data_size, void **con_cls)
@@ -1027,6 +1135,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		break;
 	}
 	if (!rq->started) {
+		struct pconn *pc = pconn_of(c);
+
+		/* The headers are in: from here the body's own deadline holds. */
+		if (pc)
+			idle_end(rq->p, pc);
 		rq->started = true;
 		rq->start_ms = loop_now_ms();
 		cl = mhd->lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -1300,7 +1413,12 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
 	struct preq *rq = *con_cls;
+	struct pconn *pc = pconn_of(c);
 
+	/* Kept alive, the connection has the same time for its next request; closing, it
+	 * leaves the list again at once. */
+	if (pc)
+		idle_begin(cls, pc);
 	if (!rq)
 		return;
 	if (rq->state == RQ_WAITING) {
@@ -1656,12 +1774,14 @@ int portal_main(int listen_fd, int ipc_fd, int tls_fd)
 
 	portal_limiter_init(&p.rl);
 	LIST_INIT(&p.streams);
+	TAILQ_INIT(&p.idle);
 	connections = portal_connection_limit();
 	p.next_id = randombytes_uniform(UINT32_MAX - 1) + 1;
 	if (loop_new(&p.loop) < 0) {
 		log_err("portal: creating the event loop: %s", strerror(errno));
 		goto out;
 	}
+	p.idle_timer = timer_new(p.loop, on_idle_timer, &p);
 	if (fcntl(listen_fd, F_SETFL, fcntl(listen_fd, F_GETFL) | O_NONBLOCK) < 0 ||
 	    fcntl(ipc_fd, F_SETFL, fcntl(ipc_fd, F_GETFL) | O_NONBLOCK) < 0) {
 		log_err("portal: non-blocking descriptors: %s", strerror(errno));
@@ -1681,6 +1801,7 @@ int portal_main(int listen_fd, int ipc_fd, int tls_fd)
 		MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
 		MHD_OPTION_URI_LOG_CALLBACK, on_uri, &p,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, &p,
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, &p,
 		MHD_OPTION_END);
 	/* GnuTLS holds its own copy of the key now (libmicrohttpd only keeps the pointer, used
 	 * while starting): ours goes. */
@@ -1732,6 +1853,7 @@ out:
 		ipc_writer_flush(&p.wr, p.ipc_fd);
 	timer_free(p.mhd_timer);
 	timer_free(p.beat);
+	timer_free(p.idle_timer);
 	loop_free(p.loop);
 	ipc_reader_clear(&p.rd);
 	ipc_writer_clear(&p.wr);
