@@ -26,11 +26,15 @@
 # Nothing asks the server anything during a window: `warren status --json` at 10,000
 # users costs it about 0.1 s each.
 #
+# Then the users page at N users: a page of 50 (first, searched, sorted, filtered), the
+# server's own time and the HTTPS round trip; and last tests/bench/logins.sh, the profile
+# pull's p99 during LOGINS concurrent logins, in a namespace of its own.
+#
 # Root only. Environment: N (10000), ONLINE (100), STREAMS (10), USER_STREAMS (ONLINE;
 # 0 skips the third window), D (30 seconds per window), PAR (4: parallel `warren user add`
 # while seeding), PERF=1 (perf record the server and the portal during the last window
-# and print where they spend it), WARREN (default $B/warren, B=build), WB_KEEP=1 keeps
-# the temporary directory.
+# and print where they spend it), LOGINS (50; 0 skips the login storm), WARREN (default
+# $B/warren, B=build), WB_KEEP=1 keeps the temporary directory.
 set -u
 export LC_ALL=C
 cd "$(dirname "$0")/../.." || exit 1
@@ -229,11 +233,48 @@ if [ "$USER_STREAMS" -gt 0 ]; then
 		printf "web-events: %d status events of their own rows to %d users'"'"' streams in %d s (%.2f a second each)\n", e, s, d, e / s / d }'
 fi
 [ -n "${WGPID:-}" ] && echo "web-cpu: for scale, the server's wireguard-go: $(pct "$ga") % -> $(pct "$gb") %"
+# ---- the users page at N users: a page of 50 as the console asks for it, the server's
+# own time (one request timed inside a small client on the control socket) and the whole
+# round trip from the clients' namespace over HTTPS (kept alive, the viewer token)
+cc -O2 -o "$TMP/ctlcall" tests/bench/ctlcall.c || fail "cannot build tests/bench/ctlcall.c"
+daemon_ms() {   # the median of 15, in ms
+	local k
+	for ((k = 0; k < 15; k++)); do "$TMP/ctlcall" "$SOCK" api user.list "$1" || return 1; done |
+		sort -n | awk '{ v[NR] = $1 } END { printf "%.2f", v[int((NR + 1) / 2)] / 1000 }'
+}
+https_ms() {
+	C python3 - "$URL" "$TMP/ca.pem" "$TOKEN" "$1" <<'PY'
+import http.client, ssl, sys, time
+url, ca, tok, q = sys.argv[1:5]
+host, port = url.split("//", 1)[1].split(":")
+c = http.client.HTTPSConnection(host, int(port), context=ssl.create_default_context(cafile=ca))
+ms = []
+for _ in range(16):
+    t0 = time.monotonic()
+    c.request("GET", "/api/v1/users?" + q, headers={"Authorization": "Bearer " + tok})
+    c.getresponse().read()
+    ms.append((time.monotonic() - t0) * 1000)
+ms = sorted(ms[1:])
+print("%.2f" % ms[len(ms) // 2])
+PY
+}
+for pq in 'first page|{"limit":50}|limit=50' 'search|{"limit":50,"q":"u0999"}|limit=50&q=u0999' \
+	'sorted by bytes used|{"limit":50,"sort":"-used"}|limit=50&sort=-used' \
+	'state filter|{"limit":50,"state":"expired"}|limit=50&state=expired'; do
+	IFS='|' read -r label js qs <<<"$pq"
+	echo "web-users-page: $label at $N users: server $(daemon_ms "$js") ms, HTTPS round trip $(https_ms "$qs") ms (medians of 15; figure: server <= 20 ms)"
+done
+echo "web-users-page: first render in Chromium: tests/web/t_pages.sh prints it (figure <= 500 ms)"
+
 if [ "$PERF" = 1 ]; then
 	for x in server portal; do
 		echo "web-perf: $x in the last window, functions (self) >= 2 %:"
 		perf report -q -i "$TMP/perf.$x" --no-children --sort dso,sym --stdio -g none 2>/dev/null |
 			awk '$1 ~ /%$/ && $1 + 0 >= 2' | head -n 15 | sed 's/^ */#   /'
 	done
+fi
+# ---- a login storm's effect on profile pulls: a run of its own (tests/bench/logins.sh)
+if [ "${LOGINS:-50}" -gt 0 ]; then
+	LOGINS=${LOGINS:-50} WARREN=$WARREN bash tests/bench/logins.sh | sed 's/^logins-bench:/web-logins:/'
 fi
 exit 0
