@@ -42,9 +42,39 @@ static void slots_insert(struct account *a, size_t idx)
 	a->slots[i] = (uint32_t)idx + 1;
 }
 
+static struct acct_user *find_user(struct account *a, int64_t id);
+
+/* Every user's devices, found in O(1) by the pages that show thousands of users: a
+ * counting sort of the device indexes by user. */
+static void by_user_rebuild(struct account *a)
+{
+	struct acct_user *u;
+	size_t i;
+	uint32_t at = 0;
+
+	for (i = 0; i < a->n_users; i++)
+		a->users[i].n_devs = 0;
+	for (i = 0; i < a->n_devs; i++)
+		if ((u = find_user(a, a->devs[i].user_id)))
+			u->n_devs++;
+	for (i = 0; i < a->n_users; i++) {
+		a->users[i].dev_first = at;
+		at += a->users[i].n_devs;
+		a->users[i].n_devs = 0;
+	}
+	free(a->by_user);
+	a->by_user = a->n_devs ? xcalloc(a->n_devs, sizeof(*a->by_user)) : NULL;
+	for (i = 0; i < a->n_devs; i++)
+		if ((u = find_user(a, a->devs[i].user_id)))
+			a->by_user[u->dev_first + u->n_devs++] = (uint32_t)i;
+}
+
+/* After every change of who is in the tables: the key slots and the index by user. */
 static void slots_rebuild(struct account *a)
 {
 	size_t i, want = 16;
+
+	by_user_rebuild(a);
 
 	while (want < a->n_devs * 2 + 2)
 		want *= 2;
@@ -90,12 +120,17 @@ struct acct_device *account_find_key(struct account *a, const uint8_t key[KEY_LE
 	(out) = lo_; \
 } while (0)
 
-struct acct_user *account_user(struct account *a, int64_t id)
+static struct acct_user *find_user(struct account *a, int64_t id)
 {
 	size_t i;
 
 	LOWER_BOUND(a->users, a->n_users, id, i);
 	return i < a->n_users && a->users[i].id == id ? &a->users[i] : NULL;
+}
+
+struct acct_user *account_user(struct account *a, int64_t id)
+{
+	return find_user(a, id);
 }
 
 struct acct_user *account_user_by_name(struct account *a, const char *name)
@@ -118,10 +153,11 @@ struct acct_device *account_device(struct account *a, int64_t id)
 
 struct acct_device *account_user_devices(struct account *a, int64_t user_id, size_t *i)
 {
-	for (; *i < a->n_devs; (*i)++)
-		if (a->devs[*i].user_id == user_id)
-			return &a->devs[(*i)++];
-	return NULL;
+	const struct acct_user *u = find_user(a, user_id);
+
+	if (!u || *i >= u->n_devs)
+		return NULL;
+	return &a->devs[a->by_user[u->dev_first + (*i)++]];
 }
 
 bool account_on_link(struct account *a, const struct acct_device *d)
@@ -146,6 +182,7 @@ void account_free(struct account *a)
 {
 	free(a->users);
 	free(a->devs);
+	free(a->by_user);
 	free(a->slots);
 	memset(a, 0, sizeof(*a));
 }

@@ -31,6 +31,7 @@ struct acct_user {
 	int64_t period_next;              /* DB_QUOTA_MONTH: when the next period begins */
 	int64_t group_id;
 	uint64_t rx_total, tx_total, rx_period, tx_period;
+	uint32_t dev_first, n_devs;       /* its devices: by_user[dev_first ...] */
 };
 
 struct acct_device {
@@ -65,6 +66,7 @@ struct account {
 	size_t n_devs;
 	uint32_t *slots;                  /* device index + 1; 0 is empty */
 	size_t n_slots;                   /* a power of two, at least 2 n_devs */
+	uint32_t *by_user;                /* device indexes grouped by user, each in id order */
 	uint64_t changes;                 /* grows with every change, for the status stream */
 };
 

@@ -76,6 +76,7 @@ static int group_add(struct api_call *c)
 		return api_fail(c, r, "group \"%s\" exists already", q->name);
 	if (r < 0 || (r = db_group_get(c->s->db, id, &g)) < 0)
 		return api_fail(c, r, "database: %s", db_errmsg(c->s->db));
+	g.users = 0;    /* a new group */
 	group_json(&g, c->reply, NULL);
 	c->status = 201;
 	log_info("group %s added", q->name);

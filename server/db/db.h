@@ -292,7 +292,7 @@ struct db_group {
 	int64_t id;
 	char name[DB_NAME_MAX + 1];
 	int64_t created;
-	int64_t users;                  /* how many users it holds */
+	int64_t users;                  /* how many users it holds (db_group_list; else -1) */
 };
 typedef int (*db_group_fn)(const struct db_group *g, void *arg);
 int db_group_add(struct db *db, const char *name, int64_t *id);

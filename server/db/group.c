@@ -11,8 +11,9 @@ enum { ST_ADD, ST_GET, ST_GET_NAME, ST_LIST, ST_USERS, ST_DELETE, ST_COUNT };
 
 static const char *const sql[ST_COUNT] = {
 	[ST_ADD] = "INSERT INTO groups (name, created) VALUES (?1, ?2)",
-	[ST_GET] = "SELECT id, name, created, " USERS " FROM groups WHERE id = ?1",
-	[ST_GET_NAME] = "SELECT id, name, created, " USERS " FROM groups WHERE name = ?1",
+	/* looked up for every user shown: no count here */
+	[ST_GET] = "SELECT id, name, created, -1 FROM groups WHERE id = ?1",
+	[ST_GET_NAME] = "SELECT id, name, created, -1 FROM groups WHERE name = ?1",
 	[ST_LIST] = "SELECT id, name, created, " USERS " FROM groups ORDER BY id",
 	[ST_USERS] = "SELECT EXISTS (SELECT 1 FROM users WHERE group_id = ?1)",
 	[ST_DELETE] = "DELETE FROM groups WHERE id = ?1",
