@@ -20,7 +20,7 @@ B := build
 CC ?= cc
 PKG_CONFIG ?= pkg-config
 LIBS_PC := libmnl libnftnl libsodium libconfig sqlite3 libqrencode zlib
-# Headers only: loaded when used (server/mhd.c, agent/curlapi.c, agent/sdbus.c), so an agent
+# Headers only: loaded when used (server/portal/mhd.c, agent/curlapi.c, agent/sdbus.c), so an agent
 # without a portal or DNS for systemd-resolved does not carry them.
 DLOPEN_PC := libcurl libmicrohttpd libsystemd
 

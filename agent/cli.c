@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "../server/portal.h"
+#include "../server/portal/portal.h"
 
 const struct command cli_commands[] = {
 	{ "genkey", cmd_genkey, "print a new private key", "" },

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "../server/portal.h"
+#include "../server/portal/portal.h"
 
 static int usage(int status)
 {

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "account.h"
+#include "link.h"
 #include "server.h"
 #include "values.h"
 #include "../agent/loop.h"
@@ -580,7 +581,7 @@ int account_poll(struct server *s)
 
 	r = wg_get(s->wgb, s->c->server.ifname, &dev);
 	if (r < 0) {
-		server_repair_soon(s, r == -ENODEV ? "the link is gone" : strerror(-r));
+		link_repair_soon(s, r == -ENODEV ? "the link is gone" : strerror(-r));
 		return r;
 	}
 	s->last_poll_ms = now_ms;
@@ -637,7 +638,7 @@ int account_poll(struct server *s)
 	}
 	free(over);
 	if (drift)
-		server_repair_soon(s, "peers differ from the database");
+		link_repair_soon(s, "peers differ from the database");
 	return 0;
 }
 
@@ -674,7 +675,7 @@ int account_set_state(struct server *s, struct acct_user *u, enum db_disabled re
 	while ((d = account_user_devices(&s->acct, id, &i))) {
 		if (!d->has_key)
 			continue;
-		r = server_sync_device(s, d, reason != DB_ENABLED);
+		r = link_sync_device(s, d, reason != DB_ENABLED);
 		if (r < 0) {
 			snprintf(why, whylen, "device %s/%s: its peer: %s", u->name, d->name,
 				 strerror(-r));

@@ -1,11 +1,13 @@
-/* The server daemon's state, shared by its parts: the link (server.c), administration
- * over the control socket (admin.c), and accounting, sessions and enforcement
- * (account.c). */
+/* The server daemon's state, shared by its layers (docs/architecture.md): the database
+ * (db/), accounting (account.c) and the link (link.c) at the bottom, the core (server.c),
+ * the operations table (api/), and its callers on top: the control socket and the
+ * portal's side (servercmd.c, portal/). */
 #ifndef WARREN_SERVER_H
 #define WARREN_SERVER_H
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <sodium.h>
 
@@ -17,6 +19,13 @@
 #include "../netcfg/sysctl.h"
 
 #define SERVER_MAX_POOLS 2      /* one per family */
+
+/* How the layers above hear of the core's news, without the core calling up. */
+struct server_hooks {
+	void (*user_changed)(struct server *s, int64_t user_id);
+	void (*polled)(struct server *s);                /* after each accounting reading */
+	void (*child_exited)(struct server *s, pid_t pid);
+};
 
 struct server {
 	struct config *c;
@@ -55,16 +64,34 @@ struct server {
 	struct totp_pending *totp;      /* secrets shown, not confirmed yet */
 	char *file_settings[9];         /* the file's value of each runtime setting, as JSON */
 	size_t n_totp;
+	struct server_hooks hooks;
 };
 
-/* server.c: write exactly d's peer (remove: take it off). 0 or -errno. */
-int server_sync_device(struct server *s, const struct acct_device *d, bool remove);
-/* Something of user_id (0: of everyone, as the server's own settings) changed: long polls
- * of its devices and the console's event stream hear of it. */
-void server_user_changed(struct server *s, int64_t user_id);
-/* Converge the link with the database soon (rate-limited), saying why in the log (NULL:
- * quietly). */
-void server_repair_soon(struct server *s, const char *why);
+/* Something of user_id (0: of everyone, as the server's own settings) changed: whoever
+ * set the user_changed hook hears of it (long polls of its devices, event streams). Any
+ * layer says so; none calls up to do it. */
+static inline void server_user_changed(struct server *s, int64_t user_id)
+{
+	if (s->hooks.user_changed)
+		s->hooks.user_changed(s, user_id);
+}
+
+
+
+/* The daemon, in order (server.c). load: the file, errors printed, -EINVAL with any.
+ * open: the database, accounting, the link's netlink sockets and monitor, the loop and
+ * its signals, the login machinery. start: the runtime settings, the first converge, the
+ * timers. stop: (ran: the last counters read, open sessions ended) the link and table
+ * removed. close: everything freed, whatever was reached. 0 or -errno. */
+int server_load(struct server *s, const char *path);
+int server_open(struct server *s);
+int server_start(struct server *s);
+void server_stop(struct server *s, bool ran);
+void server_close(struct server *s);
+/* Re-read the file (SIGHUP, "reload"); its errors also go to reply (may be NULL). */
+int server_reload(struct server *s, struct json *reply);
+/* The status document's members but "users", into an open object. */
+void server_status(struct server *s, struct json *j, size_t event_streams);
 
 /* A TOTP secret an admin was shown and has not confirmed with a code yet. */
 struct totp_pending {
@@ -75,11 +102,6 @@ struct totp_pending {
 
 /* The runtime settings changed: the link, the table and every profile follow. */
 void server_settings_changed(struct server *s);
-
-/* api/ctl.c: the control socket's "api OP JSON" request: the operation run for root. */
-int api_ctl(struct server *s, const char *op, const char *request, struct json *reply);
-/* api/status.c: "users": [...] of the status document, each with its devices. */
-void api_status_users(struct server *s, struct json *j);
 
 
 #endif

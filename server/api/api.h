@@ -221,4 +221,9 @@ void api_call_free(struct api_call *c);
  * -ENOSPC 409, else 500. */
 int api_status(int r);
 
+/* ctl.c: the control socket's "api OP JSON" request: the operation run for root. */
+int api_ctl(struct server *s, const char *op, const char *request, struct json *reply);
+/* status.c: "users": [...] of the status document, each with its devices. */
+void api_status_users(struct server *s, struct json *j);
+
 #endif

@@ -14,6 +14,7 @@
 #include "../pool.h"
 #include "../qr.h"
 #include "../secret.h"
+#include "../link.h"
 #include "../server.h"
 #include "../token.h"
 #include "../values.h"
@@ -141,7 +142,7 @@ static int device_live(struct api_call *c, const struct db_device *d)
 	int r = 0;
 
 	if (ad && account_on_link(&s->acct, ad))
-		r = server_sync_device(s, ad, false);
+		r = link_sync_device(s, ad, false);
 	if (r < 0)
 		return api_fail(c, r, "device %s: its peer: %s", d->name, strerror(-r));
 	server_user_changed(s, d->user_id);
@@ -241,7 +242,7 @@ int api_device_rekey(struct api_call *c, struct db_device *d, const uint8_t *pub
 	if (old.has_key) {
 		memcpy(gone.key, old.public_key, KEY_LEN);
 		snprintf(gone.name, sizeof(gone.name), "%s", old.name);
-		server_sync_device(s, &gone, true);
+		link_sync_device(s, &gone, true);
 	}
 	db_device_wipe(&old);
 	r = device_live(c, d);
@@ -277,7 +278,7 @@ int api_device_remove(struct api_call *c, const struct db_device *d)
 	if (d->has_key) {
 		memcpy(gone.key, d->public_key, KEY_LEN);
 		snprintf(gone.name, sizeof(gone.name), "%s", d->name);
-		r = server_sync_device(s, &gone, true);
+		r = link_sync_device(s, &gone, true);
 		if (r < 0)
 			return api_fail(c, r, "device %s: its peer: %s", d->name, strerror(-r));
 	}

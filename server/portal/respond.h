@@ -3,7 +3,7 @@
 #ifndef WARREN_SERVER_PORTAL_RESPOND_H
 #define WARREN_SERVER_PORTAL_RESPOND_H
 
-#include "../mhd.h"
+#include "mhd.h"
 
 /* DESIGN §10: nothing inline, nothing from another origin, never framed. */
 #define RESPOND_CSP "default-src 'none'; script-src 'self'; style-src 'self'; " \

@@ -6,8 +6,8 @@
 
 #include "static.h"
 #include "respond.h"
-#include "../mhd.h"
-#include "../portal.h"
+#include "mhd.h"
+#include "portal.h"
 #include "../../common/util.h"
 
 #define IMMUTABLE "public, max-age=31536000, immutable"

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server/ipc.h"
+#include "server/portal/ipc.h"
 #include "server/portal/sse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

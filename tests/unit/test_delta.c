@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server/delta.h"
+#include "server/portal/delta.h"
 
 static struct account acct(size_t n_users, size_t devs_per_user)
 {

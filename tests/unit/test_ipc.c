@@ -13,7 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "server/ipc.h"
+#include "server/portal/ipc.h"
 
 #define B(...) ((const uint8_t[]){ __VA_ARGS__ })
 

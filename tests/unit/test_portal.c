@@ -14,9 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server/ipc.h"
-#include "server/portal.h"
-#include "server/portalproc.h"
+#include "server/portal/ipc.h"
+#include "server/portal/portal.h"
+#include "server/portal/portalproc.h"
 
 #define TOKEN "abcdefghijklmnopqrstuvwxyzABCDEFGHIJ-_01234"   /* 43 base64url characters */
 #define PUBKEY "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg="  /* as wg prints one */

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "ipc.h"
-#include "../common/util.h"
+#include "../../common/util.h"
 
 #define BIT(t) (1u << (t))
 

@@ -20,9 +20,9 @@
 
 #include "portal.h"
 #include "portalproc.h"
-#include "../agent/loop.h"
-#include "../common/log.h"
-#include "../common/util.h"
+#include "../../agent/loop.h"
+#include "../../common/log.h"
+#include "../../common/util.h"
 
 #define TLS_FILE_MAX (512u << 10)
 #define WRITE_QUEUE_MAX (64u << 20)

@@ -2,8 +2,8 @@
 #include <stddef.h>
 
 #include "mhd.h"
-#include "../common/dl.h"
-#include "../common/util.h"
+#include "../../common/dl.h"
+#include "../../common/util.h"
 
 #define MHD_SONAME "libmicrohttpd.so.12"
 

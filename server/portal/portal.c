@@ -27,13 +27,13 @@
 #include "mhd.h"
 #include "portal.h"
 #include "ipc.h"
-#include "portal/respond.h"
-#include "portal/sse.h"
-#include "portal/static.h"
-#include "../agent/loop.h"
-#include "../common/json.h"
-#include "../common/log.h"
-#include "../common/util.h"
+#include "respond.h"
+#include "sse.h"
+#include "static.h"
+#include "../../agent/loop.h"
+#include "../../common/json.h"
+#include "../../common/log.h"
+#include "../../common/util.h"
 
 /* The HTTP library, loaded when this process starts (server/mhd.h says why). */
 static const struct mhd_api *mhd;

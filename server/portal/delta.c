@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "delta.h"
-#include "../common/util.h"
+#include "../../common/util.h"
 
 static void device_take(struct delta_device *r, const struct acct_device *d)
 {

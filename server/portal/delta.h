@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "account.h"
+#include "../account.h"
 
 /* A device's runtime as a status row shows it. */
 struct delta_device {

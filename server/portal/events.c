@@ -13,13 +13,13 @@
 #include "events.h"
 #include "ipc.h"
 #include "portalcore.h"
-#include "server.h"
-#include "api/ops.h"
-#include "auth/websession.h"
-#include "../agent/loop.h"
-#include "../common/json.h"
-#include "../common/log.h"
-#include "../common/util.h"
+#include "../server.h"
+#include "../api/ops.h"
+#include "../auth/websession.h"
+#include "../../agent/loop.h"
+#include "../../common/json.h"
+#include "../../common/log.h"
+#include "../../common/util.h"
 
 struct events_stream {
 	uint32_t id;                /* the portal's request that opened it */
