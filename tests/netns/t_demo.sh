@@ -41,9 +41,17 @@ check "the cloud sees the LAN host as the branch's address, through the pulled t
 	said "wdemo-cloud saw on wdemo-cldsrv: 10.8.0.3 > 198.51.100.1"
 check "the cloud sees the phone as alice's address" said "wdemo-cloud saw on wdemo-cldsrv: 10.8.0.2 > 198.51.100.1"
 check "nothing crossed the WAN unencrypted" said "WireGuard packets and 0 unencrypted ones"
-check "the summary names the sockets and the portal" \
+check "the summary names the sockets, the console and the API" \
 	bash -c "grep -qF 'status -s $LAB/agent.sock' '$WT_DIR/start.out' && grep -qF 'status -s $LAB/server.sock' '$WT_DIR/start.out' &&
-		grep -qF 'https://198.18.2.2:8443/api/v1/users' '$WT_DIR/start.out'"
+		grep -qF 'https://198.18.9.2:8443/admin/   sign in as admin, password ' '$WT_DIR/start.out' &&
+		grep -qF 'https://198.18.9.2:8443/api/v1/users' '$WT_DIR/start.out'"
+# The console from this host, as a browser here would meet it, with the password printed.
+PW=$(sed -n 's|.*/admin/   sign in as admin, password \([a-z2-9-]*\) .*|\1|p' "$WT_DIR/start.out")
+check_eq "the console's page answers on this host" 200 \
+	"$(curl -s -o /dev/null -w '%{http_code}' --cacert "$LAB/portal.crt" https://198.18.9.2:8443/admin/)"
+check_eq "and the printed admin password signs in, to be changed" "200 admin true" \
+	"$(curl -s -o "$WT_DIR/login.json" -w '%{http_code}' --cacert "$LAB/portal.crt" -H 'Content-Type: application/json' \
+		-d "{\"name\":\"admin\",\"password\":\"$PW\"}" https://198.18.9.2:8443/api/v1/login) $(jq -r '"\(.role) \(.must_change_password)"' "$WT_DIR/login.json")"
 
 # What the lab printed, checked again from the outside.
 A() { "$WARREN" "$@" -s "$LAB/agent.sock"; }
@@ -101,6 +109,7 @@ check_eq "it runs the server, its portal, the agent and five wireguard-go" "1 1 
 out=$(bash "$LAB_SH" stop 2>&1); rc=$?
 check_eq "demo/lab.sh stop succeeds" "0" "$rc" || diag "$out"
 check_eq "no wdemo namespaces are left" "" "$(ip netns list | grep -o '^wdemo-[a-z]*' | xargs)"
+check_not "nor its link into this namespace" ip link show wdemo-host
 gone() { local p; for p in $pids; do [ -r "/proc/$p/stat" ] && ! grep -q '^[0-9]* ([^)]*) Z' "/proc/$p/stat" && return 1; done; return 0; }
 check "none of its processes is left" wait_for 3 gone
 check_eq "no lab's UAPI sockets are left" "" "$(uapi)"
