@@ -12,6 +12,8 @@
 #   ns srv: warren server, link 10.9.0.1/24 :51820, portal https://10.201.0.1:8443
 #   c2 reaches 10.201.0.1 through srv.
 . "$(dirname "$0")/lib.sh"
+[ "$WARREN_BACKEND" = kernel ] &&
+	skip_all "HTTP, sessions and the operations table do not touch the WireGuard backend; the host tier runs it"
 require ip wg jq openssl curl
 need_warren
 

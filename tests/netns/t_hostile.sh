@@ -8,6 +8,8 @@
 #   ns cl1 (attacker) 10.202.1.2 ---- vs1 10.202.1.1  ns srv (warren server)
 #   ns cl2 (office)   10.202.2.2 ---- vs2 10.202.2.1  portal https://10.202.1.1:8443
 . "$(dirname "$0")/lib.sh"
+[ "$WARREN_BACKEND" = kernel ] &&
+	skip_all "HTTP, sessions and the operations table do not touch the WireGuard backend; the host tier runs it"
 require ip wg jq openssl curl python3 sqlite3
 need_warren
 
