@@ -1,6 +1,6 @@
 # warren: the only build entry. See README.md.
 #   make              build build/warren
-#   make check        unit, fuzz, netns and kernel tests; ends with "N passed, N failed"
+#   make check        unit, fuzz, netns, web and kernel tests; ends with "N passed, N failed"
 #   make deps         install the Debian packages the build, tests and demo need
 #   make bench-deps   install wrk and nginx-light for tests/bench/portal.sh (services not started)
 #   make install      PREFIX=/usr/local DESTDIR=
@@ -20,7 +20,7 @@ B := build
 CC ?= cc
 PKG_CONFIG ?= pkg-config
 LIBS_PC := libmnl libnftnl libsodium libconfig sqlite3 libqrencode zlib
-# Headers only: loaded when used (server/mhd.c, agent/curlapi.c, agent/sdbus.c), so an agent
+# Headers only: loaded when used (server/portal/mhd.c, agent/curlapi.c, agent/sdbus.c), so an agent
 # without a portal or DNS for systemd-resolved does not carry them.
 DLOPEN_PC := libcurl libmicrohttpd libsystemd
 
@@ -43,8 +43,9 @@ endif
 CFLAGS ?= -O2 -g
 CPPFLAGS += -D_GNU_SOURCE -DWARREN_VERSION='"$(VERSION)"' -I.
 DEPFLAGS = -MMD -MP
-PC_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) $(DLOPEN_PC) 2>/dev/null)
-PC_LIBS := $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null)
+# -pthread: server/auth/pwhash.c hashes passwords on worker threads.
+PC_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) $(DLOPEN_PC) 2>/dev/null) -pthread
+PC_LIBS := $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null) -pthread
 
 ifeq ($(SANITIZE),1)
 CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -53,9 +54,21 @@ endif
 
 ALL_CFLAGS = $(CPPFLAGS) $(WARNFLAGS) $(CFLAGS) $(PC_CFLAGS) -std=gnu11
 
-# Every .c below these folders is part of the product; agent/main.c holds main().
-LIB_SRC := $(filter-out agent/main.c,$(sort $(wildcard common/*.c profiles/*.c netcfg/*.c agent/*.c server/*.c)))
-LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
+# web/ goes into the binary: embedgen writes every file there (bytes, gzip copy, type,
+# ETag, one build id for the /static/BUILD/ URLs) into a C table. The list of files is
+# kept in a file that changes only with the list, so a file added or removed rebuilds
+# the table as an edited one does.
+EMBEDGEN_SRC := server/portal/embedgen.c
+EMBEDGEN := $(B)/host/embedgen
+WEB_FILES := $(shell find web -type f ! -name '.*' 2>/dev/null | LC_ALL=C sort)
+WEB_LIST := $(B)/gen/web_files
+WEB_GEN := $(B)/gen/web_assets.c
+WEB_OBJ := $(B)/gen/web_assets.o
+
+# Every .c below these folders is part of the product; agent/main.c holds main(),
+# server/portal/embedgen.c is a tool the build runs.
+LIB_SRC := $(filter-out agent/main.c $(EMBEDGEN_SRC),$(sort $(wildcard common/*.c profiles/*.c netcfg/*.c agent/*.c server/*.c server/*/*.c)))
+LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o) $(WEB_OBJ)
 MAIN_OBJ := $(B)/agent/main.o
 
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
@@ -67,13 +80,30 @@ FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
 FUZZ_CC ?= clang
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
-FUZZ_OBJ := $(LIB_SRC:%.c=$(B)/fuzz/obj/%.o)
+FUZZ_OBJ := $(LIB_SRC:%.c=$(B)/fuzz/obj/%.o) $(B)/fuzz/obj/gen/web_assets.o
 
-.PHONY: all check unit fuzz deps bench-deps install uninstall clean demo demo-stop bench
+.PHONY: all check unit fuzz deps bench-deps install uninstall clean demo demo-stop bench FORCE
 all: $(B)/warren
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c -o $@ $<
+
+$(EMBEDGEN): $(EMBEDGEN_SRC)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  HOSTCC  $<")
+	$(Q)$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -o $@ $< $(LDFLAGS) $(shell $(PKG_CONFIG) --libs libsodium zlib)
+
+$(WEB_LIST): FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(WEB_FILES)' | cmp -s - $@ || echo '$(WEB_FILES)' >$@
+
+$(WEB_GEN): $(EMBEDGEN) $(WEB_LIST) $(WEB_FILES)
+	@$(if $(Q),echo "  EMBED   web/ -> $@")
+	$(Q)$(EMBEDGEN) $@ web $(WEB_FILES)
+
+$(WEB_OBJ): $(WEB_GEN)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
@@ -92,6 +122,11 @@ $(B)/tests/unit/%: tests/unit/%.c $(B)/libwarren.a $(TESTLIB_OBJ)
 		-o $@ $< $(TESTLIB_OBJ) $(B)/libwarren.a $(PC_LIBS) $(shell $(PKG_CONFIG) --libs cmocka) $(LDFLAGS)
 
 $(B)/fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FUZZCC  $<")
+	$(Q)$(FUZZ_CC) $(CPPFLAGS) $(PC_CFLAGS) $(FUZZ_CFLAGS) -std=gnu11 -MMD -MP -c -o $@ $<
+
+$(B)/fuzz/obj/gen/web_assets.o: $(WEB_GEN)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  FUZZCC  $<")
 	$(Q)$(FUZZ_CC) $(CPPFLAGS) $(PC_CFLAGS) $(FUZZ_CFLAGS) -std=gnu11 -MMD -MP -c -o $@ $<
@@ -117,16 +152,22 @@ check: $(B)/warren unit fuzz
 bench: $(B)/warren
 	$(Q)for b in tests/bench/*.sh; do [ -x "$$b" ] && "$$b"; done; true
 
-# Packages for build, tests (wireguard-go peers, QEMU kernel tier, fuzzers) and demo.
+# Packages for build, tests (wireguard-go peers, QEMU kernel tier, fuzzers, Chromium and
+# CJK fonts, rsvg-convert and zbarimg for the web tier) and demo.
 DEB_PKGS := build-essential pkg-config clang libmnl-dev libnftnl-dev libsodium-dev \
 	libconfig-dev libcurl4-openssl-dev libsqlite3-dev libqrencode-dev zlib1g-dev \
 	libmicrohttpd-dev libsystemd-dev libcmocka-dev wireguard-go wireguard-tools \
 	nftables iproute2 iputils-ping netcat-openbsd tcpdump procps kmod jq sqlite3 openssl curl python3 \
 	qemu-system-x86 busybox-static linux-image-amd64 cpio \
-	openresolv dbus-daemon libsystemd-shared
+	openresolv dbus-daemon libsystemd-shared \
+	chromium fonts-noto-cjk librsvg2-bin zbar-tools
 # systemd-resolved for tests/netns/t_dns.sh, unpacked here rather than installed: installing
 # it turns /etc/resolv.conf into a link to its stub and starts the service.
 RESOLVED_DIR := $(B)/deb/systemd-resolved
+# tests/web's npm packages (playwright-core, exact versions from its package-lock.json),
+# installed again when the lock file is newer than what npm ci left.
+WEB_TEST_LOCK := tests/web/package-lock.json
+WEB_TEST_STAMP := tests/web/node_modules/.package-lock.json
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do dpkg-query -W -f='$${db:Status-Abbrev}' $$p 2>/dev/null | \
 		grep -q '^ii' || printf '%s ' $$p; done); \
@@ -140,6 +181,10 @@ deps:
 		t=$$(mktemp -d) && chmod 1777 "$$t" && (cd "$$t" && apt-get download -qq systemd-resolved) && \
 		mkdir -p $(RESOLVED_DIR) && dpkg -x "$$t"/systemd-resolved_*.deb $(RESOLVED_DIR); \
 		rc=$$?; rm -rf "$$t"; exit $$rc; fi
+	@if [ ! -f $(WEB_TEST_STAMP) ] || [ $(WEB_TEST_LOCK) -nt $(WEB_TEST_STAMP) ]; then \
+		echo "installing tests/web's npm packages"; \
+		cd tests/web && npm ci --no-audit --no-fund --ignore-scripts; \
+	else echo "tests/web's npm packages installed"; fi
 
 # Packages for tests/bench/portal.sh: wrk, and nginx as the static-file reference. Their
 # services are not started: a policy-rc.d answering 101 (action forbidden) stands for the

@@ -3,6 +3,7 @@
 #define WARREN_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /* Exit statuses, DESIGN.md section 2. */
 #define EXIT_OK 0
@@ -17,6 +18,10 @@ struct command {
 	const char *summary;
 	const char *usage;    /* the text after "usage: warren NAME" */
 };
+
+/* The table, in the order --help lists it. */
+extern const struct command cli_commands[];
+extern const size_t cli_n_commands;
 
 /* true when argv holds -h or --help before any "--"; the command then prints its usage. */
 int cli_wants_help(int argc, char **argv);
@@ -39,6 +44,9 @@ int cmd_session(int argc, char **argv);
 int cmd_enroll(int argc, char **argv);
 int cmd_device(int argc, char **argv);
 int cmd_token(int argc, char **argv);
+int cmd_admin(int argc, char **argv);
+int cmd_group(int argc, char **argv);
+int cmd_settings(int argc, char **argv);
 const struct command *cli_find(const char *name);
 
 int cmd_genkey(int argc, char **argv);

@@ -27,6 +27,7 @@ struct ctl_client {
 	struct json out;
 	size_t out_off;
 	bool replying;
+	uint64_t deferred;          /* waiting for ctl_answer with this id; 0: not */
 	struct ctl_client *next;
 };
 
@@ -42,6 +43,8 @@ struct ctl {
 	struct ctl_client *clients;
 	size_t n_clients;
 	struct timer *pause;        /* re-enables accept after EMFILE */
+	struct ctl_client *current; /* the client whose request the handler runs */
+	uint64_t next_id;
 };
 
 /* ---- server ---- */
@@ -212,6 +215,27 @@ int ctl_parse_request(char *line, char **argv, int *argcp, char *err, size_t err
 	return 0;
 }
 
+/* The answer to a request, as the handler returned it (now or through ctl_answer). */
+static void client_answer(struct ctl_client *cl, const char *cmd, int r, const struct json *reply)
+{
+	json_reset(&cl->out);
+	if (r >= 0) {
+		json_raw(&cl->out, "ok\n", 3);
+	} else if (json_len(reply) > 0) {
+		json_raw(&cl->out, "error ", 6);
+	} else if (r == -EOPNOTSUPP) {
+		json_rawf(&cl->out, "error unknown command \"%s\"\n", cmd);
+	} else {
+		json_rawf(&cl->out, "error %s: %s\n", cmd, strerror(-r));
+	}
+	if (json_len(reply) > 0) {
+		json_raw(&cl->out, json_text(reply), json_len(reply));
+		if (json_text(reply)[json_len(reply) - 1] != '\n')
+			json_raw(&cl->out, "\n", 1);
+	}
+	client_reply(cl);
+}
+
 static void client_request(struct ctl_client *cl, char *line)
 {
 	char *argv[CTL_MAX_ARGS + 1], err[160];
@@ -222,26 +246,39 @@ static void client_request(struct ctl_client *cl, char *line)
 		client_error(cl, "%s", err);
 		return;
 	}
-	json_reset(&cl->out);
+	cl->ctl->current = cl;
 	r = cl->ctl->fn(argc, argv, &reply, cl->ctl->data);
-	if (r >= 0) {
-		json_raw(&cl->out, "ok\n", 3);
-	} else if (json_len(&reply) > 0) {
-		json_raw(&cl->out, "error ", 6);
+	cl->ctl->current = NULL;
+	printable(argv[0]);
+	if (r == CTL_DEFERRED && cl->deferred) {
+		/* The work takes its time: the client waits as long as a slow reader may. */
+		timer_arm(cl->timer, cl->ctl->timeout_ms * 6);
+		loop_mod_fd(cl->ctl->loop, cl->fd, 0);
 	} else {
-		printable(argv[0]);
-		if (r == -EOPNOTSUPP)
-			json_rawf(&cl->out, "error unknown command \"%s\"\n", argv[0]);
-		else
-			json_rawf(&cl->out, "error %s: %s\n", argv[0], strerror(-r));
-	}
-	if (json_len(&reply) > 0) {
-		json_raw(&cl->out, json_text(&reply), json_len(&reply));
-		if (json_text(&reply)[json_len(&reply) - 1] != '\n')
-			json_raw(&cl->out, "\n", 1);
+		client_answer(cl, argv[0], r == CTL_DEFERRED ? -EIO : r, &reply);
 	}
 	json_clear(&reply);
-	client_reply(cl);
+}
+
+uint64_t ctl_defer(struct ctl *c)
+{
+	if (!c->current)
+		return 0;
+	c->current->deferred = ++c->next_id;
+	return c->current->deferred;
+}
+
+void ctl_answer(struct ctl *c, uint64_t id, int r, const struct json *reply)
+{
+	struct ctl_client *cl;
+
+	for (cl = c->clients; cl; cl = cl->next) {
+		if (id && cl->deferred == id) {
+			cl->deferred = 0;
+			client_answer(cl, "request", r, reply);
+			return;
+		}
+	}
 }
 
 static void client_read(struct ctl_client *cl)
@@ -291,6 +328,12 @@ static void client_event(struct loop *l, int fd, uint32_t events, void *data)
 	if (cl->replying) {
 		if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))
 			client_flush(cl);
+		return;
+	}
+	/* Waiting for the handler's answer: only a hang-up matters. */
+	if (cl->deferred) {
+		if (events & (EPOLLERR | EPOLLHUP))
+			client_free(cl);
 		return;
 	}
 	if (events & (EPOLLIN | EPOLLERR | EPOLLHUP))

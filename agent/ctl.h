@@ -11,11 +11,12 @@
 #define WARREN_CTL_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <time.h>
 
 #define CTL_PROTOCOL "warren/1"
-#define CTL_MAX_REQUEST 4096            /* bytes, the newline included */
+#define CTL_MAX_REQUEST 65536           /* bytes, the newline included: a CSV piece fits */
 #define CTL_MAX_ARGS 64                 /* words after the version, the command included */
 #define CTL_TIMEOUT_MS 5000             /* to send the request; then per reply write */
 #define CTL_MAX_CLIENTS 64              /* at once; more are answered "error busy" */
@@ -37,6 +38,14 @@ struct loop;
  * It runs on the loop and must not block; it must not call ctl_close (stop the loop
  * instead). The reply is sent without blocking, however large. */
 typedef int (*ctl_handler_fn)(int argc, char **argv, struct json *reply, void *data);
+
+/* A handler whose work runs off the loop (a password hash) takes the request with
+ * ctl_defer, inside the handler, and returns CTL_DEFERRED; it answers later with
+ * ctl_answer(id, r, reply) as it would have returned. An id whose client went away (or
+ * timed out) is ignored. */
+#define CTL_DEFERRED 1
+uint64_t ctl_defer(struct ctl *c);
+void ctl_answer(struct ctl *c, uint64_t id, int r, const struct json *reply);
 
 /* Split a request line (without its newline, NUL-terminated, modified in place) into
  * argv (CTL_MAX_ARGS + 1 slots; argv[argc] = NULL), checking the version and decoding

@@ -1,72 +1,9 @@
-/* warren's entry point: global options and the command table. */
+/* warren's entry point: global options, then the command named first. */
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
-#include "../server/portal.h"
-
-static const struct command commands[] = {
-	{ "genkey", cmd_genkey, "print a new private key", "" },
-	{ "pubkey", cmd_pubkey, "read a private key on stdin, print its public key", "< PRIVATE-KEY" },
-	{ "genpsk", cmd_genpsk, "print a new preshared key", "" },
-	{ "check", cmd_check, "validate a configuration or wg-quick file", "[-c FILE] [FILE]" },
-	{ "up", cmd_up, "bring up every tunnel of FILE", "[-v] [--state-dir DIR] FILE" },
-	{ "agent", cmd_agent, "run the agent: keep every tunnel of FILE up (foreground)",
-	  "[-v] [-c FILE]" },
-	{ "down", cmd_down, "remove everything \"up FILE\" made", "[--state-dir DIR] FILE" },
-	{ "enroll", cmd_enroll, "enrol this agent with a server's portal",
-	  "URL TOKEN|- [--ca FILE] [-c FILE]   (TOKEN - reads it from stdin)" },
-	{ "server", cmd_server, "run the server role (foreground)", "[-c FILE]" },
-	{ "user", cmd_user, "manage the server's users",
-	  "add NAME [--expires DATE|DURATION] [--quota SIZE[/month]] [--reset-day DAY] "
-	  "[--public-key KEY] | list [--json] | show NAME [--json] | config NAME | "
-	  "qr NAME [--png F|--svg F] | set NAME [--expires DATE|DURATION|never] "
-	  "[--quota SIZE[/month]|none] [--reset-day DAY] | disable NAME | enable NAME | "
-	  "delete NAME | rotate NAME [--public-key KEY]   [-s SOCKET] [-c FILE]" },
-	{ "session", cmd_session, "list the server's session log",
-	  "list [--user NAME] [--since DATE] [--json] [-s SOCKET] [-c FILE]" },
-	{ "device", cmd_device, "manage the devices that enrol through the server's portal",
-	  "add NAME --user USER [--expires DURATION] | list [--json] | delete NAME "
-	  "[-s SOCKET] [-c FILE]" },
-	{ "token", cmd_token, "manage the portal's admin API tokens",
-	  "add NAME | list | delete NAME [-s SOCKET] [-c FILE]" },
-	{ "status", cmd_status, "show the running daemon: tunnels and groups, or the server's users",
-	  "[--json] [-s SOCKET] [-c FILE]" },
-	{ "reload", cmd_reload, "make the running daemon re-read its configuration",
-	  "[-s SOCKET] [-c FILE]" },
-};
-
-const struct command *cli_find(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(commands[i].name, name) == 0)
-			return &commands[i];
-	return NULL;
-}
-
-int cli_wants_help(int argc, char **argv)
-{
-	int i;
-
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--") == 0)
-			break;
-		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
-			return 1;
-	}
-	return 0;
-}
-
-int cli_usage(const struct command *cmd, int status)
-{
-	FILE *f = status ? stderr : stdout;
-
-	fprintf(f, "usage: warren %s%s%s\n%s\n", cmd->name, cmd->usage[0] ? " " : "", cmd->usage,
-		cmd->summary);
-	return status;
-}
+#include "../server/portal/portal.h"
 
 static int usage(int status)
 {
@@ -77,8 +14,8 @@ static int usage(int status)
 		   "       warren --version | --help\n\n"
 		   "WireGuard router: many tunnels, policy routing, failover.\n\n"
 		   "commands:\n");
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+	for (i = 0; i < cli_n_commands; i++)
+		fprintf(f, "  %-8s %s\n", cli_commands[i].name, cli_commands[i].summary);
 	fprintf(f, "\n\"warren COMMAND --help\" describes one command; see warren(8).\n");
 	return status;
 }

@@ -229,6 +229,51 @@ void json_obj_begin(struct json *j, const char *key)
 	open_(j, key, false);
 }
 
+void json_write_value(struct json *j, const char *key, const struct json_value *v)
+{
+	size_t i;
+
+	switch (v->type) {
+	case JSON_NULL:
+		json_null(j, key);
+		break;
+	case JSON_BOOL:
+		json_bool(j, key, v->b);
+		break;
+	case JSON_NUMBER:
+		if (v->is_u64)
+			json_u64(j, key, v->u64);
+		else if (v->is_i64)
+			json_i64(j, key, v->i64);
+		else {
+			member(j, key);
+			json_rawf(j, "%.17g", v->d);
+		}
+		break;
+	case JSON_STRING:
+		json_strn(j, key, v->s, v->slen);
+		break;
+	case JSON_ARRAY:
+		json_arr_begin(j, key);
+		for (i = 0; i < v->n; i++)
+			json_write_value(j, NULL, v->items[i]);
+		json_end(j);
+		break;
+	case JSON_OBJECT:
+		json_obj_begin(j, key);
+		for (i = 0; i < v->n; i++)
+			json_write_value(j, v->keys[i], v->items[i]);
+		json_end(j);
+		break;
+	}
+}
+
+void json_value_raw(struct json *j, const char *key, const char *text, size_t len)
+{
+	member(j, key);
+	json_raw(j, text, len);
+}
+
 void json_arr_begin(struct json *j, const char *key)
 {
 	open_(j, key, true);

@@ -49,6 +49,12 @@ void json_i64(struct json *j, const char *key, int64_t val);
 void json_bool(struct json *j, const char *key, bool val);
 void json_null(struct json *j, const char *key);
 
+/* A parsed value written out again (the CLI's --json of paged lists). */
+struct json_value;
+void json_write_value(struct json *j, const char *key, const struct json_value *v);
+/* A value that is JSON text already (written by this program), as key's value. */
+void json_value_raw(struct json *j, const char *key, const char *text, size_t len);
+
 /* Append bytes verbatim, outside the JSON bookkeeping: for plain-text replies and
  * framing around a document. */
 void json_raw(struct json *j, const char *s, size_t len);

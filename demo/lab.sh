@@ -9,7 +9,7 @@
 #   +----------------+    | wdemo-hq 10.9.0.10    |=====| 198.18.0.1/24  |====>+-----------------------------+
 #                         |   from the file:      |     |                |     wdemo-cloud (warren server)
 #                         |   172.16.0.0/16, snat |     | cloud0         |     +-----------------------------+
-#                         | wg-cloud 10.8.0.2     |=====| 198.18.2.1/24  |-----| wan0 198.18.2.2/24          |
+#                         | wg-cloud 10.8.0.3     |=====| 198.18.2.1/24  |-----| wan0 198.18.2.2/24          |
 #                         |   pulled from the     |     |                |====>| wdemo-cldsrv 10.8.0.1 :51820|
 #                         |   portal: 0.0.0.0/0,  |---->|                |---->| portal https://198.18.2.2:8443
 #                         |   snat                |     | phone0         |====>| SQLite $LAB/warren.db       |
@@ -18,11 +18,13 @@
 #                         wdemo-phone (wg-quick)                |
 #                         +-----------------------+             |
 #                         | wan0 198.18.3.2/24    |-------------+
-#                         | wdemo-phone 10.8.0.3  |==== alice's config from `warren user config`
+#                         | wdemo-phone 10.8.0.2  |==== alice's config from `warren user config`
 #                         +-----------------------+
 #
 # The WAN router knows only the 198.18.x links, so 172.16.0.1 and 198.51.100.1 are
-# reachable only through the tunnels. Every namespace and link the lab makes starts with
+# reachable only through the tunnels. One link reaches this host's own namespace:
+# wdemo-host 198.18.9.1/30 -- host0 198.18.9.2/30 in wdemo-cloud, for a browser here to
+# open the console (https://198.18.9.2:8443/admin/); it goes with wdemo-cloud. Every namespace and link the lab makes starts with
 # "wdemo-", except the agent's pulled tunnel, whose link is wg-NAME by contract
 # (wg-cloud). The lab dir (keys, configurations, database, state, sockets, logs) is
 # $WDEMO_DIR, default /tmp/wdemo.
@@ -50,6 +52,9 @@ HQ_HOST=172.16.0.1
 NET_HOST=198.51.100.1
 CLOUD=198.18.2.2
 URL=https://$CLOUD:8443
+# The one link into this host's own namespace: the console, for a browser here.
+HOST_LINK=wdemo-host HOST_ADDR=198.18.9.1 CONSOLE_ADDR=198.18.9.2
+CONSOLE=https://$CONSOLE_ADDR:8443
 # The names are fixed, so one lab.sh start or stop runs at a time.
 LOCK=/run/lock/wdemo.lock
 
@@ -179,7 +184,7 @@ ping_through() {
 # The portal's certificate: self-signed, for its address, made now (P-256: milliseconds).
 make_cert() {
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
-		-subj "/CN=$CLOUD" -addext "subjectAltName=IP:$CLOUD" \
+		-subj "/CN=$CLOUD" -addext "subjectAltName=IP:$CLOUD,IP:$CONSOLE_ADDR" \
 		-keyout "$LAB/portal.key" -out "$CERT" >"$LAB/openssl.log" 2>&1
 }
 
@@ -200,7 +205,7 @@ server = {
   client_keepalive = 25;
   egress = "wan0";  snat = true;
   database = "$DB";
-  portal = { listen = "$CLOUD:8443"; name = "$PULLED";
+  portal = { listen = "0.0.0.0:8443"; name = "$PULLED";   # the WAN and the host link
              tls_cert_file = "portal.crt"; tls_key_file = "portal.key"; };
 };
 EOF
@@ -270,6 +275,12 @@ cmd_start() {
 		veth wdemo-wan hq0 198.18.1.1/24 wdemo-hq wan0 198.18.1.2/24 &&
 		veth wdemo-wan cloud0 198.18.2.1/24 wdemo-cloud wan0 "$CLOUD/24" &&
 		veth wdemo-wan phone0 198.18.3.1/24 wdemo-phone wan0 198.18.3.2/24 || fail "veth links"
+	# host0 goes with the cloud's namespace, and its peer here with it.
+	ip -n wdemo-cloud link add host0 type veth peer name "$HOST_LINK" netns $$ &&
+		ip -n wdemo-cloud addr add "$CONSOLE_ADDR/30" dev host0 &&
+		ip addr add "$HOST_ADDR/30" dev "$HOST_LINK" &&
+		ip -n wdemo-cloud link set host0 up && ip link set "$HOST_LINK" up ||
+		fail "the host's link to the cloud"
 	ip -n wdemo-lan route add default via 192.168.10.1 &&
 		ip -n wdemo-gw route add default via 198.18.0.1 &&
 		ip -n wdemo-hq route add default via 198.18.1.1 &&
@@ -313,13 +324,17 @@ cmd_start() {
 	say "          certificate $CERT (self-signed by openssl just now)"
 
 	step "3. users on the server (over its socket $SSOCK)"
-	SHOW user add branch1
+	SHOW user add branch1 --no-device
 	SHOW user add alice --expires 30d --quota 10GiB/month
 	token=$(W device add gw1 --user branch1) || fail "warren device add gw1 --user branch1"
 	say "   \$ warren device add gw1 --user branch1"
 	say "     ${token:0:8}... (a one-time enrolment token for the gateway)"
 	(umask 077 && W token add demo >"$LAB/admin.token") || fail "warren token add demo"
 	say "   \$ warren token add demo > $LAB/admin.token    (for the admin API)"
+	(umask 077 && W admin add admin >"$LAB/admin.password") || fail "warren admin add admin"
+	say "   \$ warren admin add admin > $LAB/admin.password    (the console's first account)"
+	(umask 077 && W user passwd alice >"$LAB/alice.password") || fail "warren user passwd alice"
+	say "   \$ warren user passwd alice > $LAB/alice.password    (alice's user portal)"
 
 	step "4. the gateway: $CONF, warren enroll, warren agent"
 	(umask 077 && write_agent_conf)
@@ -385,9 +400,9 @@ cmd_start() {
 	say " - wdemo-lan pings the HQ host $HQ_HOST (172.16.0.0/16 -> tunnel hq, from the file):"
 	ping_through hq wdemo-lan "$HQ_HOST" wdemo-hq wdemo-hqsrv 10.9.0.10
 	say " - wdemo-lan pings the internet host $NET_HOST (default route -> tunnel $PULLED, pulled; user branch1):"
-	ping_through cloud wdemo-lan "$NET_HOST" wdemo-cloud wdemo-cldsrv 10.8.0.2
+	ping_through cloud wdemo-lan "$NET_HOST" wdemo-cloud wdemo-cldsrv 10.8.0.3
 	say " - wdemo-phone pings the internet host $NET_HOST (wg-quick, AllowedIPs 0.0.0.0/0; user alice):"
-	ping_through phone wdemo-phone "$NET_HOST" wdemo-cloud wdemo-cldsrv 10.8.0.3
+	ping_through phone wdemo-phone "$NET_HOST" wdemo-cloud wdemo-cldsrv 10.8.0.2
 	stop_capture "${caps[@]}"
 	local nclear nwg
 	nclear=$(cat "$LAB/cap-wan-gw-clear.log" "$LAB/cap-wan-phone-clear.log" | grep -c ' > ')
@@ -431,10 +446,12 @@ cmd_start() {
 	printf "$cmd" "$w user list -s $SSOCK" "users, expiry, quota"
 	say "  ip netns exec wdemo-phone wg show wdemo-phone"
 	say "  ip netns exec wdemo-lan ping $NET_HOST"
-	say "The portal: $URL, reachable from the lab's namespaces (no web console yet)."
-	say "Its admin API (today: /api/v1/users, /api/v1/users/NAME, /api/v1/sessions; docs/portal.md):"
-	say "  ip netns exec wdemo-gw curl --cacert $CERT \\"
-	say "    -H \"Authorization: Bearer \$(cat $LAB/admin.token)\" $URL/api/v1/users"
+	say "The console, in a browser on this host (the certificate is self-signed: $CERT):"
+	say "  $CONSOLE/admin/   sign in as admin, password $(cat "$LAB/admin.password") (one-time: you choose your own)"
+	say "  $CONSOLE/         alice's user portal, password $(cat "$LAB/alice.password") (one-time too)"
+	say "  (from elsewhere: ssh -L 8443:$CONSOLE_ADDR:8443 this-host, then https://localhost:8443/admin/)"
+	say "The administration API (docs/api.yaml; for example /api/v1/users, /api/v1/status):"
+	say "  curl --cacert $CERT -H \"Authorization: Bearer \$(cat $LAB/admin.token)\" $CONSOLE/api/v1/users"
 	say "demo/lab.sh status shows it again; \"make demo-stop\" removes it all."
 }
 
@@ -478,6 +495,7 @@ cmd_stop() {
 	for l in "${WG_LINKS[@]}"; do rm -f "$UAPI_DIR/$l.sock"; done
 	[ -S "$UAPI_DIR/$PULLED_LINK.sock" ] && ! uapi_live "$PULLED_LINK" && rm -f "$UAPI_DIR/$PULLED_LINK.sock"
 	case $LAB in /tmp/?*) rm -rf "$LAB" ;; *) [ -e "$LAB" ] && say "left $LAB (not under /tmp) in place" ;; esac
+	ip link del "$HOST_LINK" 2>/dev/null   # gone with the cloud's namespace, normally
 	if ip netns list | grep -q '^wdemo-'; then say "namespaces left: $(ip netns list | grep '^wdemo-' | xargs)"; return 1; fi
 	say "demo lab removed: no wdemo-* namespaces, processes, UAPI sockets or $LAB remain"
 }

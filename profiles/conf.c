@@ -1615,6 +1615,14 @@ static void k_server_session_idle_s(struct pctx *p, const config_setting_t *s, v
 	want_u32(p, s, 1, &((struct server_conf *)obj)->session_idle_s);
 }
 
+static void k_server_max_devices(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	long long v;
+
+	if (want_int(p, s, 1, 1000, &v))
+		((struct server_conf *)obj)->max_devices = (uint32_t)v;
+}
+
 static void k_server_accounting_interval_ms(struct pctx *p, const config_setting_t *s, void *obj)
 {
 	long long v;
@@ -1677,6 +1685,21 @@ static void k_server_portal_name(struct pctx *p, const config_setting_t *s, void
 	snprintf(pc->name, sizeof(pc->name), "%s", v);
 }
 
+static void k_server_portal_admin_totp(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	struct server_portal_conf *pc = obj;
+	const char *v;
+
+	if (!want_string(p, s, &v))
+		return;
+	if (strcmp(v, "optional") == 0)
+		pc->admin_totp_required = false;
+	else if (strcmp(v, "required") == 0)
+		pc->admin_totp_required = true;
+	else
+		perr(p, s, "admin_totp \"%s\": must be optional or required", v);
+}
+
 static void k_server_portal_user(struct pctx *p, const config_setting_t *s, void *obj)
 {
 	struct server_portal_conf *pc = obj;
@@ -1695,6 +1718,7 @@ static const struct key server_portal_keys[] = {
 	{ "listen", k_server_portal_listen },
 	{ "name", k_server_portal_name },
 	{ "user", k_server_portal_user },
+	{ "admin_totp", k_server_portal_admin_totp },
 	{ "tls_cert_file", k_server_portal_cert },
 	{ "tls_key_file", k_server_portal_key },
 	{ NULL, NULL }
@@ -1729,6 +1753,7 @@ static const struct key server_keys[] = {
 	{ "session_idle_s", k_server_session_idle_s },
 	{ "session_retention_days", k_server_session_retention_days },
 	{ "accounting_interval_ms", k_server_accounting_interval_ms },
+	{ "max_devices", k_server_max_devices },
 	{ "portal", k_server_portal },
 	{ NULL, NULL }
 };

@@ -139,6 +139,7 @@ struct config *config_new(void)
 	c->server.session_idle_s = 180;
 	c->server.session_retention_days = 180;
 	c->server.accounting_interval_ms = 2000;
+	c->server.max_devices = 5;
 	return c;
 }
 

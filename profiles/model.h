@@ -132,6 +132,7 @@ struct server_portal_conf {
 	char *tls_key_file;
 	char name[13];               /* the tunnel's name in profiles; default "warren" */
 	char user[33];               /* the HTTP process runs as this user; default "nobody" */
+	bool admin_totp_required;    /* admin_totp = "required": console logins need TOTP */
 };
 
 /* The server role: one WireGuard link for many users, their state in a database. */
@@ -157,6 +158,7 @@ struct server_conf {
 	uint32_t session_idle_s;     /* default 180 */
 	uint32_t session_retention_days;   /* default 180 */
 	uint32_t accounting_interval_ms;   /* how often counters are read; default 2000 */
+	uint32_t max_devices;        /* per user; default 5 */
 	struct server_portal_conf portal;
 	int line;
 };

@@ -1,22 +1,31 @@
-/* The server daemon's state, shared by its parts: the link (server.c), administration
- * over the control socket (admin.c), and accounting, sessions and enforcement
- * (account.c). */
+/* The server daemon's state, shared by its layers (docs/architecture.md): the database
+ * (db/), accounting (account.c) and the link (link.c) at the bottom, the core (server.c),
+ * the operations table (api/), and its callers on top: the control socket and the
+ * portal's side (servercmd.c, portal/). */
 #ifndef WARREN_SERVER_H
 #define WARREN_SERVER_H
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <sodium.h>
 
 #include "account.h"
-#include "db.h"
+#include "db/db.h"
 #include "pool.h"
 #include "../agent/plan.h"
 #include "../common/json.h"
 #include "../netcfg/sysctl.h"
 
 #define SERVER_MAX_POOLS 2      /* one per family */
+
+/* How the layers above hear of the core's news, without the core calling up. */
+struct server_hooks {
+	void (*user_changed)(struct server *s, int64_t user_id);
+	void (*polled)(struct server *s);                /* after each accounting reading */
+	void (*child_exited)(struct server *s, pid_t pid);
+};
 
 struct server {
 	struct config *c;
@@ -32,7 +41,7 @@ struct server {
 	struct timer *purge_timer;      /* session retention, daily */
 	struct timer *repair_timer;     /* a converge soon after drift was seen */
 	struct timer *watchdog_timer;   /* systemd's WATCHDOG=1 */
-	bool nft_applied;               /* table inet warren is ours to remove */
+	bool nft_applied;               /* table inet warren_server is ours to remove */
 	uint8_t secret[crypto_secretbox_KEYBYTES];
 	uint8_t public_key[KEY_LEN];
 	struct plan plan;
@@ -48,17 +57,51 @@ struct server {
 	uint64_t last_repair_ms;
 	uint64_t repairs;
 	struct portalcore *portal;      /* signing key, HTTP process, long polls */
+	struct events *events;          /* the live event streams of the console and portal */
+	struct pwhash_pool *pw;         /* Argon2id, off the loop */
+	struct websession_store *web;   /* console and portal sessions */
+	struct throttle *throttle;      /* failed logins */
+	struct totp_pending *totp;      /* secrets shown, not confirmed yet */
+	char *file_settings[9];         /* the file's value of each runtime setting, as JSON */
+	size_t n_totp;
+	struct server_hooks hooks;
 };
 
-/* server.c: write exactly u's peer (remove: take it off). 0 or -errno. */
-int server_sync_user(struct server *s, const struct acct_user *u, bool remove);
-/* Converge the link with the database soon (rate-limited), saying why in the log (NULL:
- * quietly). */
-void server_repair_soon(struct server *s, const char *why);
+/* Something of user_id (0: of everyone, as the server's own settings) changed: whoever
+ * set the user_changed hook hears of it (long polls of its devices, event streams). Any
+ * layer says so; none calls up to do it. */
+static inline void server_user_changed(struct server *s, int64_t user_id)
+{
+	if (s->hooks.user_changed)
+		s->hooks.user_changed(s, user_id);
+}
 
-/* admin.c: the control socket's "user ..." and "session ..." commands. */
-int admin_user(struct server *s, int argc, char **argv, struct json *reply);
-int admin_session(struct server *s, int argc, char **argv, struct json *reply);
+
+
+/* The daemon, in order (server.c). load: the file, errors printed, -EINVAL with any.
+ * open: the database, accounting, the link's netlink sockets and monitor, the loop and
+ * its signals, the login machinery. start: the runtime settings, the first converge, the
+ * timers. stop: (ran: the last counters read, open sessions ended) the link and table
+ * removed. close: everything freed, whatever was reached. 0 or -errno. */
+int server_load(struct server *s, const char *path);
+int server_open(struct server *s);
+int server_start(struct server *s);
+void server_stop(struct server *s, bool ran);
+void server_close(struct server *s);
+/* Re-read the file (SIGHUP, "reload"); its errors also go to reply (may be NULL). */
+int server_reload(struct server *s, struct json *reply);
+/* The status document's members but "users", into an open object. */
+void server_status(struct server *s, struct json *j, size_t event_streams);
+
+/* A TOTP secret an admin was shown and has not confirmed with a code yet. */
+struct totp_pending {
+	int64_t admin_id;
+	uint8_t secret[20];
+	int64_t made;
+};
+
+/* The runtime settings changed: the link, the table and every profile follow. */
+void server_settings_changed(struct server *s);
 
 
 #endif

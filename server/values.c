@@ -89,9 +89,10 @@ static int days_in_month(int y, int m)
 static int parse_date(const char *s, bool end_of_day, int64_t *unix_time, char *why,
 		      size_t whylen)
 {
-	static const char syntax[] = "expected YYYY-MM-DD[THH:MM[:SS]]";
-	int y, mo, d, h = 0, mi = 0, sec = 0;
-	bool bare = true;
+	static const char syntax[] = "expected YYYY-MM-DD[THH:MM[:SS][Z|+HH:MM]]";
+	int y, mo, d, h = 0, mi = 0, sec = 0, oh = 0, om = 0;
+	bool bare = true, zoned = false;
+	long off = 0;
 	struct tm tm;
 	time_t t;
 
@@ -111,8 +112,18 @@ static int parse_date(const char *s, bool end_of_day, int64_t *unix_time, char *
 				return fail(why, whylen, "date", s, syntax);
 			p += 3;
 		}
-		if (*p != '\0')
+		/* A zone of its own (a browser's, say): Z or +HH:MM / -HH:MM from UTC. */
+		if (*p == 'Z' && p[1] == '\0') {
+			zoned = true;
+		} else if ((*p == '+' || *p == '-') && fixed_digits(p + 1, 2, &oh) && p[3] == ':' &&
+			   fixed_digits(p + 4, 2, &om) && p[6] == '\0') {
+			if (oh > 14 || om > 59)
+				return fail(why, whylen, "date", s, "zone offset out of range");
+			zoned = true;
+			off = (*p == '-' ? -1 : 1) * (oh * 3600L + om * 60L);
+		} else if (*p != '\0') {
 			return fail(why, whylen, "date", s, syntax);
+		}
 	}
 	if (y < 1970)
 		return fail(why, whylen, "date", s, "year out of range");
@@ -136,6 +147,10 @@ static int parse_date(const char *s, bool end_of_day, int64_t *unix_time, char *
 	tm.tm_min = mi;
 	tm.tm_sec = sec;
 	tm.tm_isdst = -1;
+	if (zoned) {
+		*unix_time = (int64_t)timegm(&tm) - off;
+		return 0;
+	}
 	errno = 0;
 	t = mktime(&tm);
 	if (t == (time_t)-1 && errno != 0)
@@ -187,7 +202,7 @@ int values_parse_expiry(const char *s, int64_t now, int64_t *unix_time, char *wh
 		return parse_date(s, true, unix_time, why, whylen);
 	if (len == 0 || !strchr("smhd", s[len - 1]))
 		return fail(why, whylen, "expiry", s,
-			    "expected a date YYYY-MM-DD[THH:MM[:SS]] or a duration N followed by s, m, h or d");
+			    "expected a date YYYY-MM-DD[THH:MM[:SS][Z|+HH:MM]] or a duration N followed by s, m, h or d");
 	r = values_parse_duration(s, &d, why, whylen);
 	if (r < 0)
 		return r;

@@ -16,11 +16,13 @@
 #define VALUES_SIZE_STRLEN 32
 #define VALUES_TIME_STRLEN 32
 
-/* DATE: YYYY-MM-DD[THH:MM[:SS]] in local time (the TZ of the process, mktime with
- * tm_isdst = -1). Strict: four-digit year 1970..9999, two-digit fields, a real calendar
- * day (2028-02-29 yes, 2027-02-29 no), hours 00..23 (24:00 is refused), minutes and
- * seconds 00..59, nothing after. A bare date is 00:00 of that day (what --since wants).
- * A wall time that does not exist (skipped by a DST change) is moved forward by mktime. */
+/* DATE: YYYY-MM-DD[THH:MM[:SS][Z|+HH:MM|-HH:MM]] in local time (the TZ of the process,
+ * mktime with tm_isdst = -1), or in the zone given after a time (a browser's: Z is UTC,
+ * offsets up to 14:59). Strict: four-digit year 1970..9999, two-digit fields, a real
+ * calendar day (2028-02-29 yes, 2027-02-29 no), hours 00..23 (24:00 is refused), minutes
+ * and seconds 00..59, nothing after. A bare date is 00:00 of that day (what --since
+ * wants). A wall time that does not exist (skipped by a DST change) is moved forward by
+ * mktime. */
 int values_parse_date(const char *s, int64_t *unix_time, char *why, size_t whylen);
 
 /* DURATION: N followed by s, m, h or d (N > 0, decimal digits only: no sign, spaces or

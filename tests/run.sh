@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Runs every test tier that exists and ends with one line "N passed, N failed".
 # Tiers: unit (cmocka), cli (the command line), fuzz (saved corpus plus a bounded run), netns (root, wireguard-go),
-# kernel (QEMU). TIERS="unit netns" limits the run; FUZZ_SECONDS bounds each fuzzer.
+# web (Chromium against a server's portal), kernel (QEMU). TIERS="unit netns" limits the run; FUZZ_SECONDS bounds each fuzzer.
 set -u
 cd "$(dirname "$0")/.."
 B=${B:-build}
-TIERS=${TIERS:-unit cli fuzz netns kernel}
+TIERS=${TIERS:-unit cli fuzz netns web kernel}
 FUZZ_SECONDS=${FUZZ_SECONDS:-20}
 passed=0
 failed=0
@@ -78,6 +78,7 @@ for tier in $TIERS; do
 	cli) run_scripts cli tests/cli/t_*.sh ;;
 	fuzz) run_fuzz ;;
 	netns) run_scripts netns tests/netns/t_*.sh ;;
+	web) run_scripts web tests/web/t_*.sh ;;
 	kernel) [ -x tests/kernel/run.sh ] && run_scripts kernel tests/kernel/run.sh ;;
 	esac
 done

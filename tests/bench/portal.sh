@@ -20,9 +20,8 @@
 # wrk over the run (from /proc/PID/stat and bash's `time`), per request too; then each
 # server's latency with one connection, one request after the other.
 #
-# Root only. Environment: C (connections, 16: the portal's limit per client address is
-# 16, and wrk runs from one address; more are refused by the portal and show up as
-# socket errors), T (wrk threads, 2), D (seconds per run, 10), RUNS (1: with more, the
+# Root only. Environment: C (connections, 16; wrk runs from one address, and the portal
+# takes up to 1,024 from one address, more show up as socket errors), T (wrk threads, 2), D (seconds per run, 10), RUNS (1: with more, the
 # warren and nginx runs alternate and medians are printed), NGINX_WORKERS (1: the portal
 # is one process with one loop; "auto" for one per CPU), LAT_D (3: seconds of each
 # one-connection run, 0 skips them), PERF=1 (perf record the server and the portal

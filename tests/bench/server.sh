@@ -36,7 +36,7 @@ die() { echo "server-bench: $*" >&2; exit 1; }
 # ---------------------------------------------------------------- outside: setup, cleanup
 if [ "${WB_INNER:-}" != 1 ]; then
 	[ "$(id -u)" = 0 ] || die "needs root"
-	for c in wireguard-go wg ip cc ping xargs; do
+	for c in wireguard-go wg ip cc ping xargs jq; do
 		command -v "$c" >/dev/null 2>&1 || die "needs $c (make deps installs it)"
 	done
 	[ -x "$WARREN" ] || die "no warren binary at $WARREN (run make)"
@@ -178,13 +178,13 @@ for ((i = 0; i < RUNS; i++)); do
 	t1=${EPOCHREALTIME/./}
 	echo $((t1 - t0)) >>"$TMP/cli_add"
 	W user delete "bench$i" -s "$SOCK" >/dev/null || fail "user delete bench$i"
-	"$CTL" "$SOCK" user add "benchc$i" >>"$TMP/ctl_add" || fail "ctlcall user add benchc$i"
+	"$CTL" "$SOCK" api user.add "{\"name\":\"benchc$i\"}" >>"$TMP/ctl_add" || fail "ctlcall user add benchc$i"
 	W user delete "benchc$i" -s "$SOCK" >/dev/null
 	t0=${EPOCHREALTIME/./}
 	"$WARREN" user show u00002 -s "$SOCK" >/dev/null || fail "user show u00002"
 	t1=${EPOCHREALTIME/./}
 	echo $((t1 - t0)) >>"$TMP/cli_show"
-	"$CTL" "$SOCK" user show u00002 >>"$TMP/ctl_show" || fail "ctlcall user show"
+	"$CTL" "$SOCK" api user.show '{"user":"u00002"}' >>"$TMP/ctl_show" || fail "ctlcall user show"
 done
 [ "$(peers "$IF")" = "$N" ] || fail "the link does not hold $N peers after the adds and deletes"
 
@@ -253,7 +253,7 @@ for ((r = 0; r < STARTS; r++)); do
 	start_server
 	# The daemon answers only once its loop runs, which is after the link converged: the
 	# first answer (to a small request) is the moment it is ready.
-	"$CTL" -w 60000 "$SOCK" user show u00001 >/dev/null || fail "the server did not answer after a restart"
+	"$CTL" -w 60000 "$SOCK" api user.show '{"user":"u00001"}' >/dev/null || fail "the server did not answer after a restart"
 	t1=${EPOCHREALTIME/./}
 	echo $((t1 - t0)) >>"$TMP/start_w"
 	n=$(peers "$IF")
@@ -269,9 +269,20 @@ for ((i = 0; i < LISTS; i++)); do
 	"$WARREN" user list --json -s "$SOCK" >"$TMP/list.json" || fail "user list --json"
 	t1=${EPOCHREALTIME/./}
 	echo $((t1 - t0)) >>"$TMP/list"
-	"$CTL" "$SOCK" user list --json >>"$TMP/ctl_list" || fail "ctlcall user list --json"
+	"$CTL" "$SOCK" api user.list '{"limit":500}' >>"$TMP/ctl_list" || fail "ctlcall user.list"
 done
-echo "server-list: warren user list --json median $(med <"$TMP/list") ms (daemon time $(med <"$TMP/ctl_list") ms), $(wc -c <"$TMP/list.json") bytes for $(grep -o '"name":' "$TMP/list.json" | wc -l) users (median of $LISTS)"
+echo "server-list: warren user list --json median $(med <"$TMP/list") ms (all $N, in pages of 500; daemon time per page of 500 $(med <"$TMP/ctl_list") ms), $(wc -c <"$TMP/list.json") bytes for $(jq length "$TMP/list.json") users (median of $LISTS)"
+
+# ---- the console's users page: one page of 50, as the browser asks for it (daemon time)
+page() {  # page NAME JSON: median daemon time of LISTS calls of user.list
+	local f=$TMP/page_$1 k
+	: >"$f"
+	for ((k = 0; k < LISTS; k++)); do
+		"$CTL" "$SOCK" api user.list "$2" >>"$f" || fail "ctlcall user.list $2"
+	done
+	med <"$f"
+}
+echo "server-users-page: a page of 50 at $N users, daemon time (median of $LISTS; figure <= 20 ms): first $(page first '{"limit":50}') ms, sorted by bytes used $(page used '{"limit":50,"sort":"-used"}') ms, search \"u0999\" $(page q '{"limit":50,"q":"u0999"}') ms, search with no match $(page none '{"limit":50,"q":"zzzz"}') ms, state filter $(page state '{"limit":50,"state":"disabled"}') ms"
 
 # ---- the cost of accounting: CPU of the server and of wireguard-go while idle
 ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }

@@ -36,18 +36,24 @@ done <<'EOF'
 user add Bad.Name!|warren user: user name "Bad.Name!": only a-z, 0-9, '.', '_' and '-' are allowed
 user add alice --expires 2027-02-30|warren user: date "2027-02-30": day out of range
 user add alice --quota 5GB|warren user: size "5GB": expected N followed by B, KiB, MiB, GiB or TiB, optionally /month
-user add alice --reset-day 32|warren user: --reset-day "32": not a day of the month (1..31)
-user add alice --public-key nope|warren user: --public-key "nope": not a valid key
-user add alice bob|warren user: usage: user add NAME [--expires DATE|DURATION] [--quota SIZE[/month]] [--reset-day DAY] [--public-key KEY]
-user set alice|warren user: user set: nothing to change (--expires, --quota, --reset-day)
-user set alice --public-key x|warren user: usage: user set NAME [--expires DATE|DURATION|never] [--quota SIZE[/month]|none] [--reset-day DAY]
-user rotate alice --quota 1GiB|warren user: usage: user rotate NAME [--public-key KEY]
+user add alice --reset-day 32|warren user: --reset-day: 32 is out of range (1..31)
+user add alice --public-key nope|warren user: --public-key: not a WireGuard public key
+user add alice bob|warren user: usage: user add NAME [--expires DATE|DURATION] [--quota SIZE[/month]] [--reset-day DAY] [--public-key KEY] [--device NAME|--no-device] [--group GROUP] [--email ADDRESS]
+user set alice|warren user: nothing to change (expires, quota, reset_day, group, state, email)
+user set alice --public-key x|warren user: usage: user set NAME [--expires DATE|DURATION|never] [--quota SIZE[/month]|none] [--reset-day DAY] [--group GROUP] [--email ADDRESS]
+user rotate alice --quota 1GiB|warren user: usage: user rotate NAME [--device NAME] [--public-key KEY]
 user list --png f|warren user: --png and --svg go with qr, one of them
 user show|warren user: usage: user show NAME [--json]
-user frob alice|warren user: usage: user add|list|show|config|qr|set|disable|enable|delete|rotate ...
-session list --since yesterday|warren session: date "yesterday": expected YYYY-MM-DD[THH:MM[:SS]]
-session list extra|warren session: usage: session list [--user NAME] [--since DATE] [--json]
-session drop|warren session: usage: session list [--user NAME] [--since DATE] [--json]
+user frob alice|warren user: unknown command "frob": add list show config qr set disable enable delete rotate passwd export import
+session list --since yesterday|warren session: date "yesterday": expected YYYY-MM-DD[THH:MM[:SS][Z|+HH:MM]]
+session list extra|warren session: usage: session list [--user NAME [--device NAME]] [--since DATE] [--until DATE] [--search TEXT] [--json]
+session drop|warren session: unknown command "drop": list
+user add alice --email nobody|warren user: --email "nobody": not an address
+device add gw1 --user branch --config --expires 2d|warren device: --expires: only an agent device enrols with a token
+device add gw1|warren device: --user: missing
+admin add Root!|warren admin: admin name "Root!": only a-z, 0-9, '.', '_' and '-' are allowed
+admin add ops --role god|warren admin: --role: expected one of admin, viewer
+token add ci --role root|warren token: --role: expected one of admin, viewer
 EOF
 run "$WARREN" user list -s "$S"
 expect_eq "a good request with no server exits 1" "$RC" 1

@@ -1,30 +1,65 @@
-/* libFuzzer harness for the server's administration requests: a request line as the
- * daemon reads it, then the checks every user/session command goes through (names,
- * DATE, DURATION, SIZE, keys, options). */
+/* libFuzzer harness for the administration API's request parsing: a route (method and
+ * path, percent-encoded), a query string and a JSON body, as the HTTPS API and the
+ * control socket hand them in, through api_route, api_input and api_parse. */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/ctl.h"
-#include "server/adminargs.h"
+#include "common/json.h"
+#include "server/api/api.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* Input: METHOD ' ' PATH ['?' QUERY] '\n' BODY */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *argv[CTL_MAX_ARGS + 1], err[160], why[200], *line = malloc(size + 1);
-	int argc = 0;
+	char params[API_MAX_PARAMS][DB_NAME_MAX * 3 + 1], allow[64], why[256];
+	char *text = malloc(size + 1), *nl, *sp, *query;
+	const struct api_op *op;
+	struct json_value *in = NULL;
+	void *req;
+	size_t n = 0;
+	int status;
 
-	if (!line)
+	if (!text)
 		abort();
-	memcpy(line, data, size);
-	line[size] = '\0';
-	if (ctl_parse_request(line, argv, &argc, err, sizeof(err)) == 0) {
-		why[0] = '\0';
-		if (admin_check(argc, argv, why, sizeof(why)) < 0 &&
-		    (!why[0] || !memchr(why, '\0', sizeof(why)) || strchr(why, '\n')))
-			abort();   /* a refusal says why, in one line */
+	memcpy(text, data, size);
+	text[size] = '\0';
+	nl = memchr(text, '\n', size);
+	sp = strchr(text, ' ');
+	if (!nl || !sp || sp > nl)
+		goto out;
+	*nl = '\0';
+	*sp = '\0';
+	query = strchr(sp + 1, '?');
+	if (query)
+		*query++ = '\0';
+	op = api_route(text, sp + 1, params, &n, &status, allow, sizeof(allow));
+	if (!op) {
+		if (status != 404 && status != 405)
+			abort();
+		goto out;
 	}
-	free(line);
+	why[0] = '\0';
+	if (api_input(op, params, n, query, nl + 1, size - (size_t)(nl + 1 - text), &in, why,
+		      sizeof(why)) < 0) {
+		if (!why[0] || strchr(why, '\n'))
+			abort();   /* a refusal says why, in one line */
+		goto out;
+	}
+	req = calloc(1, op->req_size + 1);
+	if (!req)
+		abort();
+	if (api_parse(op, in, req, why, sizeof(why)) < 0) {
+		if (!why[0] || strchr(why, '\n'))
+			abort();
+	} else {
+		api_req_clear(op, req);
+	}
+	free(req);
+out:
+	json_value_free(in);
+	free(text);
 	return 0;
 }

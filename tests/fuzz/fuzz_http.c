@@ -10,8 +10,8 @@
 #include <string.h>
 
 #include "common/json.h"
-#include "server/ipc.h"
-#include "server/portal.h"
+#include "server/portal/ipc.h"
+#include "server/portal/portal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -296,6 +296,26 @@ need_warren() { [ -x "$WARREN" ] || skip_all "warren not built ($WARREN)"; }
 # warren_in NS ARGS...: run warren inside NS with the selected backend.
 warren_in() { in_ns "$1" env WARREN_BACKEND="$WARREN_BACKEND" "$WARREN" "${@:2}"; }
 
+# ---------------------------------------------------------------- the portal's TLS
+
+# test_ca ADDR: a test CA ($WT_DIR/ca.pem) and the portal's certificate for the IP address
+# ADDR ($WT_DIR/portal.crt, portal.key mode 0600), from a configuration of the run's own:
+# the kernel tier's guest has no openssl.cnf. 1 (with a not ok line) on failure.
+test_ca() {
+	printf '[req]\ndistinguished_name = dn\n[dn]\n[ca]\nbasicConstraints = critical, CA:true\n' >"$WT_DIR/ssl.cnf"
+	OPENSSL_CONF=$WT_DIR/ssl.cnf openssl req -config "$WT_DIR/ssl.cnf" -x509 -newkey ec \
+		-pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=warren-test-ca -extensions ca \
+		-keyout "$WT_DIR/ca.key" -out "$WT_DIR/ca.pem" 2>"$WT_DIR/ssl.err" &&
+	OPENSSL_CONF=$WT_DIR/ssl.cnf openssl req -config "$WT_DIR/ssl.cnf" -new -newkey ec \
+		-pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$1" -addext "subjectAltName=IP:$1" \
+		-keyout "$WT_DIR/portal.key" -out "$WT_DIR/portal.csr" 2>>"$WT_DIR/ssl.err" &&
+	OPENSSL_CONF=$WT_DIR/ssl.cnf openssl x509 -req -in "$WT_DIR/portal.csr" -CA "$WT_DIR/ca.pem" \
+		-CAkey "$WT_DIR/ca.key" -CAcreateserial -days 2 -copy_extensions copy \
+		-out "$WT_DIR/portal.crt" 2>>"$WT_DIR/ssl.err" ||
+		{ not_ok "a test CA and certificate" "$(cat "$WT_DIR/ssl.err")"; return 1; }
+	chmod 600 "$WT_DIR/portal.key"
+}
+
 # ---------------------------------------------------------------- state digests
 
 # state_dump NS: canonical text of NS's configuration: links (name, kind, flags, mtu,

@@ -38,12 +38,20 @@ check "and takes under 15 s" test "$ms" -lt 15000
 said() { grep -qF -- "$1" "$WT_DIR/start.out"; }
 check "hq sees the LAN host as the gateway's hq address" said "wdemo-hq saw on wdemo-hqsrv: 10.9.0.10 > 172.16.0.1"
 check "the cloud sees the LAN host as the branch's address, through the pulled tunnel" \
-	said "wdemo-cloud saw on wdemo-cldsrv: 10.8.0.2 > 198.51.100.1"
-check "the cloud sees the phone as alice's address" said "wdemo-cloud saw on wdemo-cldsrv: 10.8.0.3 > 198.51.100.1"
+	said "wdemo-cloud saw on wdemo-cldsrv: 10.8.0.3 > 198.51.100.1"
+check "the cloud sees the phone as alice's address" said "wdemo-cloud saw on wdemo-cldsrv: 10.8.0.2 > 198.51.100.1"
 check "nothing crossed the WAN unencrypted" said "WireGuard packets and 0 unencrypted ones"
-check "the summary names the sockets and the portal" \
+check "the summary names the sockets, the console and the API" \
 	bash -c "grep -qF 'status -s $LAB/agent.sock' '$WT_DIR/start.out' && grep -qF 'status -s $LAB/server.sock' '$WT_DIR/start.out' &&
-		grep -qF 'https://198.18.2.2:8443/api/v1/users' '$WT_DIR/start.out'"
+		grep -qF 'https://198.18.9.2:8443/admin/   sign in as admin, password ' '$WT_DIR/start.out' &&
+		grep -qF 'https://198.18.9.2:8443/api/v1/users' '$WT_DIR/start.out'"
+# The console from this host, as a browser here would meet it, with the password printed.
+PW=$(sed -n 's|.*/admin/   sign in as admin, password \([a-z2-9-]*\) .*|\1|p' "$WT_DIR/start.out")
+check_eq "the console's page answers on this host" 200 \
+	"$(curl -s -o /dev/null -w '%{http_code}' --cacert "$LAB/portal.crt" https://198.18.9.2:8443/admin/)"
+check_eq "and the printed admin password signs in, to be changed" "200 admin true" \
+	"$(curl -s -o "$WT_DIR/login.json" -w '%{http_code}' --cacert "$LAB/portal.crt" -H 'Content-Type: application/json' \
+		-d "{\"name\":\"admin\",\"password\":\"$PW\"}" https://198.18.9.2:8443/api/v1/login) $(jq -r '"\(.role) \(.must_change_password)"' "$WT_DIR/login.json")"
 
 # What the lab printed, checked again from the outside.
 A() { "$WARREN" "$@" -s "$LAB/agent.sock"; }
@@ -64,9 +72,9 @@ check "the phone has a handshake with the server" \
 	bash -c "ip netns exec wdemo-phone wg show wdemo-phone latest-handshakes | awk '\$2 > 0 { f = 1 } END { exit !f }'"
 check_not "its configuration holds no DNS line (resolv.conf stays alone)" grep -q '^DNS' "$LAB/phone/wdemo-phone.conf"
 check "the LAN host still reaches the internet host" N wdemo-lan ping -n -q -c 1 -W 2 198.51.100.1
-check_eq "the admin API answers with the lab's token" "200 branch1 alice" \
+check_eq "the admin API answers with the lab's token" "200 alice branch1" \
 	"$(N wdemo-gw curl -s -o "$WT_DIR/users.json" -w '%{http_code}' --cacert "$LAB/portal.crt" \
-		-H "Authorization: Bearer $(cat "$LAB/admin.token")" https://198.18.2.2:8443/api/v1/users) $(jq -r '[.[].name] | join(" ")' "$WT_DIR/users.json")"
+		-H "Authorization: Bearer $(cat "$LAB/admin.token")" https://198.18.2.2:8443/api/v1/users) $(jq -r '[.users[].name] | join(" ")' "$WT_DIR/users.json")"
 
 # The agent's pull never goes through the full tunnel the portal hands out: once the
 # portal process restarts, the agent comes back over the underlay, and so it still
@@ -79,7 +87,7 @@ done
 reconnected() { local c; c=$(pull_conn); [ -n "$c" ] && [ "$c" != "$old" ]; }
 check "the agent reconnects after the portal process restarts" wait_for 15 reconnected
 check_eq "over the underlay, not through the tunnel it pulled" 198.18.0.2 "$(pull_conn | sed 's/:[0-9]*$//')"
-wg genkey >"$LAB/keys/cloud.key.new" && chmod 600 "$LAB/keys/cloud.key.new" && mv "$LAB/keys/cloud.key.new" "$LAB/keys/cloud.key"
+(umask 077 && wg genkey >"$LAB/keys/cloud.key.new") && mv "$LAB/keys/cloud.key.new" "$LAB/keys/cloud.key"
 S reload
 newkey() { N wdemo-gw wg show wg-cloud peers | grep -qF "$(wg pubkey <"$LAB/keys/cloud.key")"; }
 check "after a new server key the agent follows" wait_for 5 newkey
@@ -90,7 +98,7 @@ out=$(bash "$LAB_SH" start 2>&1); rc=$?
 printf '%s\n' "$out" >"$WT_DIR/start2.out"
 check_eq "a second start removes the lab and starts again" "0 1" "$rc $(grep -c 'already there: removing it first' "$WT_DIR/start2.out")" ||
 	diag "$(tail -n 20 "$WT_DIR/start2.out")"
-check "and its traffic flows" grep -qF "wdemo-cloud saw on wdemo-cldsrv: 10.8.0.3 > 198.51.100.1" "$WT_DIR/start2.out"
+check "and its traffic flows" grep -qF "wdemo-cloud saw on wdemo-cldsrv: 10.8.0.2 > 198.51.100.1" "$WT_DIR/start2.out"
 
 # stop: nothing of it is left.
 pids=$(for n in wdemo-lan wdemo-gw wdemo-wan wdemo-hq wdemo-cloud wdemo-phone; do ip netns pids "$n" 2>/dev/null; done | xargs)
@@ -101,6 +109,7 @@ check_eq "it runs the server, its portal, the agent and five wireguard-go" "1 1 
 out=$(bash "$LAB_SH" stop 2>&1); rc=$?
 check_eq "demo/lab.sh stop succeeds" "0" "$rc" || diag "$out"
 check_eq "no wdemo namespaces are left" "" "$(ip netns list | grep -o '^wdemo-[a-z]*' | xargs)"
+check_not "nor its link into this namespace" ip link show wdemo-host
 gone() { local p; for p in $pids; do [ -r "/proc/$p/stat" ] && ! grep -q '^[0-9]* ([^)]*) Z' "/proc/$p/stat" && return 1; done; return 0; }
 check "none of its processes is left" wait_for 3 gone
 check_eq "no lab's UAPI sockets are left" "" "$(uapi)"

@@ -16,19 +16,8 @@ veth srv "$VS" 10.201.0.1/24 gw "$VG" 10.201.0.2/24
 SOCK=$WT_DIR/server.sock CONF=$WT_DIR/server.conf DB=$WT_DIR/warren.db
 ASOCK=$WT_DIR/agent.sock ACONF=$WT_DIR/agent.conf URL=https://10.201.0.1:8443
 
-# A test CA and the portal's certificate for its address (a configuration of our own:
-# the kernel tier's guest has no openssl.cnf).
-printf '[req]\ndistinguished_name = dn\n[dn]\n[ca]\nbasicConstraints = critical, CA:true\n' >"$WT_DIR/ssl.cnf"
-export OPENSSL_CONF=$WT_DIR/ssl.cnf
-openssl req -config "$WT_DIR/ssl.cnf" -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	-days 2 -subj /CN=warren-test-ca -extensions ca -keyout "$WT_DIR/ca.key" -out "$WT_DIR/ca.pem" 2>"$WT_DIR/ssl.err" &&
-openssl req -config "$WT_DIR/ssl.cnf" -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	-subj /CN=10.201.0.1 -addext subjectAltName=IP:10.201.0.1 -keyout "$WT_DIR/portal.key" \
-	-out "$WT_DIR/portal.csr" 2>>"$WT_DIR/ssl.err" &&
-openssl x509 -req -in "$WT_DIR/portal.csr" -CA "$WT_DIR/ca.pem" -CAkey "$WT_DIR/ca.key" \
-	-CAcreateserial -days 2 -copy_extensions copy -out "$WT_DIR/portal.crt" 2>>"$WT_DIR/ssl.err" ||
-	{ not_ok "a test CA and certificate" "$(cat "$WT_DIR/ssl.err")"; finish; }
-chmod 600 "$WT_DIR/portal.key"
+# A test CA and the portal's certificate for its address.
+test_ca 10.201.0.1 || finish
 
 server_conf() {   # server_conf PORT
 	cat >"$CONF" <<EOF
@@ -65,7 +54,8 @@ check "the server starts with its portal" test $? = 0
 check_eq "the portal runs without privileges" "nobody" \
 	"$(ps -o user= -p "$(pgrep -f 'warren portal' | head -n1)" | xargs)"
 
-W user add branch >/dev/null
+# An agent's user needs no config device of its own: the agent's device is its one.
+W user add branch --no-device >/dev/null
 TOKEN=$(W device add gw1 --user branch)
 check "device add prints a token" test "${#TOKEN}" = 43
 
@@ -114,23 +104,28 @@ newkey() { in_ns gw wg show wg-hq peers | grep -qF "$(wg_pubkey "$SKEY")"; }
 check "after the server's key changed the agent follows within 2 s" wait_for 2 newkey
 check "and reaches the server with it" ping_ok gw 10.9.0.1 10
 
+# ---- a runtime setting changed over the API: the agent's profile follows within 2 s
+W settings set client_keepalive 7 >/dev/null
+keepalive7() { in_ns gw wg show wg-hq persistent-keepalive | grep -q '[[:space:]]7$'; }
+check "a new client keepalive in the settings reaches the agent within 2 s" wait_for 2 keepalive7
+
 # ---- admin API
 ADMIN=$(W token add ops)
 check_eq "the admin API lists users with a token" "200 branch" \
-	"$(api -H "Authorization: Bearer $ADMIN" "$URL/api/v1/users") $(jq -r '.[].name' "$WT_DIR/body")"
+	"$(api -H "Authorization: Bearer $ADMIN" "$URL/api/v1/users") $(jq -r '.users[].name' "$WT_DIR/body")"
 check_eq "and refuses without one" 401 "$(api "$URL/api/v1/users")"
 
 # ---- a user whose key a device holds is not rotated; a deleted device is cut off
 out=$(W user rotate branch 2>&1); rc=$?
 check_eq "rotating a user an enrolled device holds is refused" \
-	"1 user branch: its key is held by device gw1; to replace the device, device delete gw1 and enrol a new one" "$rc $out"
-W user add other >/dev/null
+	"1 device branch/gw1 is an enrolled agent: it holds its own key; to replace it, delete the device and add a new one" "$rc $out"
+W user add other --no-device >/dev/null
 T2=$(W device add gw2 --user other)
 K2=$(wg_genkey | wg pubkey)
 api -X POST -d '{"token":"'"$T2"'","public_key":"'"$K2"'"}' "$URL/api/v1/agent/enroll" >/dev/null
 C2=$(jq -r .credential "$WT_DIR/body")
 check_eq "a second device enrols" "200" "$(api -H "Authorization: Bearer $C2" "$URL/api/v1/agent/profile")"
-check "device delete" W device delete gw2
+check "device delete" W device delete gw2 --user other
 check_eq "its credential is refused" 401 "$(api -H "Authorization: Bearer $C2" "$URL/api/v1/agent/profile")"
 check_not "and its key is off the link" bash -c "ip netns exec '$(ns srv)' wg show '$WGS' peers | grep -qF '$K2'"
 

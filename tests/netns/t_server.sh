@@ -55,7 +55,7 @@ check "alice reaches the server over IPv6" ping_ok c1 fd09::1
 hs=$(in_ns srv wg show "$WGS" latest-handshakes | awk '{ print $2 }')
 check_eq "bob gets the next addresses" "user bob added: 10.9.0.3/32 fd09::3/128" "$(user add bob --expires 30d --quota 5GiB/month)"
 check_eq "adding bob left alice's session alone" "$hs" \
-	"$(in_ns srv wg show "$WGS" latest-handshakes | awk -v k="$(user show alice | grep -o '"public_key":"[^"]*"' | cut -d'"' -f4)" '$1 == k { print $2 }')"
+	"$(in_ns srv wg show "$WGS" latest-handshakes | awk -v k="$(user show alice | grep -o '"public_key":"[^"]*"' | head -n1 | cut -d'"' -f4)" '$1 == k { print $2 }')"
 user config bob >"$WT_DIR/$BO.conf"
 check "bob brings his config up" in_ns c2 "$WARREN" up --state-dir "$WT_DIR/c2" "$WT_DIR/$BO.conf"
 check "bob reaches the server" ping_ok c2 10.9.0.1

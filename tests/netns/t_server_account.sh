@@ -83,6 +83,8 @@ check "the closed session lasted as long as she talked" test "$(jq '.[0].duratio
 	"$(jq '.[0].duration_s' <<<"$s")" -lt 30
 check_eq "session list --since tomorrow is empty" "0" \
 	"$(sessions --since "$(date -d tomorrow +%F)" | jq length)"
+check_eq "a search finds her sessions by her name, her address and the endpoint she moved to" "1 1 1 0" \
+	"$(sessions --search lic | jq length) $(sessions --search 10.9.0.2/ | jq length) $(sessions --search :40404 | jq length) $(sessions --search nobody | jq length)"
 
 # ---- kill -9 keeps the database and the link; nothing is lost or counted twice
 up c1 "$WT_DIR/$AL.conf" >/dev/null
@@ -163,7 +165,10 @@ check_eq "same address after rotation" '["10.9.0.2/32"]' "$(user show alice | jq
 check "totals are kept" test $(( $(field alice rx_bytes) + $(field alice tx_bytes) )) -ge "$tot"
 
 # ---- retention: sessions that ended long ago go at start
-sqlite3 "$DB" "INSERT INTO sessions (user_id, started, ended, endpoint, address) SELECT id, 1000, 2000, 'x', 'y' FROM users WHERE name = 'alice'"
+sqlite3 "$DB" "INSERT INTO sessions (user_id, device_id, started, ended, endpoint, address)
+	SELECT users.id, devices.id, 1000, 2000, 'x', 'y' FROM users JOIN devices ON devices.user_id = users.id
+	WHERE users.name = 'alice'"
+check_eq "an old session is in the log" 1 "$(sqlite3 "$DB" 'SELECT count(*) FROM sessions WHERE started = 1000')"
 kill -TERM "$SERVER"; wait "$SERVER" 2>/dev/null
 check_eq "SIGTERM closes every open session" 0 "$(sqlite3 "$DB" 'SELECT count(*) FROM sessions WHERE ended IS NULL')"
 check_state "after stop the server's namespace is as before" srv before

@@ -641,8 +641,9 @@ static void test_server_section(void **state)
 		    "  client_keepalive = 25; mtu = 1420;\n"
 		    "  egress = \"eth0\"; snat = true;\n"
 		    "  database = \"warren.db\";\n"
-		    "  session_idle_s = 180; session_retention_days = 180;\n"
-		    "  portal = { listen = \"[::]:8443\"; tls_cert_file = \"portal.crt\"; tls_key_file = \"portal.key\"; };\n"
+		    "  session_idle_s = 180; session_retention_days = 180; max_devices = 3;\n"
+		    "  portal = { listen = \"[::]:8443\"; tls_cert_file = \"portal.crt\"; tls_key_file = \"portal.key\";\n"
+		    "             admin_totp = \"required\"; };\n"
 		    "};\n");
 	assert_true(c->server.enabled);
 	assert_string_equal(c->server.ifname, "wg0");
@@ -659,7 +660,16 @@ static void test_server_section(void **state)
 	assert_string_equal(c->server.database + strlen(c->server.database) - 9, "warren.db");
 	assert_true(c->server.portal.enabled);
 	assert_string_equal(c->server.portal.listen, "[::]:8443");
+	assert_int_equal(c->server.max_devices, 3);
+	assert_true(c->server.portal.admin_totp_required);
 	config_free(c);
+
+	EXPECT("server = { private_key = \"" K1 "\"; endpoint = \"v:1\"; pool = [ \"10.9.0.0/24\" ];\n"
+	       "  max_devices = 1001; };\n",
+	       "warren.conf:2: server: max_devices \"1001\": out of range (1-1000)");
+	EXPECT("server = { private_key = \"" K1 "\"; endpoint = \"v:1\"; pool = [ \"10.9.0.0/24\" ];\n"
+	       "  portal = { listen = \"[::]:1\"; tls_cert_file = \"c\"; tls_key_file = \"k\"; admin_totp = \"yes\"; }; };\n",
+	       "warren.conf:2: portal: admin_totp \"yes\": must be optional or required");
 
 	EXPECT("server = { private_key = \"" K1 "\"; endpoint = \"v:1\";\n"
 	       "  pool = [ \"10.9.0.0/24\", \"10.10.0.0/24\" ]; };\n",

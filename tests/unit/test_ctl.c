@@ -257,12 +257,12 @@ static void test_limits(void **state)
 	/* too long without a newline, then with one: refused, the server stays up */
 	memset(big, 'a', sizeof(big));
 	got = exchange_ex(l, big, sizeof(big), 0, 3000, NULL);
-	assert_string_equal(got, "error request longer than 4096 bytes\n");
+	assert_string_equal(got, "error request longer than 65536 bytes\n");
 	free(got);
 	memcpy(big, "warren/1 echo ", 14);
 	big[sizeof(big) - 1] = '\n';
 	got = exchange_ex(l, big, sizeof(big), 0, 3000, NULL);
-	assert_string_equal(got, "error request longer than 4096 bytes\n");
+	assert_string_equal(got, "error request longer than 65536 bytes\n");
 	free(got);
 	/* exactly the limit is fine */
 	big[CTL_MAX_REQUEST - 1] = '\n';

@@ -13,7 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "server/ipc.h"
+#include "server/portal/ipc.h"
 
 #define B(...) ((const uint8_t[]){ __VA_ARGS__ })
 
@@ -151,10 +151,10 @@ static void test_malformed(void **state)
 	(void)state;
 	/* 1. shorter than a header */
 	refused(B(0x41, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0), 11, "shorter");
-	/* 2. unknown types: 0, 4, 66 */
+	/* 2. unknown types: 0, 4, 68 */
 	refused(B(HDR(0, 0)), 12, "unknown type 0");
 	refused(B(HDR(4, 0)), 12, "unknown type 4");
-	refused(B(HDR(0x42, 0)), 12, "unknown type 66");
+	refused(B(HDR(0x44, 0)), 12, "unknown type 68");
 	/* 3. flags not 0 */
 	refused(B(0x41, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0), 12, "flags");
 	/* 4. payload length beyond the maximum */
@@ -366,6 +366,88 @@ static void test_reader_writer_socket(void **state)
 	free(body);
 }
 
+/* The event stream's messages: an answer that opens one, an event, a close. */
+static void test_encode_stream(void **state)
+{
+	static const uint8_t event[] = {
+		0x42, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x1b, 0x00, 0x00, 0x00,
+		0x14, 0x06, 0x00, 0x00, 0x00, 'u', 's', 'e', 'r', ':', '7',
+		0x15, 0x04, 0x00, 0x00, 0x00, 'u', 's', 'e', 'r',
+		0x0a, 0x02, 0x00, 0x00, 0x00, '{', '}',
+	};
+	static const uint8_t close[] = {
+		0x43, 0x00, 0x00, 0x00, 0x09, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	};
+	struct ipc_out o = { 0 };
+	struct ipc_msg m;
+	int64_t user;
+	char why[128];
+
+	(void)state;
+	ipc_out_begin(&o, IPC_EVENT, 0);
+	ipc_out_str(&o, IPC_T_AUDIENCE, "user:7");
+	ipc_out_str(&o, IPC_T_EVENT, "user");
+	ipc_out_str(&o, IPC_T_BODY, "{}");
+	assert_int_equal(ipc_out_finish(&o), 0);
+	expect_bytes(&o, event, sizeof(event));
+	assert_int_equal(ipc_parse(o.buf, o.len, &m, why, sizeof(why)), 0);
+	assert_int_equal(m.type, IPC_EVENT);
+	assert_int_equal(ipc_audience_parse(m.f[IPC_T_AUDIENCE].p, m.f[IPC_T_AUDIENCE].len, &user), 0);
+	assert_int_equal(user, 7);
+	assert_string_equal(ipc_type_name(IPC_EVENT), "EVENT");
+
+	ipc_out_begin(&o, IPC_CLOSE, 9);
+	assert_int_equal(ipc_out_finish(&o), 0);
+	expect_bytes(&o, close, sizeof(close));
+	assert_int_equal(ipc_parse(o.buf, o.len, &m, why, sizeof(why)), 0);
+	assert_int_equal(m.type, IPC_CLOSE);
+	assert_int_equal(m.id, 9);
+
+	/* an answer that opens a stream for everyone */
+	ipc_out_begin(&o, IPC_ANSWER, 3);
+	ipc_out_str(&o, IPC_T_STATUS, "200");
+	ipc_out_str(&o, IPC_T_CONTENT_TYPE, "text/event-stream");
+	ipc_out_str(&o, IPC_T_AUDIENCE, "all");
+	assert_int_equal(ipc_out_finish(&o), 0);
+	assert_int_equal(ipc_parse(o.buf, o.len, &m, why, sizeof(why)), 0);
+	assert_int_equal(ipc_audience_parse(m.f[IPC_T_AUDIENCE].p, m.f[IPC_T_AUDIENCE].len, &user), 0);
+	assert_int_equal(user, 0);
+	ipc_out_clear(&o);
+}
+
+static void test_audience(void **state)
+{
+	static const char *const bad[] = {
+		"", "al", "All", "all ", "user", "user:", "user:0", "user:07", "user:-1", "user:1x",
+		"user:9223372036854775808", "user:99999999999999999999", "group:1", "user:+1",
+	};
+	int64_t id = -1;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(ipc_audience_parse("all", 3, &id), 0);
+	assert_int_equal(id, 0);
+	assert_int_equal(ipc_audience_parse("user:1", 6, &id), 0);
+	assert_int_equal(id, 1);
+	assert_int_equal(ipc_audience_parse("user:9223372036854775807", 24, &id), 0);
+	assert_int_equal(id, INT64_MAX);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (ipc_audience_parse(bad[i], strlen(bad[i]), &id) != -EINVAL)
+			fail_msg("audience \"%s\" was taken", bad[i]);
+	/* in a message: EVENT needs all three fields, well formed */
+	refused(B(HDR(0x42, 0)), 12, "EVENT without body");
+	refused(B(HDR(0x42, 21), 0x14, 3, 0, 0, 0, 'a', 'l', 'l', 0x15, 1, 0, 0, 0, 'X',
+		  0x0a, 2, 0, 0, 0, '{', '}'), 33, "event \"X\" malformed");
+	refused(B(HDR(0x42, 21), 0x14, 3, 0, 0, 0, 'A', 'l', 'l', 0x15, 1, 0, 0, 0, 'x',
+		  0x0a, 2, 0, 0, 0, '{', '}'), 33, "audience \"All\" malformed");
+	refused(B(HDR(0x42, 14), 0x14, 3, 0, 0, 0, 'a', 'l', 'l', 0x15, 1, 0, 0, 0, 'x'), 26,
+		"EVENT without body");
+	/* CLOSE carries nothing; an ADMIN request cannot name an audience */
+	refused(B(HDR(0x43, 8), 0x14, 3, 0, 0, 0, 'a', 'l', 'l'), 20, "tag 20 not defined");
+	refused(B(HDR(3, 25), 1, 1, 0, 0, 0, 'p', 8, 3, 0, 0, 0, 'G', 'E', 'T', 9, 1, 0, 0, 0, '/',
+		  0x14, 0, 0, 0, 0), 37, "tag 20 not defined");
+}
+
 static void test_type_names(void **state)
 {
 	(void)state;
@@ -387,6 +469,8 @@ int main(void)
 		cmocka_unit_test(test_reader_feed),
 		cmocka_unit_test(test_reader_oversize),
 		cmocka_unit_test(test_reader_writer_socket),
+		cmocka_unit_test(test_encode_stream),
+		cmocka_unit_test(test_audience),
 		cmocka_unit_test(test_type_names),
 	};
 

@@ -14,9 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server/ipc.h"
-#include "server/portal.h"
-#include "server/portalproc.h"
+#include "server/portal/ipc.h"
+#include "server/portal/portal.h"
+#include "server/portal/portalproc.h"
 
 #define TOKEN "abcdefghijklmnopqrstuvwxyzABCDEFGHIJ-_01234"   /* 43 base64url characters */
 #define PUBKEY "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg="  /* as wg prints one */
@@ -239,7 +239,10 @@ static void test_unauthorized(void **state)
 
 	(void)state;
 	expect_local(req("GET", "/api/v1/agent/profile", NULL, NULL), 401, "unauthorized");
-	expect_local(req("GET", "/api/v1/users", NULL, NULL), 401, "unauthorized");
+	/* The operations table's routes take a session cookie too: the server decides. */
+	expect_forward(req("GET", "/api/v1/users", NULL, NULL), IPC_ADMIN);
+	field_is(IPC_T_TOKEN, NULL);
+	expect_local(req("GET", "/api/v1/users", "Bearer short", NULL), 401, "unauthorized");
 	for (i = 0; i < sizeof(auths) / sizeof(auths[0]); i++) {
 		now += 10000;    /* spread out, so the limiter does not step in */
 		expect_local(req("GET", "/api/v1/agent/profile", auths[i], NULL), 401,
@@ -281,19 +284,34 @@ static void test_admin(void **state)
 	assert_int_equal(msg.f[IPC_T_BODY].len, 3);
 	assert_memory_equal(msg.f[IPC_T_BODY].p, "a\0b", 3);
 
-	/* the server takes GET, POST and DELETE only: others stop here */
-	expect_local(req("PUT", "/api/v1/users/bob", "Bearer " TOKEN, NULL), 405, NULL);
-	expect_local(req("PATCH", "/api/v1/users/bob", "Bearer " TOKEN, NULL), 405, NULL);
+	/* methods are the operations table's to check (PATCH is one of them) */
+	expect_forward(req("PATCH", "/api/v1/users/bob", "Bearer " TOKEN, "{}"), IPC_ADMIN);
+	field_is(IPC_T_METHOD, "PATCH");
+	expect_forward(req("PUT", "/api/v1/users/bob", "Bearer " TOKEN, NULL), IPC_ADMIN);
+
+	/* a session cookie and its CSRF token go along; a browser's cross-site request not */
+	r = req("POST", "/api/v1/users", NULL, "{}");
+	r.cookie = "__Host-warren=abc";
+	r.csrf = "xyz";
+	expect_forward(r, IPC_ADMIN);
+	field_is(IPC_T_COOKIE, "__Host-warren=abc");
+	field_is(IPC_T_CSRF, "xyz");
+	r.fetch_site = "cross-site";
+	expect_local(r, 403, "cross-site");
 }
 
 static void test_not_found(void **state)
 {
 	static const char *const urls[] = {
-		"/", "/api", "/api/v1", "/api/v1/", "/api/v1/agent", "/api/v1/agent/enroll/",
-		"/api/v1/agent/enroll/x", "/api/v1/agent/profiles", "/api/v2/users",
-		"/api/v1/usersx", "/api/v1/users/", "/api/v1/users//bob", "/api/v1/users/./bob",
+		"/", "/api", "/api/v1/", "/api/v1/agent/enroll/", "/api/v2/users",
+		"/api/v1/users/", "/api/v1/users//bob", "/api/v1/users/./bob",
 		"/api/v1/users/../agent/enroll", "/api/v1/sessions/..", "//api/v1/users",
-		"/API/v1/users", "*", "http://example.net/api/v1/users", "", "/api/v1/%75sers",
+		"/API/v1/users", "*", "http://example.net/api/v1/users", "",
+	};
+	/* Well-formed paths under /api/v1 are the operations table's to find or not. */
+	static const char *const theirs[] = {
+		"/api/v1", "/api/v1/agent", "/api/v1/agent/enroll/x", "/api/v1/agent/profiles",
+		"/api/v1/usersx", "/api/v1/%75sers",
 	};
 	size_t i;
 
@@ -301,6 +319,8 @@ static void test_not_found(void **state)
 	for (i = 0; i < sizeof(urls) / sizeof(urls[0]); i++)
 		expect_local(req("GET", urls[i], "Bearer " TOKEN, NULL), 404,
 			     "{\"error\":\"not found\"}");
+	for (i = 0; i < sizeof(theirs) / sizeof(theirs[0]); i++)
+		expect_forward(req("GET", theirs[i], "Bearer " TOKEN, NULL), IPC_ADMIN);
 }
 
 static void test_bad_target(void **state)
@@ -337,9 +357,9 @@ static void test_methods(void **state)
 	assert_int_equal(rep.status, 405);
 	assert_string_equal(rep.allow, "GET");
 	expect_local(req("HEAD", "/api/v1/agent/profile", "Bearer " TOKEN, NULL), 405, NULL);
-	expect_local(req("OPTIONS", "/api/v1/users", "Bearer " TOKEN, NULL), 405, NULL);
-	expect_local(req("TRACE", "/api/v1/sessions", NULL, NULL), 405, NULL);
-	expect_local(req("get", "/api/v1/users", "Bearer " TOKEN, NULL), 405, NULL);
+	/* the operations table answers 405 with its own Allow for the rest */
+	expect_forward(req("OPTIONS", "/api/v1/users", "Bearer " TOKEN, NULL), IPC_ADMIN);
+	field_is(IPC_T_METHOD, "OPTIONS");
 	/* method before authentication: 405 costs no failed authentication */
 	assert_int_equal(portal_limiter_check(&rl, (struct sockaddr *)&v4, now), 0);
 }

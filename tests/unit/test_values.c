@@ -53,6 +53,18 @@ static void test_date_accepts(void **state)
 	date_ok("2000-02-29", 951782400);    /* divisible by 400 */
 	date_ok("1970-01-01", 0);
 	date_ok("2027-01-31T00:00", 1801353600);
+	/* a zone of its own: the same instant three ways */
+	date_ok("2027-01-31T12:00Z", 1801396800);
+	date_ok("2027-01-31T20:00:00+08:00", 1801396800);
+	date_ok("2027-01-31T07:30-04:30", 1801396800);
+	/* and whatever the server's own zone is */
+	setenv("TZ", "XXX-8", 1);
+	tzset();
+	date_ok("2027-01-31T12:00", 1801396800 - 8 * 3600);
+	date_ok("2027-01-31T12:00Z", 1801396800);
+	date_ok("2027-02-01T00:00+08:00", 1801411200);
+	setenv("TZ", "UTC", 1);
+	tzset();
 }
 
 static void test_date_refuses(void **state)
@@ -70,18 +82,22 @@ static void test_date_refuses(void **state)
 	date_bad("2027-01-31T24:00", "date \"2027-01-31T24:00\": hour out of range");
 	date_bad("2027-01-31T23:60", "date \"2027-01-31T23:60\": minute out of range");
 	date_bad("2027-01-31T23:59:60", "date \"2027-01-31T23:59:60\": second out of range");
-	date_bad("2027-1-31", "date \"2027-1-31\": expected YYYY-MM-DD[THH:MM[:SS]]");
-	date_bad("27-01-31", "date \"27-01-31\": expected YYYY-MM-DD[THH:MM[:SS]]");
-	date_bad("2027-01-31T", "date \"2027-01-31T\": expected YYYY-MM-DD[THH:MM[:SS]]");
-	date_bad("2027-01-31T1:00", "date \"2027-01-31T1:00\": expected YYYY-MM-DD[THH:MM[:SS]]");
-	date_bad("2027-01-31T12", "date \"2027-01-31T12\": expected YYYY-MM-DD[THH:MM[:SS]]");
-	date_bad("2027-01-31T12:00:", "date \"2027-01-31T12:00:\": expected YYYY-MM-DD[THH:MM[:SS]]");
-	date_bad("2027-01-31 12:00", "date \"2027-01-31 12:00\": expected YYYY-MM-DD[THH:MM[:SS]]");
-	date_bad("2027-01-31T12:00Z", "date \"2027-01-31T12:00Z\": expected YYYY-MM-DD[THH:MM[:SS]]");
-	date_bad("2027-01-31 ", "date \"2027-01-31 \": expected YYYY-MM-DD[THH:MM[:SS]]");
-	date_bad(" 2027-01-31", "date \" 2027-01-31\": expected YYYY-MM-DD[THH:MM[:SS]]");
-	date_bad("", "date \"\": expected YYYY-MM-DD[THH:MM[:SS]]");
-	date_bad("2027-01-31\n", "date \"2027-01-31?\": expected YYYY-MM-DD[THH:MM[:SS]]");
+	date_bad("2027-1-31", "date \"2027-1-31\": expected YYYY-MM-DD[THH:MM[:SS][Z|+HH:MM]]");
+	date_bad("27-01-31", "date \"27-01-31\": expected YYYY-MM-DD[THH:MM[:SS][Z|+HH:MM]]");
+	date_bad("2027-01-31T", "date \"2027-01-31T\": expected YYYY-MM-DD[THH:MM[:SS][Z|+HH:MM]]");
+	date_bad("2027-01-31T1:00", "date \"2027-01-31T1:00\": expected YYYY-MM-DD[THH:MM[:SS][Z|+HH:MM]]");
+	date_bad("2027-01-31T12", "date \"2027-01-31T12\": expected YYYY-MM-DD[THH:MM[:SS][Z|+HH:MM]]");
+	date_bad("2027-01-31T12:00:", "date \"2027-01-31T12:00:\": expected YYYY-MM-DD[THH:MM[:SS][Z|+HH:MM]]");
+	date_bad("2027-01-31 12:00", "date \"2027-01-31 12:00\": expected YYYY-MM-DD[THH:MM[:SS][Z|+HH:MM]]");
+	date_bad("2027-01-31T12:00z", "date \"2027-01-31T12:00z\": expected YYYY-MM-DD[THH:MM[:SS][Z|+HH:MM]]");
+	date_bad("2027-01-31T12:00+15:00", "date \"2027-01-31T12:00+15:00\": zone offset out of range");
+	date_bad("2027-01-31T12:00+08:60", "date \"2027-01-31T12:00+08:60\": zone offset out of range");
+	date_bad("2027-01-31T12:00+0800", "date \"2027-01-31T12:00+0800\": expected YYYY-MM-DD[THH:MM[:SS][Z|+HH:MM]]");
+	date_bad("2027-01-31+08:00", "date \"2027-01-31+08:00\": expected YYYY-MM-DD[THH:MM[:SS][Z|+HH:MM]]");
+	date_bad("2027-01-31 ", "date \"2027-01-31 \": expected YYYY-MM-DD[THH:MM[:SS][Z|+HH:MM]]");
+	date_bad(" 2027-01-31", "date \" 2027-01-31\": expected YYYY-MM-DD[THH:MM[:SS][Z|+HH:MM]]");
+	date_bad("", "date \"\": expected YYYY-MM-DD[THH:MM[:SS][Z|+HH:MM]]");
+	date_bad("2027-01-31\n", "date \"2027-01-31?\": expected YYYY-MM-DD[THH:MM[:SS][Z|+HH:MM]]");
 }
 
 static void test_error_quote_bounded(void **state)
@@ -93,7 +109,7 @@ static void test_error_quote_bounded(void **state)
 	assert_int_equal(values_parse_date("2027-01-31T12:00xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
 					   &t, why, sizeof(why)), -EINVAL);
 	assert_string_equal(why, "date \"2027-01-31T12:00xxxxxxxxxxxxxxxxxxxxxxxx...\": "
-			    "expected YYYY-MM-DD[THH:MM[:SS]]");
+			    "expected YYYY-MM-DD[THH:MM[:SS][Z|+HH:MM]]");
 	/* A short buffer truncates, and no buffer at all is fine. */
 	assert_int_equal(values_parse_date("x", &t, why, 8), -EINVAL);
 	assert_string_equal(why, "date \"x");
@@ -180,10 +196,10 @@ static void test_expiry(void **state)
 	assert_int_equal(values_parse_expiry("-5d", 1000, &t, why, sizeof(why)), -EINVAL);
 	assert_string_equal(why, "duration \"-5d\": expected N followed by s, m, h or d");
 	assert_int_equal(values_parse_expiry("30x", 1000, &t, why, sizeof(why)), -EINVAL);
-	assert_string_equal(why, "expiry \"30x\": expected a date YYYY-MM-DD[THH:MM[:SS]] or "
+	assert_string_equal(why, "expiry \"30x\": expected a date YYYY-MM-DD[THH:MM[:SS][Z|+HH:MM]] or "
 			    "a duration N followed by s, m, h or d");
 	assert_int_equal(values_parse_expiry("", 1000, &t, why, sizeof(why)), -EINVAL);
-	assert_string_equal(why, "expiry \"\": expected a date YYYY-MM-DD[THH:MM[:SS]] or "
+	assert_string_equal(why, "expiry \"\": expected a date YYYY-MM-DD[THH:MM[:SS][Z|+HH:MM]] or "
 			    "a duration N followed by s, m, h or d");
 	assert_int_equal(values_parse_expiry("9223372036854775807s", 1, &t, why, sizeof(why)),
 			 -EINVAL);

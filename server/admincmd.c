@@ -1,0 +1,885 @@
+/* `warren user|device|session|token ...`: the command line as a thin caller of the
+ * operations table. Arguments become the operation's JSON request, checked here by the
+ * same parser the server runs (bad input: exit 2, nothing sent), then sent over the
+ * control socket; the JSON answer is printed as text (or as JSON with --json). */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "qr.h"
+#include "values.h"
+#include "api/api.h"
+#include "../agent/cli.h"
+#include "../common/json.h"
+#include "../common/util.h"
+
+#define MAX_ARGS 24
+#define PAGE 500
+
+/* One option: --flag becomes member field (a value, or true for a bare flag). */
+struct opt {
+	const char *flag;
+	const char *field;
+	bool bare;                     /* takes no value */
+};
+
+enum render {
+	R_NONE, R_USER_ADDED, R_USER_LIST, R_JSON, R_TEXT, R_QR, R_USER_SET, R_ROTATED,
+	R_SESSIONS, R_DEVICE_ADDED, R_DEVICES, R_TOKEN_ADDED, R_TOKENS, R_PASSWORD, R_ADMINS,
+	R_SETTINGS, R_GROUPS, R_IMPORT,
+};
+
+struct verb {
+	const char *noun, *verb, *op;
+	const char *positional;        /* the field NAME goes to; NULL: none */
+	const struct opt *opts;
+	enum render render;
+	const char *usage;
+};
+
+static const struct opt user_add_opts[] = {
+	{ "--expires", "expires", false }, { "--quota", "quota", false },
+	{ "--reset-day", "reset_day", false }, { "--public-key", "public_key", false },
+	{ "--device", "device", false }, { "--no-device", "no_device", true },
+	{ "--group", "group", false }, { "--email", "email", false }, { NULL, NULL, false },
+};
+static const struct opt user_set_opts[] = {
+	{ "--expires", "expires", false }, { "--quota", "quota", false },
+	{ "--reset-day", "reset_day", false }, { "--group", "group", false },
+	{ "--email", "email", false }, { NULL, NULL, false },
+};
+static const struct opt user_list_opts[] = {
+	{ "--state", "state", false }, { "--group", "group", false },
+	{ "--search", "q", false }, { "--sort", "sort", false }, { NULL, NULL, false },
+};
+static const struct opt device_opt[] = {
+	{ "--device", "device", false }, { NULL, NULL, false },
+};
+static const struct opt rotate_opts[] = {
+	{ "--device", "device", false }, { "--public-key", "public_key", false },
+	{ NULL, NULL, false },
+};
+static const struct opt device_add_opts[] = {
+	{ "--user", "user", false }, { "--public-key", "public_key", false },
+	{ "--expires", "token_expires", false }, { "--config", "kind", true },
+	{ NULL, NULL, false },
+};
+static const struct opt user_opt[] = { { "--user", "user", false }, { NULL, NULL, false } };
+static const struct opt session_opts[] = {
+	{ "--user", "user", false }, { "--device", "device", false },
+	{ "--since", "since", false }, { "--until", "until", false },
+	{ "--search", "q", false }, { NULL, NULL, false },
+};
+static const struct opt token_add_opts[] = { { "--role", "role", false }, { NULL, NULL, false } };
+static const struct opt no_opts[] = { { NULL, NULL, false } };
+
+static const struct verb verbs[] = {
+	{ "user", "add", "user.add", "name", user_add_opts, R_USER_ADDED,
+	  "user add NAME [--expires DATE|DURATION] [--quota SIZE[/month]] [--reset-day DAY] "
+	  "[--public-key KEY] [--device NAME|--no-device] [--group GROUP] [--email ADDRESS]" },
+	{ "user", "list", "user.list", NULL, user_list_opts, R_USER_LIST,
+	  "user list [--json] [--state STATE] [--group GROUP] [--search TEXT] [--sort name|created|expires|used]" },
+	{ "user", "show", "user.show", "user", no_opts, R_JSON, "user show NAME [--json]" },
+	{ "user", "config", "user.config", "user", device_opt, R_TEXT, "user config NAME [--device NAME]" },
+	{ "user", "qr", "user.qr", "user", device_opt, R_QR,
+	  "user qr NAME [--device NAME] [--png FILE|--svg FILE]" },
+	{ "user", "set", "user.set", "user", user_set_opts, R_USER_SET,
+	  "user set NAME [--expires DATE|DURATION|never] [--quota SIZE[/month]|none] "
+	  "[--reset-day DAY] [--group GROUP] [--email ADDRESS]" },
+	{ "user", "disable", "user.disable", "user", no_opts, R_NONE, "user disable NAME" },
+	{ "user", "enable", "user.enable", "user", no_opts, R_NONE, "user enable NAME" },
+	{ "user", "delete", "user.delete", "user", no_opts, R_NONE, "user delete NAME" },
+	{ "user", "rotate", "user.rotate", "user", rotate_opts, R_ROTATED,
+	  "user rotate NAME [--device NAME] [--public-key KEY]" },
+	{ "device", "add", "device.add", "name", device_add_opts, R_DEVICE_ADDED,
+	  "device add NAME --user USER [--config [--public-key KEY]] [--expires DURATION]" },
+	{ "device", "list", "device.all", NULL, user_opt, R_DEVICES, "device list [--user USER] [--json]" },
+	{ "device", "delete", "device.delete", "device", user_opt, R_NONE, "device delete NAME --user USER" },
+	{ "session", "list", "session.list", NULL, session_opts, R_SESSIONS,
+	  "session list [--user NAME [--device NAME]] [--since DATE] [--until DATE] [--search TEXT] [--json]" },
+	{ "token", "add", "token.add", "name", token_add_opts, R_TOKEN_ADDED,
+	  "token add NAME [--role admin|viewer]" },
+	{ "token", "list", "token.list", NULL, no_opts, R_TOKENS, "token list [--json]" },
+	{ "token", "delete", "token.delete", "name", no_opts, R_NONE, "token delete NAME" },
+	{ "user", "passwd", "user.password", "user", no_opts, R_PASSWORD, "user passwd NAME" },
+	{ "admin", "add", "admin.add", "name", token_add_opts, R_PASSWORD,
+	  "admin add NAME [--role admin|viewer]" },
+	{ "admin", "list", "admin.list", NULL, no_opts, R_ADMINS, "admin list [--json]" },
+	{ "admin", "passwd", "admin.password", "name", no_opts, R_PASSWORD, "admin passwd NAME" },
+	{ "admin", "delete", "admin.delete", "name", no_opts, R_NONE, "admin delete NAME" },
+	{ "group", "add", "group.add", "name", no_opts, R_NONE, "group add NAME" },
+	{ "group", "list", "group.list", NULL, no_opts, R_GROUPS, "group list [--json]" },
+	{ "group", "delete", "group.delete", "name", no_opts, R_NONE, "group delete NAME" },
+	{ "settings", "show", "settings.show", NULL, no_opts, R_SETTINGS, "settings show [--json]" },
+	/* set KEY VALUE..., reset KEY...: built by build_settings */
+	{ "settings", "set", "settings.set", NULL, no_opts, R_SETTINGS,
+	  "settings set KEY VALUE [KEY VALUE ...]   (a list: comma-separated)" },
+	{ "settings", "reset", "settings.set", NULL, no_opts, R_SETTINGS,
+	  "settings reset KEY [KEY ...]   (back to the file's value)" },
+	{ "user", "export", "user.export", NULL, no_opts, R_TEXT, "user export" },
+	{ "user", "import", "user.import", NULL, no_opts, R_IMPORT, "user import FILE [--dry-run]" },
+};
+
+struct cli {
+	const struct verb *v;
+	const struct api_op *op;
+	const char *sock, *conf, *png, *svg;
+	bool json;
+	struct json req;               /* the request being built */
+	const char *file;              /* user import */
+	bool dry_run;
+};
+
+
+static int usage(const char *noun, const char *line)
+{
+	if (line)
+		fprintf(stderr, "warren %s: usage: %s\n", noun, line);
+	else
+		cli_usage(cli_find(noun), EXIT_USAGE);
+	return EXIT_USAGE;
+}
+
+static const struct api_field *field_of(const struct api_op *op, const char *name)
+{
+	const struct api_field *f;
+
+	for (f = op->fields; f && f->name; f++)
+		if (strcmp(f->name, name) == 0)
+			return f;
+	return NULL;
+}
+
+/* A value as the field's JSON: numbers for numbers, null for never/none, else text. */
+static void put_value(struct cli *c, const char *field, const char *val)
+{
+	const struct api_field *f = field_of(c->op, field);
+
+	if (f && f->type == API_U64 && *val && strspn(val, "0123456789") == strlen(val) &&
+	    strlen(val) < 19)
+		json_u64(&c->req, field, strtoull(val, NULL, 10));
+	else if (f && (f->flags & API_NULL) &&
+		 ((f->type == API_EXPIRY && strcmp(val, "never") == 0) ||
+		  (f->type == API_SIZE && strcmp(val, "none") == 0)))
+		json_null(&c->req, field);
+	else
+		json_str(&c->req, field, val);
+}
+
+/* settings set KEY VALUE ... / reset KEY ...: a value is JSON when it reads as JSON
+ * (numbers, true, false, [...]), a comma list for the list settings, else text. */
+static int build_settings(const char *noun, int argc, char **argv, struct cli *c)
+{
+	bool reset = strcmp(c->v->verb, "reset") == 0;
+	int a, step = reset ? 1 : 2;
+
+	if (argc < 3 || (argc - 2) % step)
+		return usage(noun, c->v->usage);
+	for (a = 2; a + step - 1 < argc; a += step) {
+		const char *key = argv[a], *val = reset ? NULL : argv[a + 1];
+		struct json_value *v = NULL;
+
+		if (reset) {
+			json_null(&c->req, key);
+		} else if (json_parse(val, strlen(val), &v, NULL, NULL) == 0) {
+			json_write_value(&c->req, key, v);
+			json_value_free(v);
+		} else if (strcmp(key, "dns") == 0 || strcmp(key, "client_allowed_ips") == 0) {
+			const char *p = val;
+
+			json_arr_begin(&c->req, key);
+			while (*p) {
+				size_t n = strcspn(p, ",");
+
+				json_strn(&c->req, NULL, p, n);
+				p += n + (p[n] == ',');
+			}
+			json_end(&c->req);
+		} else {
+			json_str(&c->req, key, val);
+		}
+	}
+	json_end(&c->req);
+	return 0;
+}
+
+/* argv (noun first) into c->req; 0, or an exit status after saying why. */
+static int build(const char *noun, int argc, char **argv, struct cli *c)
+{
+	const struct opt *o;
+	bool have_pos = false;
+	size_t i;
+	int a;
+
+	memset(c, 0, sizeof(*c));
+	if (argc < 2)
+		return usage(noun, NULL);
+	for (i = 0; i < ARRAY_SIZE(verbs); i++)
+		if (strcmp(verbs[i].noun, noun) == 0 && strcmp(verbs[i].verb, argv[1]) == 0)
+			c->v = &verbs[i];
+	if (!c->v) {
+		fprintf(stderr, "warren %s: unknown command \"%.40s\":", noun, argv[1]);
+		for (i = 0; i < ARRAY_SIZE(verbs); i++)
+			if (strcmp(verbs[i].noun, noun) == 0)
+				fprintf(stderr, " %s", verbs[i].verb);
+		fputc('\n', stderr);
+		return EXIT_USAGE;
+	}
+	c->op = api_find(c->v->op);
+	json_obj_begin(&c->req, NULL);
+	/* The socket options come out first, wherever they stand. */
+	for (a = 2; a + 1 < argc; a++) {
+		if (strcmp(argv[a], "-s") == 0 || strcmp(argv[a], "-c") == 0) {
+			if (argv[a][1] == 's')
+				c->sock = argv[a + 1];
+			else
+				c->conf = argv[a + 1];
+			memmove(&argv[a], &argv[a + 2], (size_t)(argc - a - 2) * sizeof(*argv));
+			argc -= 2;
+			a--;
+		}
+	}
+	if (strcmp(noun, "settings") == 0 && strcmp(c->v->verb, "show") != 0)
+		return build_settings(noun, argc, argv, c);
+	if (c->v->render == R_IMPORT) {
+		for (a = 2; a < argc; a++) {
+			if (strcmp(argv[a], "--dry-run") == 0)
+				c->dry_run = true;
+			else if (!c->file && argv[a][0] != '-')
+				c->file = argv[a];
+			else
+				return usage(noun, c->v->usage);
+		}
+		if (!c->file)
+			return usage(noun, c->v->usage);
+		json_end(&c->req);
+		return 0;
+	}
+	for (a = 2; a < argc; a++) {
+		const char *arg = argv[a];
+
+		if (strcmp(arg, "-s") == 0 || strcmp(arg, "-c") == 0 || strcmp(arg, "--png") == 0 ||
+		    strcmp(arg, "--svg") == 0) {
+			if (a + 1 >= argc)
+				return usage(noun, c->v->usage);
+			if (arg[1] == 's')
+				c->sock = argv[++a];
+			else if (arg[1] == 'c')
+				c->conf = argv[++a];
+			else if (c->v->render != R_QR) {
+				fprintf(stderr, "warren %s: --png and --svg go with qr, one of them\n", noun);
+				return EXIT_USAGE;
+			}
+			else if (arg[2] == 'p')
+				c->png = argv[++a];
+			else
+				c->svg = argv[++a];
+			continue;
+		}
+		if (strcmp(arg, "--json") == 0 &&
+		    (c->v->render == R_USER_LIST || c->v->render == R_JSON || c->v->render == R_SETTINGS ||
+		     c->v->render == R_GROUPS ||
+		     c->v->render == R_SESSIONS || c->v->render == R_DEVICES ||
+		     c->v->render == R_TOKENS || c->v->render == R_ADMINS)) {
+			c->json = true;
+			continue;
+		}
+		if (arg[0] == '-' && arg[1]) {
+			for (o = c->v->opts; o->flag && strcmp(o->flag, arg) != 0; o++)
+				;
+			if (!o->flag)
+				return usage(noun, c->v->usage);
+			if (o->bare) {
+				if (strcmp(o->field, "kind") == 0)
+					json_str(&c->req, "kind", "config");
+				else
+					json_bool(&c->req, o->field, true);
+				continue;
+			}
+			if (a + 1 >= argc)
+				return usage(noun, c->v->usage);
+			put_value(c, o->field, argv[++a]);
+			continue;
+		}
+		if (!c->v->positional || have_pos)
+			return usage(noun, c->v->usage);
+		put_value(c, c->v->positional, arg);
+		have_pos = true;
+	}
+	if (c->v->positional && !have_pos)
+		return usage(noun, c->v->usage);
+	if (c->png && c->svg) {
+		fprintf(stderr, "warren %s: --png and --svg go with qr, one of them\n", noun);
+		return EXIT_USAGE;
+	}
+	/* An agent device unless --config says otherwise, as device add always made. */
+	if (strcmp(c->v->op, "device.add") == 0 && !strstr(json_text(&c->req), "\"kind\""))
+		json_str(&c->req, "kind", "agent");
+	json_end(&c->req);
+	return 0;
+}
+
+/* The server's own parser, run here first: what it would refuse is not sent. */
+static int check(const char *noun, struct cli *c)
+{
+	struct json_value *doc = NULL;
+	void *req = xcalloc(1, c->op->req_size + 1);
+	char why[256];
+	int r;
+
+	r = json_parse(json_text(&c->req), json_len(&c->req), &doc, NULL, NULL);
+	if (r == 0)
+		r = api_parse(c->op, doc, req, why, sizeof(why));
+	else
+		snprintf(why, sizeof(why), "the request is not JSON");
+	if (r == 0)
+		api_req_clear(c->op, req);
+	json_value_free(doc);
+	free(req);
+	if (r < 0) {
+		const struct opt *o;
+		size_t n;
+
+		/* The message names the field; here it is named by its option. */
+		for (o = c->v->opts; o->flag; o++) {
+			const struct api_field *f = field_of(c->op, o->field);
+			const char *as = f && f->label ? f->label : o->field;
+
+			n = strlen(as);
+			if (strncmp(why, as, n) == 0 && (why[n] == ':' || why[n] == ' ')) {
+				fprintf(stderr, "warren %s: %s%s\n", noun, o->flag, why + n);
+				return EXIT_USAGE;
+			}
+		}
+		fprintf(stderr, "warren %s: %s\n", noun, why);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* One call: 0 with the answer parsed into *doc (text answers: *doc NULL, text in reply),
+ * else an exit status after printing the server's refusal. */
+static int call(struct cli *c, const char *request, struct json *reply, struct json_value **doc)
+{
+	char *argv[] = { "api", (char *)c->op->name, (char *)request, NULL };
+	bool ok = false;
+	int r = ctl_client_call(c->sock, c->conf, 3, argv, &ok, reply);
+
+	*doc = NULL;
+	if (r)
+		return r;
+	if (!ok) {
+		fputs(json_text(reply), stderr);
+		return EXIT_RUNTIME;
+	}
+	if (json_len(reply) && json_text(reply)[0] == '{' &&
+	    json_parse(json_text(reply), json_len(reply), doc, NULL, NULL) < 0) {
+		fprintf(stderr, "warren: the server's answer is not JSON\n");
+		return EXIT_RUNTIME;
+	}
+	return 0;
+}
+
+/* ---- text forms ---- */
+
+static const char *str(const struct json_value *o, const char *key, const char *dflt)
+{
+	const char *s = json_get_str(o, key);
+
+	return s ? s : dflt;
+}
+
+static void print_addrs(const struct json_value *arr)
+{
+	size_t i;
+
+	for (i = 0; arr && i < arr->n; i++)
+		if (arr->items[i]->type == JSON_STRING)
+			printf(" %s", arr->items[i]->s);
+}
+
+static void print_user_line(const struct json_value *u)
+{
+	char exp[VALUES_TIME_STRLEN] = "never", quota[VALUES_SIZE_STRLEN] = "none";
+	char used[VALUES_SIZE_STRLEN];
+	uint64_t v = 0, rx = 0, tx = 0;
+	int64_t t;
+	bool online = false;
+
+	if (json_get_i64(u, "expires", &t))
+		values_format_expiry(t, exp, sizeof(exp));
+	if (json_get_u64(u, "quota_bytes", &v))
+		values_format_size(v, quota, sizeof(quota));
+	json_get_u64(u, "rx_bytes", &rx);
+	json_get_u64(u, "tx_bytes", &tx);
+	if (!json_get_u64(u, "quota_used", &v))
+		v = rx + tx;
+	values_format_size(v, used, sizeof(used));
+	json_get_bool(u, "online", &online);
+	printf("%-20s %-8s %-7s expires %-19s quota %s%s used %s", str(u, "name", "?"),
+	       str(u, "state", "?"), online ? "online" : "-", exp, quota,
+	       strcmp(str(u, "quota_period", ""), "month") == 0 ? "/month" : "", used);
+	print_addrs(json_get_arr(u, "addresses"));
+	putchar('\n');
+}
+
+static void print_session(const struct json_value *r)
+{
+	const struct json_value *ch = json_get_arr(r, "endpoint_changes");
+	char t1[VALUES_TIME_STRLEN], t2[VALUES_TIME_STRLEN] = "open", t[VALUES_TIME_STRLEN];
+	char rx[VALUES_SIZE_STRLEN], tx[VALUES_SIZE_STRLEN];
+	int64_t started = 0, ended = 0, dur = 0, at;
+	uint64_t vrx = 0, vtx = 0;
+	size_t i;
+
+	json_get_i64(r, "started", &started);
+	json_get_i64(r, "duration_s", &dur);
+	json_get_u64(r, "rx_bytes", &vrx);
+	json_get_u64(r, "tx_bytes", &vtx);
+	values_format_time(started, t1, sizeof(t1));
+	if (json_get_i64(r, "ended", &ended))
+		values_format_time(ended, t2, sizeof(t2));
+	printf("%-20s %-16s %-16s %7" PRId64 "s %-24s %-18s rx %s tx %s\n", str(r, "user", "?"),
+	       t1, t2, dur, *str(r, "endpoint", "") ? str(r, "endpoint", "") : "-",
+	       str(r, "address", ""), values_format_size(vrx, rx, sizeof(rx)),
+	       values_format_size(vtx, tx, sizeof(tx)));
+	for (i = 0; ch && i < ch->n; i++)
+		if (json_get_i64(ch->items[i], "at", &at))
+			printf("    %s moved to %s\n", values_format_time(at, t, sizeof(t)),
+			       str(ch->items[i], "endpoint", "?"));
+}
+
+static void print_device(const struct json_value *d)
+{
+	char t[VALUES_TIME_STRLEN] = "never";
+	int64_t at;
+
+	if (json_get_i64(d, "last_seen", &at))
+		values_format_time(at, t, sizeof(t));
+	if (strcmp(str(d, "kind", ""), "agent") == 0) {
+		printf("%-20s user %-20s %-14s last seen %s\n", str(d, "name", "?"),
+		       str(d, "user", "?"), str(d, "state", "?"), t);
+	} else {
+		printf("%-20s user %-20s %-14s", str(d, "name", "?"), str(d, "user", "?"), "config");
+		print_addrs(json_get_arr(d, "addresses"));
+		putchar('\n');
+	}
+}
+
+static void print_admin(const struct json_value *a)
+{
+	char l[VALUES_TIME_STRLEN] = "never";
+	bool totp = false, change = false;
+	int64_t at;
+
+	if (json_get_i64(a, "last_login", &at))
+		values_format_time(at, l, sizeof(l));
+	json_get_bool(a, "totp", &totp);
+	json_get_bool(a, "must_change_password", &change);
+	printf("%-20s %-6s %s%slast login %s\n", str(a, "name", "?"), str(a, "role", "?"),
+	       totp ? "totp " : "", change ? "(one-time password) " : "", l);
+}
+
+static void print_group(const struct json_value *g)
+{
+	uint64_t n = 0;
+
+	json_get_u64(g, "users", &n);
+	printf("%-20s %" PRIu64 " user%s\n", str(g, "name", "?"), n, n == 1 ? "" : "s");
+}
+
+/* A setting's value as one would type it: text bare, lists comma-separated. */
+static void print_value(const struct json_value *v)
+{
+	size_t i;
+
+	if (!v)
+		fputs("?", stdout);
+	else if (v->type == JSON_STRING)
+		fputs(v->s, stdout);
+	else if (v->type == JSON_BOOL)
+		fputs(v->b ? "true" : "false", stdout);
+	else if (v->type == JSON_NUMBER && v->is_u64)
+		printf("%" PRIu64, v->u64);
+	else if (v->type == JSON_ARRAY) {
+		for (i = 0; i < v->n; i++)
+			printf("%s%s", i ? "," : "", v->items[i]->type == JSON_STRING ? v->items[i]->s : "?");
+		if (!v->n)
+			fputs("(none)", stdout);
+	}
+}
+
+static void print_settings(const struct json_value *doc)
+{
+	const struct json_value *arr = json_get_arr(doc, "settings");
+	char t[VALUES_TIME_STRLEN];
+	size_t i;
+
+	for (i = 0; arr && i < arr->n; i++) {
+		const struct json_value *st = arr->items[i];
+		int64_t at;
+
+		printf("%-24s ", str(st, "key", "?"));
+		print_value(json_get(st, "value"));
+		if (strcmp(str(st, "origin", ""), "database") == 0) {
+			printf("   (set by %s", str(st, "updated_by", "?"));
+			if (json_get_i64(st, "updated", &at))
+				printf(" at %s", values_format_time(at, t, sizeof(t)));
+			fputs("; the file says ", stdout);
+			print_value(json_get(st, "file"));
+			fputs(")\n", stdout);
+		} else {
+			fputs("   (the file)\n", stdout);
+		}
+	}
+}
+
+static void print_token(const struct json_value *t)
+{
+	char c[VALUES_TIME_STRLEN] = "?", l[VALUES_TIME_STRLEN] = "never";
+	int64_t at;
+
+	if (json_get_i64(t, "created", &at))
+		values_format_time(at, c, sizeof(c));
+	if (json_get_i64(t, "last_used", &at))
+		values_format_time(at, l, sizeof(l));
+	printf("%-20s %-6s created %s  last used %s\n", str(t, "name", "?"), str(t, "role", "?"),
+	       c, l);
+}
+
+/* The SVG holds the device's private key: private from its first byte. */
+static int write_svg(const char *text, const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	FILE *f;
+	int r;
+
+	if (fd < 0)
+		return -errno;
+	if (fchmod(fd, 0600) < 0 || !(f = fdopen(fd, "w"))) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	r = qr_svg(text, f);
+	if (fclose(f) != 0 && r == 0)
+		r = -errno;
+	return r;
+}
+
+/* A listing over every page: the request again with each next cursor. With --json the
+ * rows of every page make one array, as the server wrote each. */
+static int list_all(struct cli *c, const char *member, void (*row)(const struct json_value *))
+{
+	const char *base = json_text(&c->req);
+	size_t blen = strlen(base) - 1;       /* without the closing brace */
+	bool empty = blen == 1;
+	char *cursor = NULL;
+	struct json out = { 0 };
+	int r = 0;
+
+	if (c->json)
+		json_arr_begin(&out, NULL);
+	do {
+		struct json req = { 0 }, reply = { 0 };
+		struct json_value *doc = NULL;
+		const struct json_value *arr;
+		const char *next;
+		size_t i;
+
+		json_raw(&req, base, blen);
+		if (field_of(c->op, "limit")) {
+			json_rawf(&req, "%s\"limit\":%d", empty ? "" : ",", PAGE);
+			empty = false;
+		}
+		if (c->v->render == R_SESSIONS)
+			json_rawf(&req, ",\"order\":\"oldest\"");
+		if (cursor)
+			json_rawf(&req, "%s\"cursor\":\"%s\"", empty ? "" : ",", cursor);
+		json_raw(&req, "}", 1);
+		empty = blen == 1;
+		r = call(c, json_text(&req), &reply, &doc);
+		json_clear(&req);
+		free(cursor);
+		cursor = NULL;
+		arr = json_get_arr(doc, member);
+		for (i = 0; r == 0 && arr && i < arr->n; i++) {
+			if (c->json)
+				json_write_value(&out, NULL, arr->items[i]);
+			else
+				row(arr->items[i]);
+		}
+		next = json_get_str(doc, "next");
+		if (r == 0 && next)
+			cursor = xstrdup(next);
+		json_value_free(doc);
+		json_clear(&reply);
+	} while (r == 0 && cursor);
+	if (c->json) {
+		json_end(&out);
+		if (r == 0)
+			printf("%s\n", json_text(&out));
+	}
+	json_clear(&out);
+	return r;
+}
+
+/* user import FILE: the file in pieces the socket takes, each with the header line;
+ * each refused line is said with its line number in the file. */
+#define IMPORT_PIECE 20000
+
+static int import(struct cli *c)
+{
+	char *text = NULL, *p, *header_end;
+	size_t len = 0, header_len;
+	uint64_t added = 0, refused = 0;
+	int line = 2, r = 0;
+	FILE *f = strcmp(c->file, "-") == 0 ? stdin : fopen(c->file, "re");
+
+	if (!f) {
+		fprintf(stderr, "warren user import: %s: %s\n", c->file, strerror(errno));
+		return EXIT_USAGE;
+	}
+	{
+		FILE *m = open_memstream(&text, &len);
+		char buf[8192];
+		size_t n;
+
+		while (m && (n = fread(buf, 1, sizeof(buf), f)) > 0)
+			fwrite(buf, 1, n, m);
+		if (m)
+			fclose(m);
+	}
+	if (f != stdin)
+		fclose(f);
+	if (!text || !len || !(header_end = strchr(text, '\n'))) {
+		fprintf(stderr, "warren user import: %s: no header line\n", c->file);
+		free(text);
+		return EXIT_USAGE;
+	}
+	header_len = (size_t)(header_end - text) + 1;
+	p = header_end + 1;
+	while (*p && r == 0) {
+		size_t take = 0, lines = 0;
+		struct json req = { 0 }, reply = { 0 };
+		struct json_value *doc = NULL;
+		const struct json_value *failed;
+		char *piece;
+		size_t i;
+		uint64_t v;
+
+		/* Whole lines, up to the piece's size (a longer line goes alone). */
+		while (p[take] && (take == 0 || take < IMPORT_PIECE)) {
+			size_t n = strcspn(p + take, "\n");
+
+			if (take && take + n + 1 > IMPORT_PIECE)
+				break;
+			take += n + (p[take + n] == '\n');
+			lines++;
+		}
+		piece = xmalloc(header_len + take + 1);
+		memcpy(piece, text, header_len);
+		memcpy(piece + header_len, p, take);
+		piece[header_len + take] = '\0';
+		json_obj_begin(&req, NULL);
+		json_str(&req, "csv", piece);
+		if (c->dry_run)
+			json_bool(&req, "dry_run", true);
+		json_end(&req);
+		free(piece);
+		r = call(c, json_text(&req), &reply, &doc);
+		json_clear(&req);
+		if (r == 0) {
+			if (json_get_u64(doc, c->dry_run ? "valid" : "added", &v))
+				added += v;
+			failed = json_get_arr(doc, "failed");
+			for (i = 0; failed && i < failed->n; i++) {
+				uint64_t l = 0;
+
+				json_get_u64(failed->items[i], "line", &l);
+				fprintf(stderr, "warren user import: %s:%" PRIu64 ": %s\n", c->file,
+					(uint64_t)line + l - 2, str(failed->items[i], "error", "?"));
+				refused++;
+			}
+		}
+		json_value_free(doc);
+		json_clear(&reply);
+		p += take;
+		line += (int)lines;
+	}
+	sodium_memzero(text, len);
+	free(text);
+	if (r)
+		return r;
+	printf("%" PRIu64 " users %s, %" PRIu64 " refused\n", added,
+	       c->dry_run ? "would be added" : "added", refused);
+	return refused ? EXIT_RUNTIME : EXIT_OK;
+}
+
+static int run(const char *noun, int argc, char **argv)
+{
+	struct json reply = { 0 };
+	struct json_value *doc = NULL;
+	struct cli c;
+	int r;
+
+	r = build(noun, argc, argv, &c);
+	/* An import is checked piece by piece, by the server, row by row. */
+	if (r == 0 && c.v->render != R_IMPORT)
+		r = check(noun, &c);
+	if (r)
+		goto out;
+	switch (c.v->render) {
+	case R_USER_LIST:
+		r = list_all(&c, "users", print_user_line);
+		goto out;
+	case R_SESSIONS:
+		r = list_all(&c, "sessions", print_session);
+		goto out;
+	case R_DEVICES:
+		r = list_all(&c, "devices", print_device);
+		goto out;
+	case R_TOKENS:
+		r = list_all(&c, "tokens", print_token);
+		goto out;
+	case R_ADMINS:
+		r = list_all(&c, "admins", print_admin);
+		goto out;
+	case R_GROUPS:
+		r = list_all(&c, "groups", print_group);
+		goto out;
+	case R_IMPORT:
+		r = import(&c);
+		goto out;
+	default:
+		break;
+	}
+	r = call(&c, json_text(&c.req), &reply, &doc);
+	if (r)
+		goto out;
+	switch (c.v->render) {
+	case R_NONE:
+		break;
+	case R_JSON:
+		printf("%s\n", json_text(&reply));
+		break;
+	case R_TEXT:
+		fputs(json_text(&reply), stdout);
+		break;
+	case R_QR:
+		if (c.png)
+			r = qr_png(json_text(&reply), c.png);
+		else if (c.svg)
+			r = write_svg(json_text(&reply), c.svg);
+		else
+			r = qr_utf8(json_text(&reply), stdout);
+		if (r < 0) {
+			fprintf(stderr, "warren user qr: %s: %s\n", c.png ? c.png : c.svg ? c.svg :
+				"stdout", strerror(-r));
+			r = EXIT_RUNTIME;
+		}
+		break;
+	case R_USER_ADDED:
+		printf("user %s added:", str(doc, "name", "?"));
+		print_addrs(json_get_arr(doc, "addresses"));
+		putchar('\n');
+		break;
+	case R_USER_SET: {
+		char exp[VALUES_TIME_STRLEN] = "never", quota[VALUES_SIZE_STRLEN] = "none";
+		uint64_t v;
+		int64_t t;
+
+		if (json_get_i64(doc, "expires", &t))
+			values_format_expiry(t, exp, sizeof(exp));
+		if (json_get_u64(doc, "quota_bytes", &v))
+			values_format_size(v, quota, sizeof(quota));
+		printf("user %s: %s, expires %s, quota %s%s\n", str(doc, "name", "?"),
+		       str(doc, "state", "?"), exp, quota,
+		       strcmp(str(doc, "quota_period", ""), "month") == 0 ? "/month" : "");
+		break;
+	}
+	case R_ROTATED:
+		if (strcmp(str(doc, "name", ""), str(doc, "user", "")) == 0)
+			printf("user %s rotated: public key %s\n", str(doc, "user", "?"),
+			       str(doc, "public_key", "?"));
+		else
+			printf("device %s/%s rotated: public key %s\n", str(doc, "user", "?"),
+			       str(doc, "name", "?"), str(doc, "public_key", "?"));
+		break;
+	case R_DEVICE_ADDED:
+		if (json_get_str(doc, "token")) {
+			printf("%s\n", json_get_str(doc, "token"));
+		} else {
+			printf("device %s/%s added:", str(doc, "user", "?"), str(doc, "name", "?"));
+			print_addrs(json_get_arr(doc, "addresses"));
+			putchar('\n');
+		}
+		break;
+	case R_TOKEN_ADDED:
+		printf("%s\n", str(doc, "token", "?"));
+		break;
+	case R_PASSWORD:
+		printf("%s\n", str(doc, "password", "?"));
+		break;
+	case R_SETTINGS:
+		if (c.json)
+			printf("%s\n", json_text(&reply));
+		else
+			print_settings(doc);
+		break;
+	default:
+		break;
+	}
+	if (r == 0 && fflush(stdout) != 0)
+		r = EXIT_RUNTIME;
+out:
+	if (json_len(&reply))
+		sodium_memzero(reply.buf, json_len(&reply));
+	json_value_free(doc);
+	json_clear(&reply);
+	json_clear(&c.req);
+	return r;
+}
+
+int cmd_user(int argc, char **argv)
+{
+	return run("user", argc, argv);
+}
+
+int cmd_device(int argc, char **argv)
+{
+	return run("device", argc, argv);
+}
+
+int cmd_session(int argc, char **argv)
+{
+	return run("session", argc, argv);
+}
+
+int cmd_token(int argc, char **argv)
+{
+	return run("token", argc, argv);
+}
+
+int cmd_admin(int argc, char **argv)
+{
+	return run("admin", argc, argv);
+}
+
+int cmd_group(int argc, char **argv)
+{
+	return run("group", argc, argv);
+}
+
+int cmd_settings(int argc, char **argv)
+{
+	return run("settings", argc, argv);
+}

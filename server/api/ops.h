@@ -1,0 +1,83 @@
+/* What the operations share: the operations themselves (for the table) and the helpers
+ * that find, write and describe users and devices the same way for every route. */
+#ifndef WARREN_API_OPS_H
+#define WARREN_API_OPS_H
+
+#include "api.h"
+#include "../account.h"
+#include "../db/db.h"
+
+struct json;
+
+extern const char *const api_state_names[];      /* by enum db_disabled */
+extern const char *const api_kind_names[];       /* by enum db_device_kind */
+extern const char *const api_role_names[];       /* by enum db_role */
+
+/* users.c */
+extern const struct api_op op_user_add, op_user_list, op_user_show, op_user_set,
+	op_user_delete, op_user_disable, op_user_enable;
+/* devices.c */
+extern const struct api_op op_device_list, op_device_all, op_device_add, op_device_show,
+	op_device_config, op_device_qr, op_device_rotate, op_device_delete, op_user_config,
+	op_user_qr, op_user_rotate;
+/* sessions.c */
+extern const struct api_op op_session_list, op_stats_traffic, op_stats_sessions,
+	op_dashboard;
+/* status.c */
+extern const struct api_op op_status;
+/* events.c */
+extern const struct api_op op_events;
+/* tokens.c, audit.c */
+extern const struct api_op op_token_add, op_token_list, op_token_delete, op_audit_list;
+/* auth.c: login, logout, password, me, TOTP */
+extern const struct api_op op_login, op_logout, op_password, op_me, op_totp_begin,
+	op_totp_confirm;
+/* settings.c, groups.c, bulk.c */
+extern const struct api_op op_settings_show, op_settings_set, op_group_list, op_group_add,
+	op_group_delete, op_user_bulk, op_user_export, op_user_import;
+/* access.c: console accounts, one-time passwords */
+extern const struct api_op op_admin_add, op_admin_list, op_admin_set, op_admin_delete,
+	op_admin_password, op_user_password;
+
+/* The user named name: 0 with *u (db_user_wipe it), or -ENOENT with c->error said. */
+int api_user_find(struct api_call *c, const char *name, struct db_user *u);
+/* The device named name of user u, likewise. */
+int api_device_find(struct api_call *c, const struct db_user *u, const char *name,
+		    struct db_device *d);
+/* A user's device when none is named: its only one, else the one named like the user. */
+int api_device_default(struct api_call *c, const struct db_user *u, struct db_device *d);
+
+/* A new device of u: keys made here (the private one sealed) unless public_key is given,
+ * a preshared key, the lowest free address of each pool; written, and its peer put on
+ * the link when its user is enabled. 0 with *d filled, or -errno with c->error. */
+int api_device_create(struct api_call *c, const struct db_user *u, const char *name,
+		      const uint8_t *public_key, struct db_device *d);
+/* New keys for d (public_key given, or made here), same addresses and counters: the old
+ * peer goes, the new one comes. */
+int api_device_rekey(struct api_call *c, struct db_device *d, const uint8_t *public_key);
+/* Take d off the link and out of the database, its addresses back to the pools. */
+int api_device_remove(struct api_call *c, const struct db_device *d);
+/* An agent device enrols: its key (the agent made it), a preshared key, addresses when it
+ * has none, the credential's hash; its peer goes on the link. -ENOENT when the token was
+ * used meanwhile, -EEXIST for a key another device has; why says it. */
+int api_device_enroll(struct server *s, struct db_device *d, const uint8_t key[KEY_LEN],
+		      const uint8_t credential_hash[DB_HASH_LEN], char *why, size_t whylen);
+/* d's wg-quick file (secret: clientconf_text_free it), or NULL with c->error. */
+char *api_device_config(struct api_call *c, const struct db_user *u, const struct db_device *d);
+
+/* One row of GET /api/v1/status, for the status events too. */
+void api_status_row(struct server *s, const struct acct_device *d, struct json *j);
+
+/* The JSON object of a user (with its devices) and of a device, for every route. */
+void api_user_json(struct server *s, const struct db_user *u, struct json *j, const char *key);
+void api_device_json(struct server *s, const struct db_device *d, struct json *j,
+		     const char *key);
+
+/* The group's name for an id ("default" when unknown), and the id for a name. */
+void api_group_name(struct server *s, int64_t id, char name[DB_NAME_MAX + 1]);
+int api_group_id(struct api_call *c, const char *name, int64_t *id);
+
+/* Write the c->error message and return r. */
+int api_fail(struct api_call *c, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+#endif

@@ -1,0 +1,25 @@
+/* The operations table: every administrative operation once, in the order docs/api.yaml
+ * describes them. */
+#include "ops.h"
+#include "../../common/util.h"
+
+const struct api_op *const api_ops[] = {
+	&op_login, &op_logout, &op_password, &op_me, &op_totp_begin, &op_totp_confirm,
+	&op_dashboard,
+	/* Before /users/{user}: these names are routes, not users. */
+	&op_user_list, &op_user_add, &op_user_bulk, &op_user_export, &op_user_import,
+	&op_user_show, &op_user_set, &op_user_delete,
+	&op_user_disable, &op_user_enable, &op_user_password,
+	&op_device_all, &op_device_list, &op_device_add, &op_device_show, &op_device_config,
+	&op_device_qr, &op_device_rotate, &op_device_delete,
+	&op_user_config, &op_user_qr, &op_user_rotate,
+	&op_status, &op_events,
+	&op_session_list, &op_stats_traffic, &op_stats_sessions,
+	&op_admin_list, &op_admin_add, &op_admin_set, &op_admin_delete, &op_admin_password,
+	&op_token_list, &op_token_add, &op_token_delete,
+	&op_group_list, &op_group_add, &op_group_delete,
+	&op_settings_show, &op_settings_set,
+	&op_audit_list,
+};
+
+const size_t api_n_ops = ARRAY_SIZE(api_ops);

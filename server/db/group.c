@@ -1,0 +1,140 @@
+/* User groups in SQLite; the default group always exists. */
+#include <errno.h>
+#include <inttypes.h>
+
+#include "dbint.h"
+
+enum { ST_ADD, ST_GET, ST_GET_NAME, ST_LIST, ST_USERS, ST_DELETE, ST_COUNT };
+
+/* members, counted on the users_group index */
+#define USERS "(SELECT COUNT(*) FROM users WHERE group_id = groups.id)"
+
+static const char *const sql[ST_COUNT] = {
+	[ST_ADD] = "INSERT INTO groups (name, created) VALUES (?1, ?2)",
+	/* looked up for every user shown: no count here */
+	[ST_GET] = "SELECT id, name, created, -1 FROM groups WHERE id = ?1",
+	[ST_GET_NAME] = "SELECT id, name, created, -1 FROM groups WHERE name = ?1",
+	[ST_LIST] = "SELECT id, name, created, " USERS " FROM groups ORDER BY id",
+	[ST_USERS] = "SELECT EXISTS (SELECT 1 FROM users WHERE group_id = ?1)",
+	[ST_DELETE] = "DELETE FROM groups WHERE id = ?1",
+};
+
+_Static_assert(ST_COUNT <= DBI_NOUN_STMTS, "too many statements");
+
+#define STMT(db, id) dbi_stmt(db, DBI_GROUP, id, sql[id])
+
+int db_group_add(struct db *db, const char *name, int64_t *id)
+{
+	sqlite3_stmt *s;
+	int ret = dbi_check_name(db, "group name", name, DB_NAME_MAX + 1);
+
+	if (ret < 0)
+		return ret;
+	s = STMT(db, ST_ADD);
+	if (!s)
+		return -EIO;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, dbi_now());
+	ret = dbi_exec(db, s, NULL);
+	if (ret == 0 && id)
+		*id = sqlite3_last_insert_rowid(db->sq);
+	else if (ret == -EEXIST)
+		dbi_err(db, "group %s exists already", name);
+	return ret;
+}
+
+static int group_one(struct db *db, sqlite3_stmt *s, void *ctx)
+{
+	struct db_group *g = ctx;
+
+	g->id = sqlite3_column_int64(s, 0);
+	g->created = sqlite3_column_int64(s, 2);
+	g->users = sqlite3_column_int64(s, 3);
+	if (dbi_col_text(s, 1, g->name, sizeof(g->name)) < 0) {
+		dbi_err(db, "group row %" PRId64 " is corrupt", g->id);
+		return -EIO;
+	}
+	return 0;
+}
+
+int db_group_get(struct db *db, int64_t id, struct db_group *g)
+{
+	sqlite3_stmt *s = STMT(db, ST_GET);
+
+	if (!s)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, id);
+	return dbi_get_one(db, s, group_one, g, "group");
+}
+
+int db_group_get_by_name(struct db *db, const char *name, struct db_group *g)
+{
+	sqlite3_stmt *s = STMT(db, ST_GET_NAME);
+
+	if (!s)
+		return -EIO;
+	dbi_bind_text(s, 1, name);
+	return dbi_get_one(db, s, group_one, g, "group");
+}
+
+struct group_walk {
+	db_group_fn fn;
+	void *arg;
+};
+
+static int group_row(struct db *db, sqlite3_stmt *s, void *ctx)
+{
+	struct group_walk *w = ctx;
+	struct db_group g;
+	int ret = group_one(db, s, &g);
+
+	return ret ? ret : w->fn(&g, w->arg);
+}
+
+int db_group_list(struct db *db, db_group_fn fn, void *arg)
+{
+	sqlite3_stmt *s = STMT(db, ST_LIST);
+	struct group_walk w = { fn, arg };
+
+	if (!s)
+		return -EIO;
+	return dbi_walk(db, s, group_row, &w);
+}
+
+int db_group_delete(struct db *db, int64_t id)
+{
+	sqlite3_stmt *s;
+	int64_t used = 0;
+	int changes = 0, ret;
+
+	if (id == DB_GROUP_DEFAULT) {
+		dbi_err(db, "the default group stays");
+		return -EBUSY;
+	}
+	s = STMT(db, ST_USERS);
+	if (!s)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, id);
+	ret = dbi_int(db, s, &used);
+	if (ret < 0)
+		return ret;
+	if (used) {
+		dbi_err(db, "group %" PRId64 " still has users", id);
+		return -EBUSY;
+	}
+	s = STMT(db, ST_DELETE);
+	if (!s)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, id);
+	ret = dbi_exec(db, s, &changes);
+	if (ret == -ENOENT) {
+		/* another process gave it a user since the check */
+		dbi_err(db, "group %" PRId64 " still has users", id);
+		return -EBUSY;
+	}
+	if (ret == 0 && changes == 0) {
+		dbi_err(db, "no such group");
+		ret = -ENOENT;
+	}
+	return ret;
+}
