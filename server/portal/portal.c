@@ -488,6 +488,13 @@ static int route_admin(const struct portal_req *req, const char *peer, struct ip
 	char tok[PORTAL_TOKEN_LEN + 1];
 	bool have_token = false;
 
+	/* The table's methods are words of capitals; anything else is no method of ours (and
+	 * could not travel as a text field). */
+	if (!req->method || !*req->method || strlen(req->method) > 16 ||
+	    strspn(req->method, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != strlen(req->method)) {
+		r->allow = "GET, POST, PATCH, DELETE";
+		return local(r, 405, "method not allowed");
+	}
 	/* A page of another site cannot make a browser act with its session here. */
 	if (req->fetch_site && strcmp(req->fetch_site, "cross-site") == 0)
 		return local(r, 403, "cross-site request refused");

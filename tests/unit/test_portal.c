@@ -360,6 +360,10 @@ static void test_methods(void **state)
 	/* the operations table answers 405 with its own Allow for the rest */
 	expect_forward(req("OPTIONS", "/api/v1/users", "Bearer " TOKEN, NULL), IPC_ADMIN);
 	field_is(IPC_T_METHOD, "OPTIONS");
+	/* but what is no method at all stops here, and never becomes a message */
+	expect_local(req("get", "/api/v1/users", "Bearer " TOKEN, NULL), 405, NULL);
+	expect_local(req("GET\xff", "/api/v1/users", "Bearer " TOKEN, NULL), 405, NULL);
+	expect_local(req("", "/api/v1/users", "Bearer " TOKEN, NULL), 405, NULL);
 	/* method before authentication: 405 costs no failed authentication */
 	assert_int_equal(portal_limiter_check(&rl, (struct sockaddr *)&v4, now), 0);
 }
