@@ -299,6 +299,78 @@ static const char *const migrations[] = {
 	") STRICT, WITHOUT ROWID;"
 	/* covers the sums over a window for all users */
 	"CREATE INDEX traffic_hour ON traffic(hour, rx, tx);",
+	/* 5: announcements with read marks, the services catalog, voucher batches and codes */
+	"CREATE TABLE announcements ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" title TEXT NOT NULL,"
+	" text TEXT NOT NULL,"
+	/* NULL: everyone */
+	" group_id INTEGER REFERENCES groups(id) ON DELETE CASCADE,"
+	" pinned INTEGER NOT NULL DEFAULT 0 CHECK (pinned IN (0, 1)),"
+	/* NULL: shown until deleted */
+	" until INTEGER,"
+	" created INTEGER NOT NULL,"
+	" updated INTEGER NOT NULL,"
+	" author TEXT NOT NULL"
+	") STRICT;"
+	/* a feed: pinned first, then newest */
+	"CREATE INDEX announcements_feed ON announcements(pinned, created, id);"
+	"CREATE TABLE announcement_reads ("
+	" user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	" announcement_id INTEGER NOT NULL REFERENCES announcements(id) ON DELETE CASCADE,"
+	" at INTEGER NOT NULL,"
+	" PRIMARY KEY (user_id, announcement_id)"
+	") STRICT, WITHOUT ROWID;"
+	"CREATE INDEX announcement_reads_announcement ON announcement_reads(announcement_id);"
+	"CREATE TABLE services ("
+	" id INTEGER PRIMARY KEY,"
+	" name TEXT NOT NULL UNIQUE,"
+	/* an address, HOST:PORT or a URL, as the user should type it */
+	" address TEXT NOT NULL,"
+	" description TEXT NOT NULL DEFAULT '',"
+	" created INTEGER NOT NULL"
+	") STRICT;"
+	/* no row for a service: every group sees it */
+	"CREATE TABLE service_groups ("
+	" service_id INTEGER NOT NULL REFERENCES services(id) ON DELETE CASCADE,"
+	" group_id INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,"
+	" PRIMARY KEY (service_id, group_id)"
+	") STRICT, WITHOUT ROWID;"
+	"CREATE INDEX service_groups_group ON service_groups(group_id);"
+	"CREATE TABLE voucher_batches ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" name TEXT NOT NULL UNIQUE,"
+	" created INTEGER NOT NULL,"
+	" created_by TEXT NOT NULL,"
+	/* seconds added to the account's expiry; NULL: the expiry is left alone */
+	" duration INTEGER CHECK (duration > 0),"
+	" quota_bytes INTEGER CHECK (quota_bytes > 0),"
+	" quota_period TEXT NOT NULL DEFAULT 'total' CHECK (quota_period IN ('total', 'month')),"
+	/* NULL: a new account goes to the default group, an extended one keeps its own */
+	" group_id INTEGER REFERENCES groups(id) ON DELETE SET NULL,"
+	/* the codes redeem until then; NULL: no end */
+	" expires INTEGER,"
+	" uses INTEGER NOT NULL DEFAULT 1 CHECK (uses >= 1),"
+	" revoked INTEGER"
+	") STRICT;"
+	/* a code is kept only as its keyed hash */
+	"CREATE TABLE vouchers ("
+	" id INTEGER PRIMARY KEY,"
+	" batch_id INTEGER NOT NULL REFERENCES voucher_batches(id) ON DELETE CASCADE,"
+	" hash BLOB NOT NULL UNIQUE,"
+	" used INTEGER NOT NULL DEFAULT 0 CHECK (used >= 0)"
+	") STRICT;"
+	"CREATE INDEX vouchers_batch ON vouchers(batch_id, used);"
+	/* no reference to users: who redeemed what outlives the account */
+	"CREATE TABLE voucher_redemptions ("
+	" id INTEGER PRIMARY KEY,"
+	" voucher_id INTEGER NOT NULL REFERENCES vouchers(id) ON DELETE CASCADE,"
+	" user_name TEXT NOT NULL,"
+	" at INTEGER NOT NULL,"
+	" source TEXT NOT NULL,"
+	" created_account INTEGER NOT NULL CHECK (created_account IN (0, 1))"
+	") STRICT;"
+	"CREATE INDEX voucher_redemptions_voucher ON voucher_redemptions(voucher_id, at);",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == DB_SCHEMA_VERSION,
