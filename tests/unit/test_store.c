@@ -231,7 +231,7 @@ static void test_open_schema(void **state)
 	assert_int_equal(st.st_mode & 07777, 0600);
 	assert_int_equal(db_pragma_int(f->db, "user_version", &v), 0);
 	assert_int_equal(v, DB_SCHEMA_VERSION);
-	assert_int_equal(v, 4);
+	assert_int_equal(v, 5);
 	assert_int_equal(db_pragma_int(f->db, "foreign_keys", &v), 0);
 	assert_int_equal(v, 1);
 	assert_int_equal(db_pragma_int(f->db, "busy_timeout", &v), 0);
@@ -1631,7 +1631,7 @@ static void test_migrate_v3(void **state)
 	write_v3(f->path);
 	assert_int_equal(db_open(f->path, &f->db), 0);
 	assert_int_equal(db_pragma_int(f->db, "user_version", &ver), 0);
-	assert_int_equal(ver, 4);
+	assert_int_equal(ver, 5);
 	assert_int_equal(db_pragma_int(f->db, "foreign_keys", &ver), 0);
 	assert_int_equal(ver, 1);
 	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
