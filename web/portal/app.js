@@ -11,7 +11,7 @@ import { LoginPage, PasswordPage } from '../lib/auth.js';
 import { useEvents } from '../lib/sse.js';
 import { Toaster, toast } from '../lib/ui/toast.js';
 import { Shell } from './shell.js';
-import { useMe, primeMe, refreshMe, patchDevices, announcementsChanged, forgetMe } from './me.js';
+import { useMe, primeMe, refreshMe, patchDevices, announcementsChanged, setUnread, forgetMe } from './me.js';
 import account from './pages/account.js';
 import devices from './pages/devices.js';
 import services from './pages/services.js';
@@ -42,8 +42,9 @@ function SignedIn({ s, path }) {
 		else if (type === 'user') {
 			if (!data.name || data.name === s.name) refreshMe().catch(() => {});
 		} else {
+			// {"unread": N}: the count of the user's feed as it is now
+			if (typeof data.unread === 'number') setUnread(data.unread);
 			announcementsChanged();
-			refreshMe().catch(() => {});
 		}
 	});
 	const Page = page ? page.component : NotFound;

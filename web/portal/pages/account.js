@@ -2,7 +2,7 @@
 // the quota used and left, the traffic per day over 30 days, and the sessions of the
 // devices connected now (GET /api/v1/me, GET /api/v1/stats/traffic?step=day).
 import { html, useState, useEffect } from '../../lib/html.js';
-import { t, tn, formatBytes, formatDate, formatRelative } from '../../lib/i18n.js';
+import { t, tn, formatBytes, formatDate, formatRelative, currentLang } from '../../lib/i18n.js';
 import { api, errorText } from '../../lib/api.js';
 import { Link } from '../../lib/router.js';
 import { zoned } from '../../lib/time.js';
@@ -20,6 +20,14 @@ function nextReset(me) {
 	const d = new Date(me.period_start * 1000);
 	d.setMonth(d.getMonth() + 1);
 	return Math.floor(d.getTime() / 1000);
+}
+
+// "in 59 days", "3 days ago", "in 5 hours": how far the expiry is, in the page's language.
+function inDays(at, now) {
+	const s = at - now;
+	const rtf = new Intl.RelativeTimeFormat(currentLang(), { numeric: 'auto' });
+	if (Math.abs(s) < DAY) return rtf.format(Math.round(s / 3600), 'hour');
+	return rtf.format(Math.round(s / DAY), 'day');
 }
 
 const quotaOf = (me) => me.quota ?? me.quota_bytes ?? null;
@@ -165,7 +173,7 @@ function Account({ session, me }) {
 					<div class="details-row"><dt>${t('users.state')}</dt><dd><${StateBadge} state=${me.state} /></dd></div>
 					<div class="details-row"><dt>${t('users.expires')}</dt><dd class="expiry">
 						<span>${expiryText(me.expires)}</span>
-						${me.expires && html`<span class=${`small ${me.expires <= now ? 'text-warn' : 'muted'}`}>${formatRelative(me.expires)}</span>`}
+						${me.expires && html`<span class=${`small ${me.expires <= now ? 'text-warn' : 'muted'}`}>${inDays(me.expires, now)}</span>`}
 					</dd></div>
 					${me.group && html`<div class="details-row"><dt>${t('users.group')}</dt><dd>${me.group}</dd></div>`}
 					<div class="details-row"><dt>${t('account.devices')}</dt><dd>

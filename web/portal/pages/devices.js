@@ -70,7 +70,7 @@ function KeysDialog({ result, onClose }) {
 	const [shown, setShown] = useState(false);
 	return html`<${Modal} open sticky title=${t('devices.ready_title', { name })} onClose=${onClose}
 			footer=${html`<${Button} onClick=${onClose}>${browser ? t('devices.done_saved') : t('common.close')}</${Button}>`}>
-		${browser ? html`<div class="secret-warn keys-once" role="note"><${Icon} name="key" size=${18} />
+		${browser ? html`<div class="secret-warn keys-once" role="note"><${Icon} name="keyNew" size=${18} />
 				<span>${t('devices.once')}</span></div>`
 			: html`<p class="muted">${t('devices.server_keys')}</p>`}
 		<div class="keys-actions">
@@ -153,7 +153,7 @@ function DeviceCard({ d, onQr, onRotate, onRevoke }) {
 				</div>
 				<div class="muted small mono">${(d.addresses || []).join(' · ') || t(`device.kind.${agent ? 'agent' : 'config'}`)}</div>
 				<div class="muted small">${t('devices.meta', { created: formatDate(d.created), down: formatBytes(d.tx_bytes || 0), up: formatBytes(d.rx_bytes || 0) })}</div>
-				${!agent && !held && html`<p class="small device-note"><${Icon} name="key" size=${14} /><span>${t('devices.key_elsewhere')}</span></p>`}
+				${!agent && !held && html`<p class="small device-note"><${Icon} name="keyNew" size=${14} /><span>${t('devices.key_on_device')}</span></p>`}
 				${agent && html`<p class="small muted">${t('devices.agent_note')}</p>`}
 			</div>
 		</div>
@@ -161,7 +161,7 @@ function DeviceCard({ d, onQr, onRotate, onRevoke }) {
 			${!agent && held && html`<a class="button button-secondary" href=${apiUrl(`${path}/config`)} download=${`${d.name}.conf`}>
 				<${Icon} name="download" size=${18} /><span>${t('account.config')}</span></a>
 				<${Button} kind="secondary" icon="qr" onClick=${() => onQr(d)}>${t('account.qr')}</${Button}>`}
-			${!agent && html`<${Button} kind="secondary" icon="key" onClick=${() => onRotate(d)}>${t('device.rotate')}</${Button}>`}
+			${!agent && html`<${Button} kind="secondary" icon="keyNew" onClick=${() => onRotate(d)}>${t('device.rotate')}</${Button}>`}
 			<${Button} kind="ghost" icon="trash" class="button-danger-text" onClick=${() => onRevoke(d)}>${t('device.revoke')}</${Button}>
 		</div>
 	</li>`;
@@ -197,6 +197,7 @@ function Devices({ me }) {
 			</div>
 		</div>
 		${full && html`<p class="banner banner-neutral" id="limit-note"><${Icon} name="info" /><span>${t('devices.at_limit', { max })}</span></p>`}
+		${devices.some((x) => x.kind !== 'agent' && x.server_holds_private_key === false) && html`<p class="muted small devices-hint">${t('devices.key_elsewhere')}</p>`}
 		${browserKeys === false && html`<p class="banner banner-neutral"><${Icon} name="info" /><span>${t('devices.no_x25519')}</span></p>`}
 		${devices.length ? html`<ul class="device-cards">
 			${devices.map((x) => html`<${DeviceCard} key=${x.name} d=${x}

@@ -18,16 +18,14 @@ const NAME = /^[a-z0-9][a-z0-9._-]{0,31}$/;
 const MIN_PASSWORD = 8;
 
 export function voucherError(e) {
-	if (e instanceof ApiError) {
+	if (e instanceof ApiError && e.status !== 429 && e.status < 500) {
 		const m = e.message || '';
-		if (e.status === 400 && /check/i.test(m)) return t('voucher.wrong_check');
-		if (e.status === 404) return t('voucher.unknown');
-		if (e.status === 409) {
-			if (/revoked/i.test(m)) return t('voucher.revoked');
-			if (/expired/i.test(m)) return t('voucher.expired');
-			if (/used|redeemed/i.test(m)) return t('voucher.used');
-			if (/name|taken|exists/i.test(m)) return t('voucher.name_taken');
-		}
+		if (/^code: wrong check/.test(m)) return t('voucher.wrong_check');
+		if (/^code: unknown/.test(m) || (e.status === 404 && !m)) return t('voucher.unknown');
+		if (/^code: revoked/.test(m)) return t('voucher.revoked');
+		if (/^code: expired/.test(m)) return t('voucher.expired');
+		if (/^code: already used/.test(m)) return t('voucher.used');
+		if (/^name: taken/.test(m)) return t('voucher.name_taken');
 	}
 	return errorText(e);
 }
