@@ -427,10 +427,18 @@ let conf1 = '';
 
 // ---- services and resources
 {
+	if (has.services) {
+		W('service', 'add', 'intranet', '--address', 'https://intranet.corp.example/', '--description', 'The company wiki, the calendar and the phone book.');
+		W('service', 'add', 'files', '--address', '10.20.0.5:445', '--description', 'Shared drives (SMB).');
+	}
 	await go(pg, 'services', en['services.title']);
 	await pg.waitForFunction(() => !document.querySelector('.pmain [aria-busy="true"]'));
-	if (has.services) ok('the services page loads the services and networks');
-	else skip('the services page loads the services and networks', 'GET /api/v1/me/services is not on this server yet');
+	if (has.services) {
+		const txt = await pg.locator('.pmain').innerText();
+		check('the services page lists the services offered (a URL as a link) and the networks the tunnel reaches',
+			await pg.locator('.service').count() === 2 && await pg.locator('a.service-address[href="https://intranet.corp.example/"]').count() === 1
+			&& txt.includes('10.20.0.5:445') && txt.includes('10.9.0.0/16'), txt.slice(0, 500));
+	} else skip('the services page loads the services and networks', 'GET /api/v1/me/services is not on this server yet');
 	await shots(pg, 'services-en');
 }
 

@@ -19,7 +19,6 @@ function Item({ a, open, onToggle }) {
 		<h2 class="announcement-head">
 			<button type="button" class="announcement-toggle" aria-expanded=${open ? 'true' : 'false'} aria-controls=${id}
 					onClick=${() => onToggle(a)}>
-				${!a.read && html`<span class="unread-dot" aria-hidden="true"></span>`}
 				<span class="announcement-title">${a.title}</span>
 				<span class="announcement-meta">
 					${a.pinned && html`<span class="pin"><${Icon} name="pin" size=${14} /><span>${t('announce.pinned')}</span></span>`}
@@ -27,7 +26,7 @@ function Item({ a, open, onToggle }) {
 					<time class="muted small" datetime=${a.created ? new Date(a.created * 1000).toISOString() : undefined}
 						title=${formatDate(a.created, true)}>${formatRelative(a.created)}</time>
 				</span>
-				<${Icon} name=${open ? 'sortAsc' : 'sortDesc'} size=${16} class="announcement-chevron" />
+				<${Icon} name=${open ? 'chevronUp' : 'chevronDown'} size=${16} class="announcement-chevron" />
 			</button>
 		</h2>
 		${open && html`<div class="announcement-body" id=${id}>

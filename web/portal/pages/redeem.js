@@ -12,7 +12,7 @@ import { Icon } from '../../lib/ui/icons.js';
 import { Button, TextField, PasswordField, FormError } from '../../lib/ui/form.js';
 import { expiryText } from '../../lib/ui/status.js';
 import { toast } from '../../lib/ui/toast.js';
-import { refreshMe } from '../me.js';
+import { refreshMe, currentMe } from '../me.js';
 
 const NAME = /^[a-z0-9][a-z0-9._-]{0,31}$/;
 const MIN_PASSWORD = 8;
@@ -143,8 +143,9 @@ function Redeem() {
 		setBusy(true);
 		setError('');
 		try {
+			const before = currentMe();
 			const r = await request('POST', '/vouchers/redeem', { body: { code: formatCode(code) } });
-			setDone(r || {});
+			setDone({ ...(r || {}), was: before ? { expires: before.expires, quota: before.quota ?? before.quota_bytes ?? null } : null });
 			setCode('');
 			setTried(false);
 			refreshMe().catch(() => {});
@@ -163,8 +164,10 @@ function Redeem() {
 		${done && html`<section class="card panel redeem-done" role="status" aria-labelledby="done-h">
 			<h2 id="done-h" class="panel-title"><span class="done-title"><${Icon} name="check" />${t('voucher.extended')}</span></h2>
 			<dl class="details">
-				<div class="details-row"><dt>${t('users.expires')}</dt><dd class="strong" data-field="expires">${expiryText(done.expires)}</dd></div>
-				<div class="details-row"><dt>${t('voucher.quota')}</dt><dd class="strong" data-field="quota">${quotaText(done.quota)}</dd></div>
+				<div class="details-row"><dt>${t('users.expires')}</dt><dd class="redeem-value"><span class="strong" data-field="expires">${expiryText(done.expires)}</span>
+					${done.was && done.was.expires !== done.expires && html`<span class="muted small">${t('voucher.was', { value: expiryText(done.was.expires) })}</span>`}</dd></div>
+				<div class="details-row"><dt>${t('voucher.quota')}</dt><dd class="redeem-value"><span class="strong" data-field="quota">${quotaText(done.quota)}</span>
+					${done.was && done.was.quota !== done.quota && html`<span class="muted small">${t('voucher.was', { value: quotaText(done.was.quota) })}</span>`}</dd></div>
 			</dl>
 		</section>`}
 		<section class="card panel" aria-labelledby="redeem-h">
