@@ -140,6 +140,7 @@ async function shot(pg, name, size) {
 }
 async function shots(pg, name, back = null) {
 	const was = pg.viewportSize();
+	await closeToasts(pg);
 	for (const size of SIZES) await shot(pg, name, size);
 	await pg.setViewportSize(back || was);
 }
@@ -507,6 +508,15 @@ if (has.vouchers) {
 		skip('a voucher extends the signed-in account', 'POST /api/v1/vouchers/redeem is not on this server yet');
 	}
 }
+// The dark scheme, for the screenshots.
+await pg.emulateMedia({ colorScheme: 'dark' });
+await go(pg, 'account', fill(en['account.hello'], { name: 'alice' }));
+await shots(pg, 'account-dark-en');
+await go(pg, 'devices', en['account.devices']);
+await shots(pg, 'devices-dark-en');
+await go(pg, 'announcements', en['announce.title']);
+await shots(pg, 'announcements-dark-en');
+await pg.emulateMedia({ colorScheme: 'light' });
 await checkClean('alice\'s portal', A, true);
 
 // ---- signed out: a voucher makes an account, which signs in and connects
