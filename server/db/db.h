@@ -15,7 +15,8 @@
 struct db;
 
 /* The schema version this code writes; a database with a higher one is refused. Version
- * 4 has accounts with devices, admins, roles, groups, settings, audit and traffic. */
+ * 4 has accounts with devices, admins, roles, groups, settings, audit and traffic; 5 adds
+ * announcements, services and vouchers. */
 #define DB_SCHEMA_VERSION 5
 
 #define DB_NAME_MAX 32           /* user, device, admin, token and group names */
