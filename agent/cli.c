@@ -36,6 +36,10 @@ const struct command cli_commands[] = {
 	  "add NAME [--role admin|viewer] | list [--json] | delete NAME [-s SOCKET] [-c FILE]" },
 	{ "group", cmd_group, "manage the server's groups of users",
 	  "add NAME | list [--json] | delete NAME [-s SOCKET] [-c FILE]" },
+	{ "voucher", cmd_voucher, "manage the server's prepaid vouchers",
+	  "add --count N [--duration DURATION] [--quota SIZE[/month]] [--group GROUP] "
+	  "[--expires DATE|DURATION] [--uses N] [--name BATCH] | list [--json] | "
+	  "show BATCH [--json] | revoke BATCH | delete BATCH [-s SOCKET] [-c FILE]" },
 	{ "settings", cmd_settings, "the server's runtime settings",
 	  "show [--json] | set KEY VALUE [KEY VALUE ...] | reset KEY [KEY ...] [-s SOCKET] [-c FILE]" },
 	{ "admin", cmd_admin, "manage the console's accounts",

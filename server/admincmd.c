@@ -1,4 +1,4 @@
-/* `warren user|device|session|token ...`: the command line as a thin caller of the
+/* `warren user|device|session|token|voucher ...`: the command line as a thin caller of the
  * operations table. Arguments become the operation's JSON request, checked here by the
  * same parser the server runs (bad input: exit 2, nothing sent), then sent over the
  * control socket; the JSON answer is printed as text (or as JSON with --json). */
@@ -34,7 +34,7 @@ struct opt {
 enum render {
 	R_NONE, R_USER_ADDED, R_USER_LIST, R_JSON, R_TEXT, R_QR, R_USER_SET, R_ROTATED,
 	R_SESSIONS, R_DEVICE_ADDED, R_DEVICES, R_TOKEN_ADDED, R_TOKENS, R_PASSWORD, R_ADMINS,
-	R_SETTINGS, R_GROUPS, R_IMPORT,
+	R_SETTINGS, R_GROUPS, R_IMPORT, R_CODES, R_VOUCHERS, R_VOUCHER,
 };
 
 struct verb {
@@ -79,6 +79,12 @@ static const struct opt session_opts[] = {
 	{ "--search", "q", false }, { NULL, NULL, false },
 };
 static const struct opt token_add_opts[] = { { "--role", "role", false }, { NULL, NULL, false } };
+static const struct opt voucher_add_opts[] = {
+	{ "--count", "count", false }, { "--duration", "duration", false },
+	{ "--quota", "quota", false }, { "--group", "group", false },
+	{ "--expires", "expires", false }, { "--uses", "uses", false },
+	{ "--name", "name", false }, { NULL, NULL, false },
+};
 static const struct opt no_opts[] = { { NULL, NULL, false } };
 
 static const struct verb verbs[] = {
@@ -126,6 +132,14 @@ static const struct verb verbs[] = {
 	  "settings reset KEY [KEY ...]   (back to the file's value)" },
 	{ "user", "export", "user.export", NULL, no_opts, R_TEXT, "user export" },
 	{ "user", "import", "user.import", NULL, no_opts, R_IMPORT, "user import FILE [--dry-run]" },
+	{ "voucher", "add", "voucher.add", NULL, voucher_add_opts, R_CODES,
+	  "voucher add --count N [--duration DURATION] [--quota SIZE[/month]] [--group GROUP] "
+	  "[--expires DATE|DURATION] [--uses N] [--name BATCH]" },
+	{ "voucher", "list", "voucher.list", NULL, no_opts, R_VOUCHERS, "voucher list [--json]" },
+	{ "voucher", "show", "voucher.show", "name", no_opts, R_VOUCHER, "voucher show BATCH [--json]" },
+	/* {"revoked": true} added by build */
+	{ "voucher", "revoke", "voucher.set", "name", no_opts, R_NONE, "voucher revoke BATCH" },
+	{ "voucher", "delete", "voucher.delete", "name", no_opts, R_NONE, "voucher delete BATCH" },
 };
 
 struct cli {
@@ -286,7 +300,8 @@ static int build(const char *noun, int argc, char **argv, struct cli *c)
 		}
 		if (strcmp(arg, "--json") == 0 &&
 		    (c->v->render == R_USER_LIST || c->v->render == R_JSON || c->v->render == R_SETTINGS ||
-		     c->v->render == R_GROUPS ||
+		     c->v->render == R_GROUPS || c->v->render == R_VOUCHERS ||
+		     c->v->render == R_VOUCHER ||
 		     c->v->render == R_SESSIONS || c->v->render == R_DEVICES ||
 		     c->v->render == R_TOKENS || c->v->render == R_ADMINS)) {
 			c->json = true;
@@ -323,6 +338,8 @@ static int build(const char *noun, int argc, char **argv, struct cli *c)
 	/* An agent device unless --config says otherwise, as device add always made. */
 	if (strcmp(c->v->op, "device.add") == 0 && !strstr(json_text(&c->req), "\"kind\""))
 		json_str(&c->req, "kind", "agent");
+	if (strcmp(c->v->op, "voucher.set") == 0)
+		json_bool(&c->req, "revoked", true);
 	json_end(&c->req);
 	return 0;
 }
@@ -555,6 +572,81 @@ static void print_token(const struct json_value *t)
 	       c, l);
 }
 
+/* A voucher's duration as it would be typed: whole days, hours or minutes if it is one. */
+static void format_duration(int64_t d, char *buf, size_t len)
+{
+	if (d % 86400 == 0)
+		snprintf(buf, len, "%" PRId64 "d", d / 86400);
+	else if (d % 3600 == 0)
+		snprintf(buf, len, "%" PRId64 "h", d / 3600);
+	else if (d % 60 == 0)
+		snprintf(buf, len, "%" PRId64 "m", d / 60);
+	else
+		snprintf(buf, len, "%" PRId64 "s", d);
+}
+
+/* What a batch's codes give: "30d, 10 GiB/month, group staff", or "nothing". */
+static void print_gives(const struct json_value *b)
+{
+	char dur[32], size[VALUES_SIZE_STRLEN];
+	const char *sep = "";
+	uint64_t q;
+	int64_t d;
+
+	if (json_get_i64(b, "duration", &d)) {
+		format_duration(d, dur, sizeof(dur));
+		printf("%s", dur);
+		sep = ", ";
+	}
+	if (json_get_u64(b, "quota", &q)) {
+		printf("%s%s%s", sep, values_format_size(q, size, sizeof(size)),
+		       strcmp(str(b, "quota_period", ""), "month") == 0 ? "/month" : "");
+		sep = ", ";
+	}
+	if (json_get_str(b, "group")) {
+		printf("%sgroup %s", sep, json_get_str(b, "group"));
+		sep = ", ";
+	}
+	if (!*sep)
+		fputs("nothing but an account", stdout);
+}
+
+static void print_batch(const struct json_value *b)
+{
+	char t[VALUES_TIME_STRLEN] = "?", e[VALUES_TIME_STRLEN] = "never";
+	uint64_t codes = 0, unused = 0, redeemed = 0, uses = 1;
+	int64_t at;
+
+	if (json_get_i64(b, "created", &at))
+		values_format_time(at, t, sizeof(t));
+	if (json_get_i64(b, "expires", &at))
+		values_format_expiry(at, e, sizeof(e));
+	json_get_u64(b, "codes", &codes);
+	json_get_u64(b, "unused", &unused);
+	json_get_u64(b, "redeemed", &redeemed);
+	json_get_u64(b, "uses", &uses);
+	printf("%-20s %s  %" PRIu64 " code%s (%" PRIu64 " unused, %" PRIu64 " redeemed",
+	       str(b, "name", "?"), t, codes, codes == 1 ? "" : "s", unused, redeemed);
+	if (uses > 1)
+		printf(", %" PRIu64 " uses each", uses);
+	printf(")  ");
+	print_gives(b);
+	printf("  until %s%s\n", e, json_get_i64(b, "revoked", &at) ? "  revoked" : "");
+}
+
+static void print_redemption(const struct json_value *r)
+{
+	char t[VALUES_TIME_STRLEN] = "?";
+	bool made = false;
+	int64_t at;
+
+	if (json_get_i64(r, "at", &at))
+		values_format_time(at, t, sizeof(t));
+	json_get_bool(r, "created_account", &made);
+	printf("  %s  %-20s from %-20s %s\n", t, str(r, "user", "?"), str(r, "source", "?"),
+	       made ? "account made" : "account extended");
+}
+
 /* The SVG holds the device's private key: private from its first byte. */
 static int write_svg(const char *text, const char *path)
 {
@@ -627,6 +719,69 @@ static int list_all(struct cli *c, const char *member, void (*row)(const struct 
 		json_end(&out);
 		if (r == 0)
 			printf("%s\n", json_text(&out));
+	}
+	json_clear(&out);
+	return r;
+}
+
+/* voucher show: the batch, then every page of its redemptions; with --json one object
+ * holding them all. */
+static int show_batch(struct cli *c)
+{
+	const char *base = json_text(&c->req);
+	size_t blen = strlen(base) - 1;
+	struct json out = { 0 };
+	char *cursor = NULL;
+	bool first = true;
+	int r = 0;
+
+	do {
+		struct json req = { 0 }, reply = { 0 };
+		struct json_value *doc = NULL;
+		const struct json_value *arr;
+		const char *next;
+		size_t i, k;
+
+		json_raw(&req, base, blen);
+		json_rawf(&req, ",\"limit\":%d", PAGE);
+		if (cursor)
+			json_rawf(&req, ",\"cursor\":\"%s\"", cursor);
+		json_raw(&req, "}", 1);
+		r = call(c, json_text(&req), &reply, &doc);
+		json_clear(&req);
+		free(cursor);
+		cursor = NULL;
+		arr = json_get_arr(doc, "redemptions");
+		if (r == 0 && first) {
+			if (c->json) {
+				/* the batch's members, then the redemptions of every page */
+				json_obj_begin(&out, NULL);
+				for (k = 0; doc && k < doc->n; k++)
+					if (strcmp(doc->keys[k], "redemptions") && strcmp(doc->keys[k], "next"))
+						json_write_value(&out, doc->keys[k], doc->items[k]);
+				json_arr_begin(&out, "redemptions");
+			} else {
+				print_batch(doc);
+				printf("%s\n", arr && arr->n ? "redeemed:" : "never redeemed");
+			}
+			first = false;
+		}
+		for (i = 0; r == 0 && arr && i < arr->n; i++) {
+			if (c->json)
+				json_write_value(&out, NULL, arr->items[i]);
+			else
+				print_redemption(arr->items[i]);
+		}
+		next = json_get_str(doc, "next");
+		if (r == 0 && next)
+			cursor = xstrdup(next);
+		json_value_free(doc);
+		json_clear(&reply);
+	} while (r == 0 && cursor);
+	if (c->json && r == 0) {
+		json_end(&out);
+		json_end(&out);
+		printf("%s\n", json_text(&out));
 	}
 	json_clear(&out);
 	return r;
@@ -759,6 +914,12 @@ static int run(const char *noun, int argc, char **argv)
 	case R_IMPORT:
 		r = import(&c);
 		goto out;
+	case R_VOUCHERS:
+		r = list_all(&c, "vouchers", print_batch);
+		goto out;
+	case R_VOUCHER:
+		r = show_batch(&c);
+		goto out;
 	default:
 		break;
 	}
@@ -829,6 +990,16 @@ static int run(const char *noun, int argc, char **argv)
 	case R_PASSWORD:
 		printf("%s\n", str(doc, "password", "?"));
 		break;
+	case R_CODES: {
+		/* one code a line, nothing else: for a script or a printer */
+		const struct json_value *codes = json_get_arr(doc, "codes");
+		size_t i;
+
+		for (i = 0; codes && i < codes->n; i++)
+			if (codes->items[i]->type == JSON_STRING)
+				printf("%s\n", codes->items[i]->s);
+		break;
+	}
 	case R_SETTINGS:
 		if (c.json)
 			printf("%s\n", json_text(&reply));
@@ -882,4 +1053,9 @@ int cmd_group(int argc, char **argv)
 int cmd_settings(int argc, char **argv)
 {
 	return run("settings", argc, argv);
+}
+
+int cmd_voucher(int argc, char **argv)
+{
+	return run("voucher", argc, argv);
 }

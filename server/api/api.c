@@ -1,6 +1,7 @@
 /* The operations table's machinery: routes, the one request parser every caller goes
  * through, who may call what, and the audit entry of each change. */
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -650,7 +651,7 @@ uint64_t api_caller_owner(const struct api_caller *who)
 
 /* ---- running, and the audit ---- */
 
-static void caller_name(const struct api_caller *who, char *out, size_t size)
+void api_caller_name(const struct api_caller *who, char *out, size_t size)
 {
 	static const char *const kind[] = { "anonymous", "socket", "admin", "token", "user" };
 
@@ -658,6 +659,18 @@ static void caller_name(const struct api_caller *who, char *out, size_t size)
 		snprintf(out, size, "%s", kind[who->kind]);
 	else
 		snprintf(out, size, "%s:%s", kind[who->kind], who->name);
+}
+
+void api_caller_sockaddr(const struct api_caller *who, struct sockaddr_storage *ss)
+{
+	struct sockaddr_in *in = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, who->source, &in->sin_addr) == 1)
+		in->sin_family = AF_INET;
+	else if (inet_pton(AF_INET6, who->source, &in6->sin6_addr) == 1)
+		in6->sin6_family = AF_INET6;
 }
 
 /* The request's fields worth keeping: everything but secrets and large texts. */
@@ -789,7 +802,7 @@ void api_finish(struct api_call *c, int r)
 	}
 	if ((c->op->flags & API_CHANGES) && !c->no_audit) {
 		a.at = time(NULL);
-		caller_name(&c->who, a.actor, sizeof(a.actor));
+		api_caller_name(&c->who, a.actor, sizeof(a.actor));
 		snprintf(a.source, sizeof(a.source), "%s", c->who.source);
 		snprintf(a.op, sizeof(a.op), "%s", c->op->name);
 		snprintf(a.target, sizeof(a.target), "%s", c->target);

@@ -43,6 +43,12 @@ struct api_caller {
 /* Whose work a request is, for fair shares of what is scarce (password hashing): the
  * client's IPv4 address or IPv6 /64; 0 for the socket. */
 uint64_t api_caller_owner(const struct api_caller *who);
+/* As the audit names the caller: "admin:NAME", "token:NAME", "user:NAME", "socket" or
+ * "anonymous". */
+void api_caller_name(const struct api_caller *who, char *out, size_t size);
+struct sockaddr_storage;
+/* The client's address as the throttle counts it (AF_UNSPEC for the socket). */
+void api_caller_sockaddr(const struct api_caller *who, struct sockaddr_storage *ss);
 
 /* The field types a request is made of. Each parses from JSON (and from a query string,
  * where every value is text) and is checked by the same code for every caller. */

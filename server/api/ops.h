@@ -37,10 +37,19 @@ extern const struct api_op op_login, op_logout, op_password, op_me, op_totp_begi
 /* settings.c, groups.c, bulk.c */
 extern const struct api_op op_settings_show, op_settings_set, op_group_list, op_group_add,
 	op_group_delete, op_user_bulk, op_user_export, op_user_import;
+/* vouchers.c */
+extern const struct api_op op_voucher_list, op_voucher_add, op_voucher_redeem,
+	op_voucher_show, op_voucher_set, op_voucher_delete;
 /* access.c: console accounts, one-time passwords */
 extern const struct api_op op_admin_add, op_admin_list, op_admin_set, op_admin_delete,
 	op_admin_password, op_user_password;
 
+/* A new user from u (name, expiry, quota, group, email and password hash as given) and,
+ * unless device is NULL, its first device of that name (keys made here unless
+ * public_key); nothing is left half made. 0 with *u as the database has it now (wipe
+ * it), or -errno with c->error (-EEXIST: the name is taken). */
+int api_user_create(struct api_call *c, struct db_user *u, const char *device,
+		    const uint8_t *public_key);
 /* The user named name: 0 with *u (db_user_wipe it), or -ENOENT with c->error said. */
 int api_user_find(struct api_call *c, const char *name, struct db_user *u);
 /* The device named name of user u, likewise. */

@@ -365,12 +365,15 @@ static const char *const migrations[] = {
 	"CREATE TABLE voucher_redemptions ("
 	" id INTEGER PRIMARY KEY,"
 	" voucher_id INTEGER NOT NULL REFERENCES vouchers(id) ON DELETE CASCADE,"
+	/* the voucher's, so a batch's redemptions page without a join */
+	" batch_id INTEGER NOT NULL REFERENCES voucher_batches(id) ON DELETE CASCADE,"
 	" user_name TEXT NOT NULL,"
 	" at INTEGER NOT NULL,"
 	" source TEXT NOT NULL,"
 	" created_account INTEGER NOT NULL CHECK (created_account IN (0, 1))"
 	") STRICT;"
-	"CREATE INDEX voucher_redemptions_voucher ON voucher_redemptions(voucher_id, at);",
+	"CREATE INDEX voucher_redemptions_voucher ON voucher_redemptions(voucher_id, user_name);"
+	"CREATE INDEX voucher_redemptions_batch ON voucher_redemptions(batch_id, id);",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == DB_SCHEMA_VERSION,

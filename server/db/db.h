@@ -15,7 +15,8 @@
 struct db;
 
 /* The schema version this code writes; a database with a higher one is refused. Version
- * 4 has accounts with devices, admins, roles, groups, settings, audit and traffic. */
+ * 4 has accounts with devices, admins, roles, groups, settings, audit and traffic; 5 adds
+ * announcements, services and vouchers. */
 #define DB_SCHEMA_VERSION 5
 
 #define DB_NAME_MAX 32           /* user, device, admin, token and group names */
@@ -377,6 +378,78 @@ struct db_audit_query {
 int db_audit_query(struct db *db, const struct db_audit_query *q, db_audit_fn fn, void *arg,
 		   uint64_t *total, char next[DB_CURSOR_MAX + 1]);
 int db_audit_purge(struct db *db, int64_t before, uint64_t *n);
+
+/* ---- prepaid vouchers: batches of codes, kept as keyed hashes, and who redeemed them ---- */
+
+struct db_voucher_batch {
+	int64_t id;                    /* filled by db_voucher_batch_add */
+	char name[DB_NAME_MAX + 1];
+	int64_t created;               /* 0 on add: now */
+	char created_by[DB_NAME_MAX + 16];  /* as the audit names an actor */
+	int64_t duration;              /* seconds added to an account's expiry; 0: none */
+	uint64_t quota_bytes;          /* added to an account's quota; 0: none */
+	enum db_quota_period quota_period;
+	int64_t group_id;              /* 0: none (a new account goes to the default group) */
+	int64_t expires;               /* the codes redeem until then; 0: no end */
+	int uses;                      /* redemptions per code, at least 1 */
+	int64_t revoked;               /* when it was revoked; 0: it was not */
+	/* Filled by get and query (add ignores them): its codes, those never used, and the
+	 * uses taken of all of them. */
+	uint64_t codes, unused, redeemed;
+};
+
+/* The batch and the hashes of its n codes (1..), in one transaction: all or nothing.
+ * -EEXIST for a name in use or a hash stored already (db_errmsg says which). */
+int db_voucher_batch_add(struct db *db, const struct db_voucher_batch *b,
+			 const uint8_t (*hashes)[DB_HASH_LEN], size_t n, int64_t *id);
+int db_voucher_batch_get_by_name(struct db *db, const char *name, struct db_voucher_batch *b);
+typedef int (*db_voucher_batch_fn)(const struct db_voucher_batch *b, void *arg);
+/* One page of batches, newest first; limit 1..DB_PAGE_MAX; total, next and the cursor as
+ * for db_user_query. */
+int db_voucher_batch_query(struct db *db, size_t limit, const char *cursor,
+			   db_voucher_batch_fn fn, void *arg, uint64_t *total,
+			   char next[DB_CURSOR_MAX + 1]);
+/* Revoked at `at` (its codes stop redeeming); at 0 takes the revocation back. */
+int db_voucher_batch_revoke(struct db *db, int64_t id, int64_t at);
+/* With its codes and their redemptions. */
+int db_voucher_batch_delete(struct db *db, int64_t id);
+
+struct db_voucher {
+	int64_t id;
+	int64_t batch_id;
+	int used;                      /* uses taken, reserved ones included */
+};
+/* The code with this hash and its batch (without counts), or -ENOENT. */
+int db_voucher_find(struct db *db, const uint8_t hash[DB_HASH_LEN], struct db_voucher *v,
+		    struct db_voucher_batch *b);
+/* Take one use of code id, in one statement, so that of any number of attempts at once
+ * exactly as many as it has uses left succeed: -EPERM (nothing changed) when its uses
+ * are taken, or its batch is revoked or expired at now. */
+int db_voucher_reserve(struct db *db, int64_t id, int64_t now);
+/* Give back a use reserved that was not redeemed after all. */
+int db_voucher_release(struct db *db, int64_t id);
+
+struct db_voucher_redemption {
+	int64_t id;                    /* filled by the list */
+	int64_t voucher_id;
+	int64_t batch_id;              /* filled by db_voucher_redeemed from the voucher */
+	char user_name[DB_NAME_MAX + 1];
+	int64_t at;                    /* 0 on add: now */
+	char source[64];               /* the client's address, or "socket" */
+	bool created_account;          /* the code made the account, else it extended one */
+};
+/* A use reserved is redeemed: who, when, from where. */
+int db_voucher_redeemed(struct db *db, const struct db_voucher_redemption *r);
+/* Did user_name redeem code voucher_id before? */
+int db_voucher_used_by(struct db *db, int64_t voucher_id, const char *user_name, bool *yes);
+typedef int (*db_redemption_fn)(const struct db_voucher_redemption *r, void *arg);
+/* One page of a batch's redemptions, newest first; next and the cursor as for
+ * db_user_query. */
+int db_voucher_redemptions(struct db *db, int64_t batch_id, size_t limit, const char *cursor,
+			   db_redemption_fn fn, void *arg, char next[DB_CURSOR_MAX + 1]);
+/* Uses reserved but never redeemed (a server stopped between the two) given back, at
+ * start; *n (may be NULL) how many codes had some. */
+int db_voucher_release_stale(struct db *db, uint64_t *n);
 
 /* ---- runtime settings (DESIGN 9): what admins change while the server runs ---- */
 
