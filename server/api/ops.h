@@ -38,6 +38,21 @@ extern const struct api_op op_settings_show, op_settings_set, op_group_list, op_
 /* access.c: console accounts, one-time passwords */
 extern const struct api_op op_admin_add, op_admin_list, op_admin_set, op_admin_delete,
 	op_admin_password, op_user_password;
+/* announcements.c: the admins' list and a user's feed */
+extern const struct api_op op_announce_list, op_announce_add, op_announce_show,
+	op_announce_set, op_announce_delete, op_me_announcements, op_me_announcement_read;
+/* services.c: the catalog, a user's services and resources */
+extern const struct api_op op_service_list, op_service_add, op_service_show, op_service_set,
+	op_service_delete, op_me_services, op_me_resources;
+
+/* A service's address: HOST:PORT (HOST a name, IPv4 or [IPv6]) or an http(s) URL. 0, or
+ * -EINVAL with why. */
+int api_service_address_ok(const char *address, char *why, size_t whylen);
+/* The caller's own user (db_user_wipe it): for a portal session only (the socket and
+ * console accounts have no feed, services or resources of their own): else -EINVAL. */
+int api_own_user(struct api_call *c, struct db_user *u);
+/* The feed of user u now (its group's announcements and everyone's): for counts. */
+void api_feed_of(const struct db_user *u, struct db_feed *f);
 
 /* The user named name: 0 with *u (db_user_wipe it), or -ENOENT with c->error said. */
 int api_user_find(struct api_call *c, const char *name, struct db_user *u);
@@ -70,6 +85,8 @@ void api_status_row(struct server *s, const struct acct_device *d, struct json *
 
 /* The JSON object of a user (with its devices) and of a device, for every route. */
 void api_user_json(struct server *s, const struct db_user *u, struct json *j, const char *key);
+/* The user object's members, into an object the caller opened (to add its own). */
+void api_user_members(struct server *s, const struct db_user *u, struct json *j);
 void api_device_json(struct server *s, const struct db_device *d, struct json *j,
 		     const char *key);
 
