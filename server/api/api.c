@@ -426,7 +426,15 @@ static int parse_field(const struct api_field *f, const struct json_value *v, ch
 		}
 		if (v->type != JSON_STRING)
 			return bad(why, whylen, f, "expected a date YYYY-MM-DD[THH:MM[:SS][Z|+HH:MM]]");
-		return values_parse_date(v->s, (int64_t *)dst, why, whylen);
+		if (values_parse_date(v->s, (int64_t *)dst, why, whylen) < 0) {
+			char reason[200];
+
+			/* named: a request may have more than one date */
+			snprintf(reason, sizeof(reason), "%s", why);
+			snprintf(why, whylen, "%s: %s", label(f), reason);
+			return -EINVAL;
+		}
+		return 0;
 	case API_SIZE: {
 		struct api_size *sz = dst;
 
