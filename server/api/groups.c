@@ -105,6 +105,7 @@ static int group_delete(struct api_call *c)
 				"group %s %s", q->name, db_errmsg(c->s->db));
 	if (r < 0)
 		return api_fail(c, r, "database: %s", db_errmsg(c->s->db));
+	server_announced(c->s, g.id, 0);    /* its announcements went with it */
 	c->status = 204;
 	return 0;
 }

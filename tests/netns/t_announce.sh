@@ -94,6 +94,9 @@ unread_events() {
 	}' "$WT_DIR/$1.sse" | jq -r .unread | xargs
 }
 told() { [ "$(unread_events "$1")" = "$2" ]; }
+last_told() { [ "$(unread_events "$1" | awk '{ print $NF }')" = "$2" ]; }
+n_told() { unread_events "$1" | wc -w; }
+more_told() { [ "$(n_told "$1")" -gt "$2" ]; }
 feed() {   # feed NAME: "total unread id:read ..." of NAME's feed
 	as "$1"
 	req GET /api/v1/me/announcements
@@ -205,11 +208,16 @@ check_eq "in both feeds" "2 1|1 1" "$(feed alice | cut -d' ' -f1,2)|$(feed bob |
 
 # ---- what goes with what: a group's deletion takes its announcements and their reads
 W group add temp
+N=$(n_told bob)
 W user set bob --group temp >/dev/null
+wait_for 3 more_told bob "$N"
+check "a user moved to another group is told its new unread count" last_told bob 1
 as_admin
 req POST /api/v1/announcements '{"title":"Temp only","text":"for temp","group":"temp","until":"2099-12-31T23:00Z"}'
 A3=$(j .id)
 check_eq "one for group temp, with an end" "201 temp 4102441200" "$ST $(j '"\(.group) \(.until)"')"
+wait_for 3 last_told bob 2
+check "bob, in temp now, hears of it" test $? = 0
 as bob
 req POST "/api/v1/me/announcements/$A3/read"
 check_eq "bob (in temp now) reads it" "204 1" "$ST $(sql "SELECT count(*) FROM announcement_reads WHERE announcement_id = $A3")"
