@@ -19,7 +19,7 @@
 
 enum {
 	ST_ADD, ST_GET, ST_UPDATE, ST_DELETE, ST_PAGE, ST_PAGE_AFTER, ST_TOTAL, ST_FEED,
-	ST_FEED_COUNT, ST_VISIBLE, ST_MARK, ST_COUNT
+	ST_FEED_COUNT, ST_READ_COUNT, ST_VISIBLE, ST_MARK, ST_COUNT
 };
 
 static const char *const sql[ST_COUNT] = {
@@ -37,8 +37,12 @@ static const char *const sql[ST_COUNT] = {
 	[ST_TOTAL] = "SELECT count(*) FROM announcements",
 	[ST_FEED] = "SELECT " COLS ", " IS_READ " FROM announcements WHERE " VISIBLE
 		" ORDER BY pinned DESC, created DESC, id DESC LIMIT ?4",
-	[ST_FEED_COUNT] = "SELECT count(*), coalesce(sum(NOT " IS_READ "), 0) FROM announcements"
-		" WHERE " VISIBLE,
+	[ST_FEED_COUNT] = "SELECT count(*) FROM announcements WHERE " VISIBLE,
+	/* from the user's own marks (its rows of the primary key), not a probe per
+	 * announcement: the event streams count this for each user they tell */
+	[ST_READ_COUNT] = "SELECT count(*) FROM announcement_reads r JOIN announcements a"
+		" ON a.id = r.announcement_id WHERE r.user_id = ?1"
+		" AND (a.group_id IS NULL OR a.group_id = ?2) AND (a.until IS NULL OR a.until > ?3)",
 	[ST_VISIBLE] = "SELECT EXISTS (SELECT 1 FROM announcements WHERE id = ?4 AND " VISIBLE ")",
 	[ST_MARK] = "INSERT INTO announcement_reads (user_id, announcement_id, at)"
 		" VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
@@ -250,26 +254,40 @@ static void bind_feed(sqlite3_stmt *s, const struct db_feed *f)
 	sqlite3_bind_int64(s, 3, f->now);
 }
 
-int db_announcement_count(struct db *db, const struct db_feed *f, uint64_t *total,
-			  uint64_t *unread)
+static int feed_int(struct db *db, int st, const struct db_feed *f, uint64_t *v)
 {
-	sqlite3_stmt *s = STMT(db, ST_FEED_COUNT);
-	int rc, ret = 0;
+	sqlite3_stmt *s = STMT(db, st);
+	int64_t n = 0;
+	int ret;
 
 	if (!s)
 		return -EIO;
 	bind_feed(s, f);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		if (total)
-			*total = (uint64_t)sqlite3_column_int64(s, 0);
-		if (unread)
-			*unread = (uint64_t)sqlite3_column_int64(s, 1);
-	} else {
-		ret = dbi_sql_err(db, rc);
-	}
-	dbi_done(s);
+	ret = dbi_int(db, s, &n);
+	*v = (uint64_t)n;
 	return ret;
+}
+
+int db_announcement_read_count(struct db *db, const struct db_feed *f, uint64_t *read)
+{
+	return feed_int(db, ST_READ_COUNT, f, read);
+}
+
+int db_announcement_count(struct db *db, const struct db_feed *f, uint64_t *total,
+			  uint64_t *unread)
+{
+	uint64_t all = 0, read = 0;
+	int ret = feed_int(db, ST_FEED_COUNT, f, &all);
+
+	if (ret == 0 && unread)
+		ret = db_announcement_read_count(db, f, &read);
+	if (ret < 0)
+		return ret;
+	if (total)
+		*total = all;
+	if (unread)
+		*unread = all > read ? all - read : 0;
+	return 0;
 }
 
 int db_announcement_feed(struct db *db, const struct db_feed *f, db_announcement_fn fn,

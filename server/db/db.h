@@ -355,6 +355,9 @@ int db_announcement_feed(struct db *db, const struct db_feed *f, db_announcement
 /* The counts alone (f->limit unused). */
 int db_announcement_count(struct db *db, const struct db_feed *f, uint64_t *total,
 			  uint64_t *unread);
+/* How many of the feed's announcements its user read: from the user's own marks, so
+ * cheap for each of many users of a group whose total is known. */
+int db_announcement_read_count(struct db *db, const struct db_feed *f, uint64_t *read);
 /* Mark announcement id read for f's user at f->now: -ENOENT unless it is in the feed.
  * *added (may be NULL): whether it was not read before. */
 int db_announcement_read(struct db *db, const struct db_feed *f, int64_t id, bool *added);

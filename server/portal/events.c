@@ -374,14 +374,21 @@ static void push_id(int64_t **v, size_t *n, int64_t id)
 		*(int64_t *)array_push(v, n, sizeof(**v)) = id;
 }
 
-/* The console hears that something changed; each user concerned, its unread count (one
- * count in the database per such user with a stream of its own). */
+/* A feed's total for a group, counted once per flush. */
+struct group_total {
+	int64_t group_id;
+	uint64_t total;
+};
+
+/* The console hears that something changed; each user concerned, its unread count: the
+ * group's total (once per group) less the user's read marks in it (its own rows). */
 static void flush_announcements(struct server *s)
 {
 	struct events *e = s->events;
+	struct group_total *totals = NULL;
+	size_t i, k, n_totals = 0;
 	char audience[32];
-	uint64_t unread;
-	size_t i;
+	uint64_t read;
 
 	if (!e->ann_pending)
 		return;
@@ -402,17 +409,31 @@ static void flush_announcements(struct server *s)
 		f.user_id = u->id;
 		f.group_id = u->group_id ? u->group_id : DB_GROUP_DEFAULT;
 		f.now = time(NULL);
-		if (db_announcement_count(s->db, &f, NULL, &unread) < 0) {
+		for (k = 0; k < n_totals && totals[k].group_id != f.group_id; k++)
+			;
+		if (k == n_totals) {
+			struct group_total *g = array_push(&totals, &n_totals, sizeof(*totals));
+
+			g->group_id = f.group_id;
+			if (db_announcement_count(s->db, &f, &g->total, NULL) < 0) {
+				log_warn("events: announcements of group %" PRId64 ": %s", f.group_id,
+					 db_errmsg(s->db));
+				g->group_id = -1;
+				continue;
+			}
+		}
+		if (db_announcement_read_count(s->db, &f, &read) < 0) {
 			log_warn("events: announcements of user %s: %s", u->name, db_errmsg(s->db));
 			continue;
 		}
 		json_reset(&e->j);
 		json_obj_begin(&e->j, NULL);
-		json_u64(&e->j, "unread", unread);
+		json_u64(&e->j, "unread", totals[k].total > read ? totals[k].total - read : 0);
 		json_end(&e->j);
 		snprintf(audience, sizeof(audience), "user:%" PRId64, u->id);
 		send_event(s, audience, "announcements");
 	}
+	free(totals);
 	e->ann_pending = e->ann_everyone = false;
 	e->n_ann_groups = e->n_ann_users = 0;
 }
