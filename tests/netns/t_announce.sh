@@ -365,6 +365,17 @@ as_admin
 req GET /api/v1/me/resources
 check_eq "a console token has none of its own" 403 "$ST"
 
+# ---- how soon a portal hears of a new announcement
+N=$(n_told alice)
+as_admin
+T0=$(date +%s%N)
+req POST /api/v1/announcements '{"title":"Quick","text":"timed"}'
+wait_for 3 more_told alice "$N"
+OK=$? T1=$(date +%s%N)
+check "alice's stream hears of a new announcement" test $OK = 0
+diag "announcements event $(( (T1 - T0) / 1000000 )) ms after the request was sent (curl and polling included)"
+W announce delete "$(j .id)"
+
 # ---- the audit: every change, by id or name
 check_eq "the audit names each change's target" \
 	"announcement.add:$A1 announcement.set:$A1 announcement.delete:$A2 service.add:wiki service.set:git service.delete:lab-printer" \
