@@ -1,4 +1,4 @@
-/* `warren user|device|session|token|voucher ...`: the command line as a thin caller of the
+/* `warren user|device|session|token|group|announce|service|voucher ...`: the command line as a thin caller of the
  * operations table. Arguments become the operation's JSON request, checked here by the
  * same parser the server runs (bad input: exit 2, nothing sent), then sent over the
  * control socket; the JSON answer is printed as text (or as JSON with --json). */
@@ -24,7 +24,9 @@
 #define MAX_ARGS 24
 #define PAGE 500
 
-/* One option: --flag becomes member field (a value, or true for a bare flag). */
+/* One option: --flag becomes member field (a value, or true for a bare flag; a bare
+ * flag's field "NAME=JSON" gives NAME that value instead, "group=null"). A field that is
+ * a list takes each use of its option as one more item. */
 struct opt {
 	const char *flag;
 	const char *field;
@@ -35,6 +37,8 @@ enum render {
 	R_NONE, R_USER_ADDED, R_USER_LIST, R_JSON, R_TEXT, R_QR, R_USER_SET, R_ROTATED,
 	R_SESSIONS, R_DEVICE_ADDED, R_DEVICES, R_TOKEN_ADDED, R_TOKENS, R_PASSWORD, R_ADMINS,
 	R_SETTINGS, R_GROUPS, R_IMPORT, R_CODES, R_VOUCHERS, R_VOUCHER,
+	R_ANN_ADDED, R_ANNOUNCEMENTS, R_ANN_SHOW, R_ANN_LINE,
+	R_SERVICES, R_SVC_SHOW, R_SVC_LINE,
 };
 
 struct verb {
@@ -86,6 +90,20 @@ static const struct opt voucher_add_opts[] = {
 	{ "--name", "name", false }, { NULL, NULL, false },
 };
 static const struct opt no_opts[] = { { NULL, NULL, false } };
+static const struct opt announce_add_opts[] = {
+	{ "--title", "title", false }, { "--text", "text", false }, { "--group", "group", false },
+	{ "--pinned", "pinned", true }, { "--until", "until", false }, { NULL, NULL, false },
+};
+static const struct opt announce_set_opts[] = {
+	{ "--title", "title", false }, { "--text", "text", false }, { "--group", "group", false },
+	{ "--everyone", "group=null", true }, { "--pinned", "pinned", true },
+	{ "--unpinned", "pinned=false", true }, { "--until", "until", false },
+	{ "--no-until", "until=null", true }, { NULL, NULL, false },
+};
+static const struct opt service_opts[] = {
+	{ "--address", "address", false }, { "--description", "description", false },
+	{ "--group", "groups", false }, { "--everyone", "groups=[]", true }, { NULL, NULL, false },
+};
 
 static const struct verb verbs[] = {
 	{ "user", "add", "user.add", "name", user_add_opts, R_USER_ADDED,
@@ -140,6 +158,23 @@ static const struct verb verbs[] = {
 	/* {"revoked": true} added by build */
 	{ "voucher", "revoke", "voucher.set", "name", no_opts, R_NONE, "voucher revoke BATCH" },
 	{ "voucher", "delete", "voucher.delete", "name", no_opts, R_NONE, "voucher delete BATCH" },
+	{ "announce", "add", "announcement.add", NULL, announce_add_opts, R_ANN_ADDED,
+	  "announce add --title TITLE --text TEXT [--group GROUP] [--pinned] [--until DATE]" },
+	{ "announce", "list", "announcement.list", NULL, no_opts, R_ANNOUNCEMENTS,
+	  "announce list [--json]" },
+	{ "announce", "show", "announcement.show", "id", no_opts, R_ANN_SHOW,
+	  "announce show ID [--json]" },
+	{ "announce", "set", "announcement.set", "id", announce_set_opts, R_ANN_LINE,
+	  "announce set ID [--title TITLE] [--text TEXT] [--group GROUP|--everyone] "
+	  "[--pinned|--unpinned] [--until DATE|--no-until]" },
+	{ "announce", "delete", "announcement.delete", "id", no_opts, R_NONE, "announce delete ID" },
+	{ "service", "add", "service.add", "name", service_opts, R_SVC_LINE,
+	  "service add NAME --address HOST:PORT|URL [--description TEXT] [--group GROUP]..." },
+	{ "service", "list", "service.list", NULL, no_opts, R_SERVICES, "service list [--json]" },
+	{ "service", "show", "service.show", "name", no_opts, R_SVC_SHOW, "service show NAME [--json]" },
+	{ "service", "set", "service.set", "name", service_opts, R_SVC_LINE,
+	  "service set NAME [--address HOST:PORT|URL] [--description TEXT] [--group GROUP]...|--everyone" },
+	{ "service", "delete", "service.delete", "name", no_opts, R_NONE, "service delete NAME" },
 };
 
 struct cli {
@@ -150,6 +185,11 @@ struct cli {
 	struct json req;               /* the request being built */
 	const char *file;              /* user import */
 	bool dry_run;
+	const char *list_field;        /* the list option's items, written at the end */
+	const char *list[MAX_ARGS];
+	size_t n_list;
+	const char *set_field[MAX_ARGS], *set_flag[MAX_ARGS];   /* which option set which field */
+	size_t n_set;
 };
 
 
@@ -223,6 +263,34 @@ static int build_settings(const char *noun, int argc, char **argv, struct cli *c
 	}
 	json_end(&c->req);
 	return 0;
+}
+
+/* The member an option's field names: up to a '='. */
+static size_t field_len(const char *field)
+{
+	return strcspn(field, "=");
+}
+
+/* Option o sets its member: refused (true, said) when another option set it already. */
+static bool set_once(const char *noun, struct cli *c, const struct opt *o)
+{
+	size_t i, n = field_len(o->field);
+
+	for (i = 0; i < c->n_set; i++) {
+		if (field_len(c->set_field[i]) != n || strncmp(c->set_field[i], o->field, n) != 0)
+			continue;
+		if (strcmp(c->set_flag[i], o->flag) == 0)
+			fprintf(stderr, "warren %s: %s: given twice\n", noun, o->flag);
+		else
+			fprintf(stderr, "warren %s: %s and %s: one or the other\n", noun,
+				c->set_flag[i], o->flag);
+		return true;
+	}
+	if (c->n_set < MAX_ARGS) {
+		c->set_field[c->n_set] = o->field;
+		c->set_flag[c->n_set++] = o->flag;
+	}
+	return false;
 }
 
 /* argv (noun first) into c->req; 0, or an exit status after saying why. */
@@ -302,25 +370,46 @@ static int build(const char *noun, int argc, char **argv, struct cli *c)
 		    (c->v->render == R_USER_LIST || c->v->render == R_JSON || c->v->render == R_SETTINGS ||
 		     c->v->render == R_GROUPS || c->v->render == R_VOUCHERS ||
 		     c->v->render == R_VOUCHER ||
+		     c->v->render == R_ANNOUNCEMENTS ||
+		     c->v->render == R_ANN_SHOW || c->v->render == R_SERVICES ||
+		     c->v->render == R_SVC_SHOW ||
 		     c->v->render == R_SESSIONS || c->v->render == R_DEVICES ||
 		     c->v->render == R_TOKENS || c->v->render == R_ADMINS)) {
 			c->json = true;
 			continue;
 		}
 		if (arg[0] == '-' && arg[1]) {
+			const char *eq;
+			char field[48];
+			const struct api_field *f;
+
 			for (o = c->v->opts; o->flag && strcmp(o->flag, arg) != 0; o++)
 				;
 			if (!o->flag)
 				return usage(noun, c->v->usage);
+			eq = strchr(o->field, '=');
+			snprintf(field, sizeof(field), "%.*s", eq ? (int)(eq - o->field) : 47, o->field);
+			f = field_of(c->op, field);
+			if ((!f || f->type != API_LIST || o->bare) && set_once(noun, c, o))
+				return EXIT_USAGE;
 			if (o->bare) {
 				if (strcmp(o->field, "kind") == 0)
 					json_str(&c->req, "kind", "config");
+				else if (eq)
+					json_value_raw(&c->req, field, eq + 1, strlen(eq + 1));
 				else
 					json_bool(&c->req, o->field, true);
 				continue;
 			}
 			if (a + 1 >= argc)
 				return usage(noun, c->v->usage);
+			if (f && f->type == API_LIST) {
+				if (!c->n_list && set_once(noun, c, o))
+					return EXIT_USAGE;
+				c->list_field = f->name;
+				c->list[c->n_list++] = argv[++a];
+				continue;
+			}
 			put_value(c, o->field, argv[++a]);
 			continue;
 		}
@@ -334,6 +423,12 @@ static int build(const char *noun, int argc, char **argv, struct cli *c)
 	if (c->png && c->svg) {
 		fprintf(stderr, "warren %s: --png and --svg go with qr, one of them\n", noun);
 		return EXIT_USAGE;
+	}
+	if (c->list_field) {
+		json_arr_begin(&c->req, c->list_field);
+		for (i = 0; i < c->n_list; i++)
+			json_str(&c->req, NULL, c->list[i]);
+		json_end(&c->req);
 	}
 	/* An agent device unless --config says otherwise, as device add always made. */
 	if (strcmp(c->v->op, "device.add") == 0 && !strstr(json_text(&c->req), "\"kind\""))
@@ -511,6 +606,80 @@ static void print_group(const struct json_value *g)
 
 	json_get_u64(g, "users", &n);
 	printf("%-20s %" PRIu64 " user%s\n", str(g, "name", "?"), n, n == 1 ? "" : "s");
+}
+
+static void print_time_or(const struct json_value *o, const char *key, const char *none)
+{
+	char t[VALUES_TIME_STRLEN];
+	int64_t at;
+
+	fputs(json_get_i64(o, key, &at) ? values_format_time(at, t, sizeof(t)) : none, stdout);
+}
+
+static void print_announcement(const struct json_value *a)
+{
+	uint64_t reads = 0;
+	int64_t id = 0;
+	bool pinned = false;
+
+	json_get_i64(a, "id", &id);
+	json_get_u64(a, "reads", &reads);
+	json_get_bool(a, "pinned", &pinned);
+	printf("%-5" PRId64 " %-6s %-20s until ", id, pinned ? "pinned" : "-",
+	       str(a, "group", "everyone"));
+	print_time_or(a, "until", "-");
+	printf("  reads %-5" PRIu64 " %s\n", reads, str(a, "title", "?"));
+}
+
+static void print_announcement_long(const struct json_value *a)
+{
+	uint64_t reads = 0;
+	int64_t id = 0;
+	bool pinned = false;
+
+	json_get_i64(a, "id", &id);
+	json_get_u64(a, "reads", &reads);
+	json_get_bool(a, "pinned", &pinned);
+	printf("id       %" PRId64 "\ntitle    %s\ngroup    %s\npinned   %s\nuntil    ", id,
+	       str(a, "title", "?"), str(a, "group", "everyone"), pinned ? "yes" : "no");
+	print_time_or(a, "until", "never");
+	fputs("\ncreated  ", stdout);
+	print_time_or(a, "created", "?");
+	fputs("\nupdated  ", stdout);
+	print_time_or(a, "updated", "?");
+	printf("\nauthor   %s\nreads    %" PRIu64 "\n\n%s\n", str(a, "author", "?"), reads,
+	       str(a, "text", ""));
+}
+
+/* The groups of a service, comma-separated, or "every group". */
+static void print_groups(const struct json_value *sv)
+{
+	const struct json_value *g = json_get_arr(sv, "groups");
+	size_t i;
+
+	if (!g || !g->n)
+		fputs("every group", stdout);
+	for (i = 0; g && i < g->n; i++)
+		printf("%s%s", i ? "," : "", g->items[i]->type == JSON_STRING ? g->items[i]->s : "?");
+}
+
+static void print_service(const struct json_value *sv)
+{
+	printf("%-20s %-32s ", str(sv, "name", "?"), str(sv, "address", "?"));
+	print_groups(sv);
+	if (*str(sv, "description", ""))
+		printf("  %s", str(sv, "description", ""));
+	putchar('\n');
+}
+
+static void print_service_long(const struct json_value *sv)
+{
+	printf("name         %s\naddress      %s\ndescription  %s\ngroups       ",
+	       str(sv, "name", "?"), str(sv, "address", "?"), str(sv, "description", ""));
+	print_groups(sv);
+	fputs("\ncreated      ", stdout);
+	print_time_or(sv, "created", "?");
+	putchar('\n');
 }
 
 /* A setting's value as one would type it: text bare, lists comma-separated. */
@@ -911,6 +1080,12 @@ static int run(const char *noun, int argc, char **argv)
 	case R_GROUPS:
 		r = list_all(&c, "groups", print_group);
 		goto out;
+	case R_ANNOUNCEMENTS:
+		r = list_all(&c, "announcements", print_announcement);
+		goto out;
+	case R_SERVICES:
+		r = list_all(&c, "services", print_service);
+		goto out;
 	case R_IMPORT:
 		r = import(&c);
 		goto out;
@@ -1000,6 +1175,28 @@ static int run(const char *noun, int argc, char **argv)
 				printf("%s\n", codes->items[i]->s);
 		break;
 	}
+	case R_ANN_ADDED: {
+		int64_t id = 0;
+
+		json_get_i64(doc, "id", &id);
+		printf("%" PRId64 "\n", id);
+		break;
+	}
+	case R_ANN_LINE:
+		print_announcement(doc);
+		break;
+	case R_SVC_LINE:
+		print_service(doc);
+		break;
+	case R_ANN_SHOW:
+	case R_SVC_SHOW:
+		if (c.json)
+			printf("%s\n", json_text(&reply));
+		else if (c.v->render == R_ANN_SHOW)
+			print_announcement_long(doc);
+		else
+			print_service_long(doc);
+		break;
 	case R_SETTINGS:
 		if (c.json)
 			printf("%s\n", json_text(&reply));
@@ -1058,4 +1255,14 @@ int cmd_settings(int argc, char **argv)
 int cmd_voucher(int argc, char **argv)
 {
 	return run("voucher", argc, argv);
+}
+
+int cmd_announce(int argc, char **argv)
+{
+	return run("announce", argc, argv);
+}
+
+int cmd_service(int argc, char **argv)
+{
+	return run("service", argc, argv);
 }

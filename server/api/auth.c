@@ -405,12 +405,20 @@ static int me(struct api_call *c)
 	int r;
 
 	if (c->who.kind == API_CALLER_USER) {
+		struct db_feed f;
+		uint64_t unread = 0;
+
 		r = db_user_get(c->s->db, c->who.id, &u);
 		if (r < 0)
 			return api_fail(c, r, "no such user");
 		json_obj_begin(c->reply, NULL);
 		api_user_fields(c->s, &u, c->reply);
 		me_user_fields(c->s, &u, c->reply);
+		/* for the portal's header; the "announcements" events keep it current */
+		api_feed_of(&u, &f);
+		if (db_announcement_count(c->s->db, &f, NULL, &unread) < 0)
+			log_warn("me: announcements of %s: %s", u.name, db_errmsg(c->s->db));
+		json_u64(c->reply, "unread_announcements", unread);
 		json_end(c->reply);
 		db_user_wipe(&u);
 		return 0;

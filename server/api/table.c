@@ -23,6 +23,10 @@ const struct api_op *const api_ops[] = {
 	/* redeem before /vouchers/{name}: it is a route, not a batch */
 	&op_voucher_list, &op_voucher_add, &op_voucher_redeem, &op_voucher_show, &op_voucher_set,
 	&op_voucher_delete,
+	&op_announce_list, &op_announce_add, &op_announce_show, &op_announce_set,
+	&op_announce_delete, &op_me_announcements, &op_me_announcement_read,
+	&op_service_list, &op_service_add, &op_service_show, &op_service_set, &op_service_delete,
+	&op_me_services, &op_me_resources,
 	&op_settings_show, &op_settings_set,
 	&op_audit_list,
 };

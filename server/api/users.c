@@ -615,6 +615,8 @@ static int user_set(struct api_call *c)
 			goto out;
 	}
 	server_user_changed(s, u.id);
+	if (q->has_group)
+		server_announced(s, 0, u.id);   /* another group's feed */
 	db_user_get(s->db, u.id, &u);
 	api_user_json(s, &u, c->reply, NULL);
 	{

@@ -315,6 +315,8 @@ static const char *const migrations[] = {
 	") STRICT;"
 	/* a feed: pinned first, then newest */
 	"CREATE INDEX announcements_feed ON announcements(pinned, created, id);"
+	/* a group's deletion finds its announcements */
+	"CREATE INDEX announcements_group ON announcements(group_id);"
 	"CREATE TABLE announcement_reads ("
 	" user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
 	" announcement_id INTEGER NOT NULL REFERENCES announcements(id) ON DELETE CASCADE,"
@@ -330,10 +332,11 @@ static const char *const migrations[] = {
 	" description TEXT NOT NULL DEFAULT '',"
 	" created INTEGER NOT NULL"
 	") STRICT;"
-	/* no row for a service: every group sees it */
+	/* no row for a service: every group sees it. A group named here is not deleted (a
+	 * service for one group would become everyone's): no cascade from groups. */
 	"CREATE TABLE service_groups ("
 	" service_id INTEGER NOT NULL REFERENCES services(id) ON DELETE CASCADE,"
-	" group_id INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,"
+	" group_id INTEGER NOT NULL REFERENCES groups(id),"
 	" PRIMARY KEY (service_id, group_id)"
 	") STRICT, WITHOUT ROWID;"
 	"CREATE INDEX service_groups_group ON service_groups(group_id);"
