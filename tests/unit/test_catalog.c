@@ -297,7 +297,8 @@ static void add_service(struct db *db, const char *name, const int64_t *groups, 
 
 	snprintf(sv.name, sizeof(sv.name), "%s", name);
 	snprintf(sv.address, sizeof(sv.address), "%s.internal:443", name);
-	memcpy(sv.groups, groups, n * sizeof(*groups));
+	if (n)
+		memcpy(sv.groups, groups, n * sizeof(*groups));
 	sv.n_groups = n;
 	assert_int_equal(db_service_add(db, &sv, NULL), 0);
 }
