@@ -36,6 +36,19 @@ const struct command cli_commands[] = {
 	  "add NAME [--role admin|viewer] | list [--json] | delete NAME [-s SOCKET] [-c FILE]" },
 	{ "group", cmd_group, "manage the server's groups of users",
 	  "add NAME | list [--json] | delete NAME [-s SOCKET] [-c FILE]" },
+	{ "voucher", cmd_voucher, "manage the server's prepaid vouchers",
+	  "add --count N [--duration DURATION] [--quota SIZE[/month]] [--group GROUP] "
+	  "[--expires DATE|DURATION] [--uses N] [--name BATCH] | list [--json] | "
+	  "show BATCH [--json] | revoke BATCH | delete BATCH [-s SOCKET] [-c FILE]" },
+	{ "announce", cmd_announce, "manage the announcements users see in the portal",
+	  "add --title TITLE --text TEXT [--group GROUP] [--pinned] [--until DATE] | "
+	  "list [--json] | show ID [--json] | set ID [--title TITLE] [--text TEXT] "
+	  "[--group GROUP|--everyone] [--pinned|--unpinned] [--until DATE|--no-until] | "
+	  "delete ID [-s SOCKET] [-c FILE]" },
+	{ "service", cmd_service, "manage the services catalog users see in the portal",
+	  "add NAME --address HOST:PORT|URL [--description TEXT] [--group GROUP]... | "
+	  "list [--json] | show NAME [--json] | set NAME [--address HOST:PORT|URL] "
+	  "[--description TEXT] [--group GROUP]...|--everyone | delete NAME [-s SOCKET] [-c FILE]" },
 	{ "settings", cmd_settings, "the server's runtime settings",
 	  "show [--json] | set KEY VALUE [KEY VALUE ...] | reset KEY [KEY ...] [-s SOCKET] [-c FILE]" },
 	{ "admin", cmd_admin, "manage the console's accounts",

@@ -1,4 +1,4 @@
-/* `warren user|device|session|token ...`: the command line as a thin caller of the
+/* `warren user|device|session|token|group|announce|service|voucher ...`: the command line as a thin caller of the
  * operations table. Arguments become the operation's JSON request, checked here by the
  * same parser the server runs (bad input: exit 2, nothing sent), then sent over the
  * control socket; the JSON answer is printed as text (or as JSON with --json). */
@@ -24,7 +24,9 @@
 #define MAX_ARGS 24
 #define PAGE 500
 
-/* One option: --flag becomes member field (a value, or true for a bare flag). */
+/* One option: --flag becomes member field (a value, or true for a bare flag; a bare
+ * flag's field "NAME=JSON" gives NAME that value instead, "group=null"). A field that is
+ * a list takes each use of its option as one more item. */
 struct opt {
 	const char *flag;
 	const char *field;
@@ -34,7 +36,9 @@ struct opt {
 enum render {
 	R_NONE, R_USER_ADDED, R_USER_LIST, R_JSON, R_TEXT, R_QR, R_USER_SET, R_ROTATED,
 	R_SESSIONS, R_DEVICE_ADDED, R_DEVICES, R_TOKEN_ADDED, R_TOKENS, R_PASSWORD, R_ADMINS,
-	R_SETTINGS, R_GROUPS, R_IMPORT,
+	R_SETTINGS, R_GROUPS, R_IMPORT, R_CODES, R_VOUCHERS, R_VOUCHER,
+	R_ANN_ADDED, R_ANNOUNCEMENTS, R_ANN_SHOW, R_ANN_LINE,
+	R_SERVICES, R_SVC_SHOW, R_SVC_LINE,
 };
 
 struct verb {
@@ -79,7 +83,27 @@ static const struct opt session_opts[] = {
 	{ "--search", "q", false }, { NULL, NULL, false },
 };
 static const struct opt token_add_opts[] = { { "--role", "role", false }, { NULL, NULL, false } };
+static const struct opt voucher_add_opts[] = {
+	{ "--count", "count", false }, { "--duration", "duration", false },
+	{ "--quota", "quota", false }, { "--group", "group", false },
+	{ "--expires", "expires", false }, { "--uses", "uses", false },
+	{ "--name", "name", false }, { NULL, NULL, false },
+};
 static const struct opt no_opts[] = { { NULL, NULL, false } };
+static const struct opt announce_add_opts[] = {
+	{ "--title", "title", false }, { "--text", "text", false }, { "--group", "group", false },
+	{ "--pinned", "pinned", true }, { "--until", "until", false }, { NULL, NULL, false },
+};
+static const struct opt announce_set_opts[] = {
+	{ "--title", "title", false }, { "--text", "text", false }, { "--group", "group", false },
+	{ "--everyone", "group=null", true }, { "--pinned", "pinned", true },
+	{ "--unpinned", "pinned=false", true }, { "--until", "until", false },
+	{ "--no-until", "until=null", true }, { NULL, NULL, false },
+};
+static const struct opt service_opts[] = {
+	{ "--address", "address", false }, { "--description", "description", false },
+	{ "--group", "groups", false }, { "--everyone", "groups=[]", true }, { NULL, NULL, false },
+};
 
 static const struct verb verbs[] = {
 	{ "user", "add", "user.add", "name", user_add_opts, R_USER_ADDED,
@@ -126,6 +150,31 @@ static const struct verb verbs[] = {
 	  "settings reset KEY [KEY ...]   (back to the file's value)" },
 	{ "user", "export", "user.export", NULL, no_opts, R_TEXT, "user export" },
 	{ "user", "import", "user.import", NULL, no_opts, R_IMPORT, "user import FILE [--dry-run]" },
+	{ "voucher", "add", "voucher.add", NULL, voucher_add_opts, R_CODES,
+	  "voucher add --count N [--duration DURATION] [--quota SIZE[/month]] [--group GROUP] "
+	  "[--expires DATE|DURATION] [--uses N] [--name BATCH]" },
+	{ "voucher", "list", "voucher.list", NULL, no_opts, R_VOUCHERS, "voucher list [--json]" },
+	{ "voucher", "show", "voucher.show", "name", no_opts, R_VOUCHER, "voucher show BATCH [--json]" },
+	/* {"revoked": true} added by build */
+	{ "voucher", "revoke", "voucher.set", "name", no_opts, R_NONE, "voucher revoke BATCH" },
+	{ "voucher", "delete", "voucher.delete", "name", no_opts, R_NONE, "voucher delete BATCH" },
+	{ "announce", "add", "announcement.add", NULL, announce_add_opts, R_ANN_ADDED,
+	  "announce add --title TITLE --text TEXT [--group GROUP] [--pinned] [--until DATE]" },
+	{ "announce", "list", "announcement.list", NULL, no_opts, R_ANNOUNCEMENTS,
+	  "announce list [--json]" },
+	{ "announce", "show", "announcement.show", "id", no_opts, R_ANN_SHOW,
+	  "announce show ID [--json]" },
+	{ "announce", "set", "announcement.set", "id", announce_set_opts, R_ANN_LINE,
+	  "announce set ID [--title TITLE] [--text TEXT] [--group GROUP|--everyone] "
+	  "[--pinned|--unpinned] [--until DATE|--no-until]" },
+	{ "announce", "delete", "announcement.delete", "id", no_opts, R_NONE, "announce delete ID" },
+	{ "service", "add", "service.add", "name", service_opts, R_SVC_LINE,
+	  "service add NAME --address HOST:PORT|URL [--description TEXT] [--group GROUP]..." },
+	{ "service", "list", "service.list", NULL, no_opts, R_SERVICES, "service list [--json]" },
+	{ "service", "show", "service.show", "name", no_opts, R_SVC_SHOW, "service show NAME [--json]" },
+	{ "service", "set", "service.set", "name", service_opts, R_SVC_LINE,
+	  "service set NAME [--address HOST:PORT|URL] [--description TEXT] [--group GROUP]...|--everyone" },
+	{ "service", "delete", "service.delete", "name", no_opts, R_NONE, "service delete NAME" },
 };
 
 struct cli {
@@ -136,6 +185,11 @@ struct cli {
 	struct json req;               /* the request being built */
 	const char *file;              /* user import */
 	bool dry_run;
+	const char *list_field;        /* the list option's items, written at the end */
+	const char *list[MAX_ARGS];
+	size_t n_list;
+	const char *set_field[MAX_ARGS], *set_flag[MAX_ARGS];   /* which option set which field */
+	size_t n_set;
 };
 
 
@@ -209,6 +263,34 @@ static int build_settings(const char *noun, int argc, char **argv, struct cli *c
 	}
 	json_end(&c->req);
 	return 0;
+}
+
+/* The member an option's field names: up to a '='. */
+static size_t field_len(const char *field)
+{
+	return strcspn(field, "=");
+}
+
+/* Option o sets its member: refused (true, said) when another option set it already. */
+static bool set_once(const char *noun, struct cli *c, const struct opt *o)
+{
+	size_t i, n = field_len(o->field);
+
+	for (i = 0; i < c->n_set; i++) {
+		if (field_len(c->set_field[i]) != n || strncmp(c->set_field[i], o->field, n) != 0)
+			continue;
+		if (strcmp(c->set_flag[i], o->flag) == 0)
+			fprintf(stderr, "warren %s: %s: given twice\n", noun, o->flag);
+		else
+			fprintf(stderr, "warren %s: %s and %s: one or the other\n", noun,
+				c->set_flag[i], o->flag);
+		return true;
+	}
+	if (c->n_set < MAX_ARGS) {
+		c->set_field[c->n_set] = o->field;
+		c->set_flag[c->n_set++] = o->flag;
+	}
+	return false;
 }
 
 /* argv (noun first) into c->req; 0, or an exit status after saying why. */
@@ -286,26 +368,48 @@ static int build(const char *noun, int argc, char **argv, struct cli *c)
 		}
 		if (strcmp(arg, "--json") == 0 &&
 		    (c->v->render == R_USER_LIST || c->v->render == R_JSON || c->v->render == R_SETTINGS ||
-		     c->v->render == R_GROUPS ||
+		     c->v->render == R_GROUPS || c->v->render == R_VOUCHERS ||
+		     c->v->render == R_VOUCHER ||
+		     c->v->render == R_ANNOUNCEMENTS ||
+		     c->v->render == R_ANN_SHOW || c->v->render == R_SERVICES ||
+		     c->v->render == R_SVC_SHOW ||
 		     c->v->render == R_SESSIONS || c->v->render == R_DEVICES ||
 		     c->v->render == R_TOKENS || c->v->render == R_ADMINS)) {
 			c->json = true;
 			continue;
 		}
 		if (arg[0] == '-' && arg[1]) {
+			const char *eq;
+			char field[48];
+			const struct api_field *f;
+
 			for (o = c->v->opts; o->flag && strcmp(o->flag, arg) != 0; o++)
 				;
 			if (!o->flag)
 				return usage(noun, c->v->usage);
+			eq = strchr(o->field, '=');
+			snprintf(field, sizeof(field), "%.*s", eq ? (int)(eq - o->field) : 47, o->field);
+			f = field_of(c->op, field);
+			if ((!f || f->type != API_LIST || o->bare) && set_once(noun, c, o))
+				return EXIT_USAGE;
 			if (o->bare) {
 				if (strcmp(o->field, "kind") == 0)
 					json_str(&c->req, "kind", "config");
+				else if (eq)
+					json_value_raw(&c->req, field, eq + 1, strlen(eq + 1));
 				else
 					json_bool(&c->req, o->field, true);
 				continue;
 			}
 			if (a + 1 >= argc)
 				return usage(noun, c->v->usage);
+			if (f && f->type == API_LIST) {
+				if (!c->n_list && set_once(noun, c, o))
+					return EXIT_USAGE;
+				c->list_field = f->name;
+				c->list[c->n_list++] = argv[++a];
+				continue;
+			}
 			put_value(c, o->field, argv[++a]);
 			continue;
 		}
@@ -320,9 +424,17 @@ static int build(const char *noun, int argc, char **argv, struct cli *c)
 		fprintf(stderr, "warren %s: --png and --svg go with qr, one of them\n", noun);
 		return EXIT_USAGE;
 	}
+	if (c->list_field) {
+		json_arr_begin(&c->req, c->list_field);
+		for (i = 0; i < c->n_list; i++)
+			json_str(&c->req, NULL, c->list[i]);
+		json_end(&c->req);
+	}
 	/* An agent device unless --config says otherwise, as device add always made. */
 	if (strcmp(c->v->op, "device.add") == 0 && !strstr(json_text(&c->req), "\"kind\""))
 		json_str(&c->req, "kind", "agent");
+	if (strcmp(c->v->op, "voucher.set") == 0)
+		json_bool(&c->req, "revoked", true);
 	json_end(&c->req);
 	return 0;
 }
@@ -496,6 +608,80 @@ static void print_group(const struct json_value *g)
 	printf("%-20s %" PRIu64 " user%s\n", str(g, "name", "?"), n, n == 1 ? "" : "s");
 }
 
+static void print_time_or(const struct json_value *o, const char *key, const char *none)
+{
+	char t[VALUES_TIME_STRLEN];
+	int64_t at;
+
+	fputs(json_get_i64(o, key, &at) ? values_format_time(at, t, sizeof(t)) : none, stdout);
+}
+
+static void print_announcement(const struct json_value *a)
+{
+	uint64_t reads = 0;
+	int64_t id = 0;
+	bool pinned = false;
+
+	json_get_i64(a, "id", &id);
+	json_get_u64(a, "reads", &reads);
+	json_get_bool(a, "pinned", &pinned);
+	printf("%-5" PRId64 " %-6s %-20s until ", id, pinned ? "pinned" : "-",
+	       str(a, "group", "everyone"));
+	print_time_or(a, "until", "-");
+	printf("  reads %-5" PRIu64 " %s\n", reads, str(a, "title", "?"));
+}
+
+static void print_announcement_long(const struct json_value *a)
+{
+	uint64_t reads = 0;
+	int64_t id = 0;
+	bool pinned = false;
+
+	json_get_i64(a, "id", &id);
+	json_get_u64(a, "reads", &reads);
+	json_get_bool(a, "pinned", &pinned);
+	printf("id       %" PRId64 "\ntitle    %s\ngroup    %s\npinned   %s\nuntil    ", id,
+	       str(a, "title", "?"), str(a, "group", "everyone"), pinned ? "yes" : "no");
+	print_time_or(a, "until", "never");
+	fputs("\ncreated  ", stdout);
+	print_time_or(a, "created", "?");
+	fputs("\nupdated  ", stdout);
+	print_time_or(a, "updated", "?");
+	printf("\nauthor   %s\nreads    %" PRIu64 "\n\n%s\n", str(a, "author", "?"), reads,
+	       str(a, "text", ""));
+}
+
+/* The groups of a service, comma-separated, or "every group". */
+static void print_groups(const struct json_value *sv)
+{
+	const struct json_value *g = json_get_arr(sv, "groups");
+	size_t i;
+
+	if (!g || !g->n)
+		fputs("every group", stdout);
+	for (i = 0; g && i < g->n; i++)
+		printf("%s%s", i ? "," : "", g->items[i]->type == JSON_STRING ? g->items[i]->s : "?");
+}
+
+static void print_service(const struct json_value *sv)
+{
+	printf("%-20s %-32s ", str(sv, "name", "?"), str(sv, "address", "?"));
+	print_groups(sv);
+	if (*str(sv, "description", ""))
+		printf("  %s", str(sv, "description", ""));
+	putchar('\n');
+}
+
+static void print_service_long(const struct json_value *sv)
+{
+	printf("name         %s\naddress      %s\ndescription  %s\ngroups       ",
+	       str(sv, "name", "?"), str(sv, "address", "?"), str(sv, "description", ""));
+	print_groups(sv);
+	fputs("\ncreated      ", stdout);
+	print_time_or(sv, "created", "?");
+	putchar('\n');
+}
+
 /* A setting's value as one would type it: text bare, lists comma-separated. */
 static void print_value(const struct json_value *v)
 {
@@ -553,6 +739,81 @@ static void print_token(const struct json_value *t)
 		values_format_time(at, l, sizeof(l));
 	printf("%-20s %-6s created %s  last used %s\n", str(t, "name", "?"), str(t, "role", "?"),
 	       c, l);
+}
+
+/* A voucher's duration as it would be typed: whole days, hours or minutes if it is one. */
+static void format_duration(int64_t d, char *buf, size_t len)
+{
+	if (d % 86400 == 0)
+		snprintf(buf, len, "%" PRId64 "d", d / 86400);
+	else if (d % 3600 == 0)
+		snprintf(buf, len, "%" PRId64 "h", d / 3600);
+	else if (d % 60 == 0)
+		snprintf(buf, len, "%" PRId64 "m", d / 60);
+	else
+		snprintf(buf, len, "%" PRId64 "s", d);
+}
+
+/* What a batch's codes give: "30d, 10 GiB/month, group staff", or "nothing". */
+static void print_gives(const struct json_value *b)
+{
+	char dur[32], size[VALUES_SIZE_STRLEN];
+	const char *sep = "";
+	uint64_t q;
+	int64_t d;
+
+	if (json_get_i64(b, "duration", &d)) {
+		format_duration(d, dur, sizeof(dur));
+		printf("%s", dur);
+		sep = ", ";
+	}
+	if (json_get_u64(b, "quota", &q)) {
+		printf("%s%s%s", sep, values_format_size(q, size, sizeof(size)),
+		       strcmp(str(b, "quota_period", ""), "month") == 0 ? "/month" : "");
+		sep = ", ";
+	}
+	if (json_get_str(b, "group")) {
+		printf("%sgroup %s", sep, json_get_str(b, "group"));
+		sep = ", ";
+	}
+	if (!*sep)
+		fputs("nothing but an account", stdout);
+}
+
+static void print_batch(const struct json_value *b)
+{
+	char t[VALUES_TIME_STRLEN] = "?", e[VALUES_TIME_STRLEN] = "never";
+	uint64_t codes = 0, unused = 0, redeemed = 0, uses = 1;
+	int64_t at;
+
+	if (json_get_i64(b, "created", &at))
+		values_format_time(at, t, sizeof(t));
+	if (json_get_i64(b, "expires", &at))
+		values_format_expiry(at, e, sizeof(e));
+	json_get_u64(b, "codes", &codes);
+	json_get_u64(b, "unused", &unused);
+	json_get_u64(b, "redeemed", &redeemed);
+	json_get_u64(b, "uses", &uses);
+	printf("%-20s %s  %" PRIu64 " code%s (%" PRIu64 " unused, %" PRIu64 " redeemed",
+	       str(b, "name", "?"), t, codes, codes == 1 ? "" : "s", unused, redeemed);
+	if (uses > 1)
+		printf(", %" PRIu64 " uses each", uses);
+	printf(")  ");
+	print_gives(b);
+	printf("  until %s%s\n", e, json_get_i64(b, "revoked", &at) ? "  revoked" : "");
+}
+
+static void print_redemption(const struct json_value *r)
+{
+	char t[VALUES_TIME_STRLEN] = "?";
+	bool made = false;
+	int64_t at;
+
+	if (json_get_i64(r, "at", &at))
+		values_format_time(at, t, sizeof(t));
+	json_get_bool(r, "created_account", &made);
+	printf("  %s  %-20s from %-20s %s\n", t, str(r, "user", "?"), str(r, "source", "?"),
+	       made ? "account made" : "account extended");
 }
 
 /* The SVG holds the device's private key: private from its first byte. */
@@ -627,6 +888,69 @@ static int list_all(struct cli *c, const char *member, void (*row)(const struct 
 		json_end(&out);
 		if (r == 0)
 			printf("%s\n", json_text(&out));
+	}
+	json_clear(&out);
+	return r;
+}
+
+/* voucher show: the batch, then every page of its redemptions; with --json one object
+ * holding them all. */
+static int show_batch(struct cli *c)
+{
+	const char *base = json_text(&c->req);
+	size_t blen = strlen(base) - 1;
+	struct json out = { 0 };
+	char *cursor = NULL;
+	bool first = true;
+	int r = 0;
+
+	do {
+		struct json req = { 0 }, reply = { 0 };
+		struct json_value *doc = NULL;
+		const struct json_value *arr;
+		const char *next;
+		size_t i, k;
+
+		json_raw(&req, base, blen);
+		json_rawf(&req, ",\"limit\":%d", PAGE);
+		if (cursor)
+			json_rawf(&req, ",\"cursor\":\"%s\"", cursor);
+		json_raw(&req, "}", 1);
+		r = call(c, json_text(&req), &reply, &doc);
+		json_clear(&req);
+		free(cursor);
+		cursor = NULL;
+		arr = json_get_arr(doc, "redemptions");
+		if (r == 0 && first) {
+			if (c->json) {
+				/* the batch's members, then the redemptions of every page */
+				json_obj_begin(&out, NULL);
+				for (k = 0; doc && k < doc->n; k++)
+					if (strcmp(doc->keys[k], "redemptions") && strcmp(doc->keys[k], "next"))
+						json_write_value(&out, doc->keys[k], doc->items[k]);
+				json_arr_begin(&out, "redemptions");
+			} else {
+				print_batch(doc);
+				printf("%s\n", arr && arr->n ? "redeemed:" : "never redeemed");
+			}
+			first = false;
+		}
+		for (i = 0; r == 0 && arr && i < arr->n; i++) {
+			if (c->json)
+				json_write_value(&out, NULL, arr->items[i]);
+			else
+				print_redemption(arr->items[i]);
+		}
+		next = json_get_str(doc, "next");
+		if (r == 0 && next)
+			cursor = xstrdup(next);
+		json_value_free(doc);
+		json_clear(&reply);
+	} while (r == 0 && cursor);
+	if (c->json && r == 0) {
+		json_end(&out);
+		json_end(&out);
+		printf("%s\n", json_text(&out));
 	}
 	json_clear(&out);
 	return r;
@@ -756,8 +1080,20 @@ static int run(const char *noun, int argc, char **argv)
 	case R_GROUPS:
 		r = list_all(&c, "groups", print_group);
 		goto out;
+	case R_ANNOUNCEMENTS:
+		r = list_all(&c, "announcements", print_announcement);
+		goto out;
+	case R_SERVICES:
+		r = list_all(&c, "services", print_service);
+		goto out;
 	case R_IMPORT:
 		r = import(&c);
+		goto out;
+	case R_VOUCHERS:
+		r = list_all(&c, "vouchers", print_batch);
+		goto out;
+	case R_VOUCHER:
+		r = show_batch(&c);
 		goto out;
 	default:
 		break;
@@ -829,6 +1165,38 @@ static int run(const char *noun, int argc, char **argv)
 	case R_PASSWORD:
 		printf("%s\n", str(doc, "password", "?"));
 		break;
+	case R_CODES: {
+		/* one code a line, nothing else: for a script or a printer */
+		const struct json_value *codes = json_get_arr(doc, "codes");
+		size_t i;
+
+		for (i = 0; codes && i < codes->n; i++)
+			if (codes->items[i]->type == JSON_STRING)
+				printf("%s\n", codes->items[i]->s);
+		break;
+	}
+	case R_ANN_ADDED: {
+		int64_t id = 0;
+
+		json_get_i64(doc, "id", &id);
+		printf("%" PRId64 "\n", id);
+		break;
+	}
+	case R_ANN_LINE:
+		print_announcement(doc);
+		break;
+	case R_SVC_LINE:
+		print_service(doc);
+		break;
+	case R_ANN_SHOW:
+	case R_SVC_SHOW:
+		if (c.json)
+			printf("%s\n", json_text(&reply));
+		else if (c.v->render == R_ANN_SHOW)
+			print_announcement_long(doc);
+		else
+			print_service_long(doc);
+		break;
 	case R_SETTINGS:
 		if (c.json)
 			printf("%s\n", json_text(&reply));
@@ -882,4 +1250,19 @@ int cmd_group(int argc, char **argv)
 int cmd_settings(int argc, char **argv)
 {
 	return run("settings", argc, argv);
+}
+
+int cmd_voucher(int argc, char **argv)
+{
+	return run("voucher", argc, argv);
+}
+
+int cmd_announce(int argc, char **argv)
+{
+	return run("announce", argc, argv);
+}
+
+int cmd_service(int argc, char **argv)
+{
+	return run("service", argc, argv);
 }

@@ -327,6 +327,17 @@ int server_open(struct server *s)
 	r = db_open(s->c->server.database, &s->db);
 	if (r < 0)
 		return r;
+	{
+		uint64_t n = 0;
+
+		/* A voucher use reserved while a password was hashed, when the server stopped
+		 * before the account was made, is given back. */
+		if (db_voucher_release_stale(s->db, &n) < 0)
+			log_warn("vouchers: %s", db_errmsg(s->db));
+		else if (n)
+			log_info("vouchers: %" PRIu64 " code%s reserved by redemptions that never ended "
+				 "given back", n, n == 1 ? "" : "s");
+	}
 	if ((r = account_load(s)) < 0 || (r = pools_load(s)) < 0 || (r = link_sysctls_load(s)) < 0)
 		return r;
 	if ((r = nl_open(&s->nl, NETLINK_ROUTE)) < 0 || (r = nl_open(&s->nfnl, NFT_NETLINK_BUS)) < 0 ||

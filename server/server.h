@@ -25,6 +25,8 @@ struct server_hooks {
 	void (*user_changed)(struct server *s, int64_t user_id);
 	void (*polled)(struct server *s);                /* after each accounting reading */
 	void (*child_exited)(struct server *s, pid_t pid);
+	/* announcements for group_id (0: everyone) changed, or user_id's read marks */
+	void (*announced)(struct server *s, int64_t group_id, int64_t user_id);
 };
 
 struct server {
@@ -74,6 +76,14 @@ static inline void server_user_changed(struct server *s, int64_t user_id)
 {
 	if (s->hooks.user_changed)
 		s->hooks.user_changed(s, user_id);
+}
+
+/* The announcements group_id sees (0: those for everyone, so every user's feed) were
+ * added, changed or deleted; or, with user_id, that user marked one read. */
+static inline void server_announced(struct server *s, int64_t group_id, int64_t user_id)
+{
+	if (s->hooks.announced)
+		s->hooks.announced(s, group_id, user_id);
 }
 
 

@@ -24,6 +24,12 @@ static void on_user_changed(struct server *s, int64_t user_id)
 	events_user(s, user_id);
 }
 
+/* The portals' unread counts follow without polling. */
+static void on_announced(struct server *s, int64_t group_id, int64_t user_id)
+{
+	events_announcements(s, group_id, user_id);
+}
+
 static void on_polled(struct server *s)
 {
 	events_status(s);
@@ -86,6 +92,7 @@ int cmd_server(int argc, char **argv)
 	s.hooks.user_changed = on_user_changed;
 	s.hooks.polled = on_polled;
 	s.hooks.child_exited = on_child_exited;
+	s.hooks.announced = on_announced;
 	r = ctl_open(s.loop, config_socket(s.c, ROLE_SERVER), on_ctl, &s, &s.ctl);
 	if (r < 0)
 		goto out;

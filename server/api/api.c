@@ -1,6 +1,7 @@
 /* The operations table's machinery: routes, the one request parser every caller goes
  * through, who may call what, and the audit entry of each change. */
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -247,7 +248,8 @@ int api_input(const struct api_op *op, char params[API_MAX_PARAMS][DB_NAME_MAX *
 		size_t len = strcspn(pat + 1, "}");
 
 		snprintf(name, sizeof(name), "%.*s", (int)len, pat + 1);
-		jv_add(doc, name, jv_str(params[k]));
+		/* text like the query's: an {id} is a number */
+		jv_add(doc, name, query_value(field_find(op, name), params[k]));
 		pat += len + 1;
 	}
 	for (p = query; p && *p;) {
@@ -317,6 +319,35 @@ static int bad(char *why, size_t whylen, const struct api_field *f, const char *
 	return -EINVAL;
 }
 
+/* Characters (code points) of text the JSON reader has checked is UTF-8. */
+static size_t utf8_chars(const char *s, size_t len)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < len; i++)
+		n += ((unsigned char)s[i] & 0xc0) != 0x80;
+	return n;
+}
+
+/* A length in characters, for fields that give one (max): min..max. */
+static int check_chars(const struct api_field *f, const struct json_value *v, char *why,
+		       size_t whylen)
+{
+	size_t n;
+
+	if (!f->max)
+		return 0;
+	n = utf8_chars(v->s, v->slen);
+	if (n < f->min)
+		return bad(why, whylen, f, f->min == 1 ? "empty" : "too short");
+	if (n > f->max) {
+		snprintf(why, whylen, "%s: longer than %llu characters", label(f),
+			 (unsigned long long)f->max);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int parse_field(const struct api_field *f, const struct json_value *v, char *base,
 		       char *why, size_t whylen)
 {
@@ -327,10 +358,17 @@ static int parse_field(const struct api_field *f, const struct json_value *v, ch
 	switch (f->type) {
 	case API_STR:
 	case API_NAME:
+		if (v->type == JSON_NULL) {
+			/* allowed (API_NULL): "" with has_ set, back to the default */
+			*(char *)dst = '\0';
+			return 0;
+		}
 		if (v->type != JSON_STRING)
 			return bad(why, whylen, f, "expected a string");
 		if (!text_ok(v, false))
 			return bad(why, whylen, f, "control characters are not allowed");
+		if (check_chars(f, v, why, whylen) < 0)
+			return -EINVAL;
 		if (v->slen >= f->size) {
 			snprintf(why, whylen, "%s: longer than %zu bytes", label(f), f->size - 1);
 			return -EINVAL;
@@ -344,6 +382,8 @@ static int parse_field(const struct api_field *f, const struct json_value *v, ch
 			return bad(why, whylen, f, "expected a string");
 		if (!text_ok(v, true))
 			return bad(why, whylen, f, "control characters are not allowed");
+		if (check_chars(f, v, why, whylen) < 0)
+			return -EINVAL;
 		if (v->slen >= f->size)
 			return bad(why, whylen, f, "too long");
 		*(char **)dst = xstrdup(v->s);
@@ -381,9 +421,21 @@ static int parse_field(const struct api_field *f, const struct json_value *v, ch
 		return 0;
 	}
 	case API_DATE:
+		if (v->type == JSON_NULL) {
+			*(int64_t *)dst = 0;    /* allowed (API_NULL): none */
+			return 0;
+		}
 		if (v->type != JSON_STRING)
 			return bad(why, whylen, f, "expected a date YYYY-MM-DD[THH:MM[:SS][Z|+HH:MM]]");
-		return values_parse_date(v->s, (int64_t *)dst, why, whylen);
+		if (values_parse_date(v->s, (int64_t *)dst, why, whylen) < 0) {
+			char reason[200];
+
+			/* named: a request may have more than one date */
+			snprintf(reason, sizeof(reason), "%s", why);
+			snprintf(why, whylen, "%s: %s", label(f), reason);
+			return -EINVAL;
+		}
+		return 0;
 	case API_SIZE: {
 		struct api_size *sz = dst;
 
@@ -650,7 +702,7 @@ uint64_t api_caller_owner(const struct api_caller *who)
 
 /* ---- running, and the audit ---- */
 
-static void caller_name(const struct api_caller *who, char *out, size_t size)
+void api_caller_name(const struct api_caller *who, char *out, size_t size)
 {
 	static const char *const kind[] = { "anonymous", "socket", "admin", "token", "user" };
 
@@ -658,6 +710,18 @@ static void caller_name(const struct api_caller *who, char *out, size_t size)
 		snprintf(out, size, "%s", kind[who->kind]);
 	else
 		snprintf(out, size, "%s:%s", kind[who->kind], who->name);
+}
+
+void api_caller_sockaddr(const struct api_caller *who, struct sockaddr_storage *ss)
+{
+	struct sockaddr_in *in = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, who->source, &in->sin_addr) == 1)
+		in->sin_family = AF_INET;
+	else if (inet_pton(AF_INET6, who->source, &in6->sin6_addr) == 1)
+		in6->sin6_family = AF_INET6;
 }
 
 /* The request's fields worth keeping: everything but secrets and large texts. */
@@ -678,7 +742,8 @@ static void audit_detail(const struct api_op *op, const void *req, char *out, si
 		case API_STR:
 		case API_NAME:
 		case API_CURSOR:
-			json_str(&j, f->name, v);
+			/* "" given as null (API_NULL) is written as it came */
+			json_str(&j, f->name, (f->flags & API_NULL) && !*(const char *)v ? NULL : v);
 			break;
 		case API_BOOL:
 			json_bool(&j, f->name, *(const bool *)v);
@@ -692,7 +757,10 @@ static void audit_detail(const struct api_op *op, const void *req, char *out, si
 				 ((const struct api_expiry *)v)->text : NULL);
 			break;
 		case API_DATE:
-			json_i64(&j, f->name, *(const int64_t *)v);
+			if ((f->flags & API_NULL) && !*(const int64_t *)v)
+				json_null(&j, f->name);
+			else
+				json_i64(&j, f->name, *(const int64_t *)v);
 			break;
 		case API_SIZE:
 			if (((const struct api_size *)v)->bytes)
@@ -789,7 +857,7 @@ void api_finish(struct api_call *c, int r)
 	}
 	if ((c->op->flags & API_CHANGES) && !c->no_audit) {
 		a.at = time(NULL);
-		caller_name(&c->who, a.actor, sizeof(a.actor));
+		api_caller_name(&c->who, a.actor, sizeof(a.actor));
 		snprintf(a.source, sizeof(a.source), "%s", c->who.source);
 		snprintf(a.op, sizeof(a.op), "%s", c->op->name);
 		snprintf(a.target, sizeof(a.target), "%s", c->target);

@@ -43,21 +43,29 @@ struct api_caller {
 /* Whose work a request is, for fair shares of what is scarce (password hashing): the
  * client's IPv4 address or IPv6 /64; 0 for the socket. */
 uint64_t api_caller_owner(const struct api_caller *who);
+/* As the audit names the caller: "admin:NAME", "token:NAME", "user:NAME", "socket" or
+ * "anonymous". */
+void api_caller_name(const struct api_caller *who, char *out, size_t size);
+struct sockaddr_storage;
+/* The client's address as the throttle counts it (AF_UNSPEC for the socket). */
+void api_caller_sockaddr(const struct api_caller *who, struct sockaddr_storage *ss);
 
 /* The field types a request is made of. Each parses from JSON (and from a query string,
  * where every value is text) and is checked by the same code for every caller. */
 enum api_type {
-	API_STR,                       /* a printable UTF-8 string of at most size - 1 bytes */
+	API_STR,                       /* a printable UTF-8 string of at most size - 1 bytes
+	                                  (and min..max characters when max is set) */
 	API_NAME,                      /* a name: values_name_ok */
 	API_BOOL,
 	API_U64,                       /* a non-negative integer within [min, max] */
 	API_EXPIRY,                    /* DATE or DURATION (from now), or null: never -> int64 */
-	API_DATE,                      /* DATE -> int64 unix time */
+	API_DATE,                      /* DATE -> int64 unix time (null: 0) */
 	API_SIZE,                      /* SIZE[/month], or null: none -> struct api_size */
 	API_KEY,                       /* a WireGuard public key in base64 -> uint8_t[32] */
 	API_ENUM,                      /* one of choices -> int index */
 	API_CURSOR,                    /* an opaque paging cursor -> char[DB_CURSOR_MAX + 1] */
-	API_TEXT,                      /* a large text (CSV): size bytes at most -> char * */
+	API_TEXT,                      /* a large text (CSV): size bytes at most -> char *;
+	                                  lines and tabs allowed; min..max characters as STR */
 	API_LIST,                      /* an array of at most max printable strings, each
 	                                  shorter than min bytes -> struct api_list */
 	API_ANY,                       /* any JSON value, kept as its text -> char *; the op's
@@ -77,7 +85,8 @@ struct api_size {
 
 #define API_REQUIRED 0x1u          /* must be present */
 #define API_PATH 0x2u              /* comes from the URL path ({name} in the route) */
-#define API_NULL 0x4u              /* null allowed (EXPIRY, SIZE: never, none) */
+#define API_NULL 0x4u              /* null allowed (EXPIRY, SIZE: never, none; STR, NAME:
+                                      "", DATE: 0, each with has_ set) */
 #define API_SECRET 0x8u            /* never in the audit log (passwords) */
 
 struct api_field {
@@ -108,6 +117,11 @@ struct api_field {
 #define API_FIELD_TEXT(st, member, bytes, fl) \
 	{ #member, API_TEXT, offsetof(st, member), offsetof(st, has_##member), \
 	  bytes, 0, 0, NULL, fl, NULL }
+/* Text of lo..hi characters (UTF-8 code points), in a buffer (STR) or allocated (TEXT)
+ * of bytes that hold hi of them. */
+#define API_FIELD_CHARS(st, member, ty, lo, hi, bytes, fl) \
+	{ #member, ty, offsetof(st, member), offsetof(st, has_##member), \
+	  bytes, lo, hi, NULL, fl, NULL }
 #define API_FIELD_ANY(st, member, fl) \
 	{ #member, API_ANY, offsetof(st, member), offsetof(st, has_##member), \
 	  0, 0, 0, NULL, fl, NULL }
@@ -220,6 +234,10 @@ void api_call_free(struct api_call *c);
  * -EPERM 409, -EACCES 403, -EKEYREJECTED 401, -EAGAIN 429, -EBUSY 503, -E2BIG 413,
  * -ENOSPC 409, else 500. */
 int api_status(int r);
+
+/* Who a caller is, as the audit names it: "admin:NAME", "token:NAME", "user:NAME",
+ * "socket", "anonymous". */
+void api_caller_name(const struct api_caller *who, char *out, size_t size);
 
 /* ctl.c: the control socket's "api OP JSON" request: the operation run for root. */
 int api_ctl(struct server *s, const char *op, const char *request, struct json *reply);

@@ -2,7 +2,6 @@
  * logins slowed per address and account, an unknown name answered like a wrong password,
  * TOTP for admins, sessions renewed at login and at a password change, and every session
  * of an account ended when its password changes. */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -26,19 +25,6 @@
 #include "../../common/util.h"
 
 #define WRONG "wrong name or password"
-
-/* The client's address as the throttle counts it. */
-static void peer_addr(const struct api_call *c, struct sockaddr_storage *ss)
-{
-	struct sockaddr_in *in = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	if (inet_pton(AF_INET, c->who.source, &in->sin_addr) == 1)
-		in->sin_family = AF_INET;
-	else if (inet_pton(AF_INET6, c->who.source, &in6->sin6_addr) == 1)
-		in6->sin6_family = AF_INET6;
-}
 
 /* The session cookie and CSRF token of a fresh session, into the answer. */
 static int session_start(struct api_call *c, enum websession_kind kind, int64_t subject,
@@ -168,7 +154,7 @@ static void on_login_verdict(void *data, const struct pwhash_verdict *v)
 		login_answer(x, r);
 		return;
 	}
-	peer_addr(c, &peer);
+	api_caller_sockaddr(&c->who, &peer);
 	throttle_success(c->s->throttle, (struct sockaddr *)&peer, q->name, loop_now_ms());
 	if (x->kind == WEBSESSION_ADMIN) {
 		r = session_start(c, x->kind, x->admin.id, x->admin.role == DB_ROLE_ADMIN ?
@@ -212,7 +198,7 @@ static int login(struct api_call *c)
 	x->c = c;
 	/* A failed login is a security event, not an administrative change. */
 	c->no_audit = true;
-	peer_addr(c, &peer);
+	api_caller_sockaddr(&c->who, &peer);
 	if (throttle_attempt(s->throttle, (struct sockaddr *)&peer, q->name, loop_now_ms(), &tv) < 0) {
 		c->retry_after = tv.retry_after_s;
 		free(x);
@@ -419,12 +405,20 @@ static int me(struct api_call *c)
 	int r;
 
 	if (c->who.kind == API_CALLER_USER) {
+		struct db_feed f;
+		uint64_t unread = 0;
+
 		r = db_user_get(c->s->db, c->who.id, &u);
 		if (r < 0)
 			return api_fail(c, r, "no such user");
 		json_obj_begin(c->reply, NULL);
 		api_user_fields(c->s, &u, c->reply);
 		me_user_fields(c->s, &u, c->reply);
+		/* for the portal's header; the "announcements" events keep it current */
+		api_feed_of(&u, &f);
+		if (db_announcement_count(c->s->db, &f, NULL, &unread) < 0)
+			log_warn("me: announcements of %s: %s", u.name, db_errmsg(c->s->db));
+		json_u64(c->reply, "unread_announcements", unread);
 		json_end(c->reply);
 		db_user_wipe(&u);
 		return 0;

@@ -102,9 +102,10 @@ static int group_delete(struct api_call *c)
 		r = db_group_delete(c->s->db, g.id);
 	if (r == -EBUSY)
 		return api_fail(c, -EPERM, g.id == DB_GROUP_DEFAULT ? "the default group stays" :
-				"group %s still has users", q->name);
+				"group %s %s", q->name, db_errmsg(c->s->db));
 	if (r < 0)
 		return api_fail(c, r, "database: %s", db_errmsg(c->s->db));
+	server_announced(c->s, g.id, 0);    /* its announcements went with it */
 	c->status = 204;
 	return 0;
 }

@@ -37,10 +37,34 @@ extern const struct api_op op_login, op_logout, op_password, op_me, op_totp_begi
 /* settings.c, groups.c, bulk.c */
 extern const struct api_op op_settings_show, op_settings_set, op_group_list, op_group_add,
 	op_group_delete, op_user_bulk, op_user_export, op_user_import;
+/* vouchers.c */
+extern const struct api_op op_voucher_list, op_voucher_add, op_voucher_redeem,
+	op_voucher_show, op_voucher_set, op_voucher_delete;
 /* access.c: console accounts, one-time passwords */
 extern const struct api_op op_admin_add, op_admin_list, op_admin_set, op_admin_delete,
 	op_admin_password, op_user_password;
+/* announcements.c: the admins' list and a user's feed */
+extern const struct api_op op_announce_list, op_announce_add, op_announce_show,
+	op_announce_set, op_announce_delete, op_me_announcements, op_me_announcement_read;
+/* services.c: the catalog, a user's services and resources */
+extern const struct api_op op_service_list, op_service_add, op_service_show, op_service_set,
+	op_service_delete, op_me_services, op_me_resources;
 
+/* A service's address: HOST:PORT (HOST a name, IPv4 or [IPv6]) or an http(s) URL. 0, or
+ * -EINVAL with why. */
+int api_service_address_ok(const char *address, char *why, size_t whylen);
+/* The caller's own user (db_user_wipe it): for a portal session only (the socket and
+ * console accounts have no feed, services or resources of their own): else -EINVAL. */
+int api_own_user(struct api_call *c, struct db_user *u);
+/* The feed of user u now (its group's announcements and everyone's): for counts. */
+void api_feed_of(const struct db_user *u, struct db_feed *f);
+
+/* A new user from u (name, expiry, quota, group, email and password hash as given) and,
+ * unless device is NULL, its first device of that name (keys made here unless
+ * public_key); nothing is left half made. 0 with *u as the database has it now (wipe
+ * it), or -errno with c->error (-EEXIST: the name is taken). */
+int api_user_create(struct api_call *c, struct db_user *u, const char *device,
+		    const uint8_t *public_key);
 /* The user named name: 0 with *u (db_user_wipe it), or -ENOENT with c->error said. */
 int api_user_find(struct api_call *c, const char *name, struct db_user *u);
 /* The device named name of user u, likewise. */

@@ -20,6 +20,13 @@ const struct api_op *const api_ops[] = {
 	&op_admin_list, &op_admin_add, &op_admin_set, &op_admin_delete, &op_admin_password,
 	&op_token_list, &op_token_add, &op_token_delete,
 	&op_group_list, &op_group_add, &op_group_delete,
+	/* redeem before /vouchers/{name}: it is a route, not a batch */
+	&op_voucher_list, &op_voucher_add, &op_voucher_redeem, &op_voucher_show, &op_voucher_set,
+	&op_voucher_delete,
+	&op_announce_list, &op_announce_add, &op_announce_show, &op_announce_set,
+	&op_announce_delete, &op_me_announcements, &op_me_announcement_read,
+	&op_service_list, &op_service_add, &op_service_show, &op_service_set, &op_service_delete,
+	&op_me_services, &op_me_resources,
 	&op_settings_show, &op_settings_set,
 	&op_audit_list,
 };

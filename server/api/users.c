@@ -215,13 +215,48 @@ static int user_add_check(const void *req, char *why, size_t whylen)
 	return -EINVAL;
 }
 
+int api_user_create(struct api_call *c, struct db_user *u, const char *device,
+		    const uint8_t *public_key)
+{
+	struct server *s = c->s;
+	struct db_device d;
+	struct acct_user *au;
+	int r;
+
+	r = db_user_add(s->db, u, &u->id);
+	if (r == -EEXIST)
+		return api_fail(c, r, "user \"%s\" exists already", u->name);
+	if (r < 0)
+		return api_fail(c, r, "database: %s", db_errmsg(s->db));
+	r = db_user_get(s->db, u->id, u);
+	if (r < 0)
+		return api_fail(c, r, "database: %s", db_errmsg(s->db));
+	account_update_user(s, u);
+	/* The first device, named like the user unless told: every command that names only
+	 * the user keeps working. */
+	if (device) {
+		r = api_device_create(c, u, device, public_key, &d);
+		if (r < 0) {
+			/* Nothing half made: the user goes again. */
+			db_user_delete(s->db, u->id);
+			account_forget_user(s, u->id);
+			return r;
+		}
+		db_device_wipe(&d);
+	}
+	au = account_user(&s->acct, u->id);
+	if (au)
+		account_check_user(s, au);
+	db_user_get(s->db, u->id, u);
+	log_info("user %s added", u->name);
+	return 0;
+}
+
 static int user_add(struct api_call *c)
 {
 	struct user_add_req *q = c->req;
 	struct server *s = c->s;
 	struct db_user u = { 0 };
-	struct db_device d;
-	struct acct_user *au;
 	int r;
 
 	snprintf(c->target, sizeof(c->target), "%s", q->name);
@@ -237,38 +272,14 @@ static int user_add(struct api_call *c)
 	u.group_id = DB_GROUP_DEFAULT;
 	if (q->has_group && (r = api_group_id(c, q->group, &u.group_id)) < 0)
 		return r;
-	r = db_user_add(s->db, &u, &u.id);
-	if (r == -EEXIST)
-		return api_fail(c, r, "user \"%s\" exists already", u.name);
-	if (r < 0)
-		return api_fail(c, r, "database: %s", db_errmsg(s->db));
-	r = db_user_get(s->db, u.id, &u);
-	if (r < 0)
-		return api_fail(c, r, "database: %s", db_errmsg(s->db));
-	au = account_update_user(s, &u);
-	/* The first device, named like the user unless told: every command that names only
-	 * the user keeps working. */
-	if (!q->no_device) {
-		r = api_device_create(c, &u, q->has_device ? q->device : u.name,
-				      q->has_public_key ? q->public_key : NULL, &d);
-		if (r < 0) {
-			/* Nothing half made: the user goes again. */
-			db_user_delete(s->db, u.id);
-			account_forget_user(s, u.id);
-			db_user_wipe(&u);
-			return r;
-		}
-		db_device_wipe(&d);
+	r = api_user_create(c, &u, q->no_device ? NULL : q->has_device ? q->device : u.name,
+			    q->has_public_key ? q->public_key : NULL);
+	if (r == 0) {
+		api_user_json(s, &u, c->reply, NULL);
+		c->status = 201;
 	}
-	au = account_user(&s->acct, u.id);
-	if (au)
-		account_check_user(s, au);
-	db_user_get(s->db, u.id, &u);
-	api_user_json(s, &u, c->reply, NULL);
-	c->status = 201;
-	log_info("user %s added", u.name);
 	db_user_wipe(&u);
-	return 0;
+	return r;
 }
 
 const struct api_op op_user_add = {
@@ -604,6 +615,8 @@ static int user_set(struct api_call *c)
 			goto out;
 	}
 	server_user_changed(s, u.id);
+	if (q->has_group)
+		server_announced(s, 0, u.id);   /* another group's feed */
 	db_user_get(s->db, u.id, &u);
 	api_user_json(s, &u, c->reply, NULL);
 	{

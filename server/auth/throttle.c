@@ -1,5 +1,6 @@
-/* Three set-associative tables of decaying failure counts, indexed by a keyed hash of
- * the address, the account name and address, or the account name. */
+/* Set-associative tables of decaying failure counts, indexed by a keyed hash of the
+ * address, the account name and address, or the account name (logins), and of the
+ * address (voucher codes). */
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdbool.h>
@@ -14,7 +15,8 @@
 #define WAYS 8
 #define TAG_LEN 16
 
-enum { ADDR, PAIR, ACCOUNT, N_CLASSES };
+/* The login's three, then the codes'. */
+enum { ADDR, PAIR, ACCOUNT, N_LOGIN, CODE = N_LOGIN, N_CLASSES };
 
 struct class_rule {
 	uint32_t free, decay_ms, base_ms, cap_ms;
@@ -28,6 +30,8 @@ static const struct class_rule rules[N_CLASSES] = {
 		   THROTTLE_PAIR_CAP_MS, THROTTLE_PAIR_ENTRIES },
 	[ACCOUNT] = { THROTTLE_ACCOUNT_FREE, THROTTLE_ACCOUNT_DECAY_MS, THROTTLE_ACCOUNT_BASE_MS,
 		      THROTTLE_ACCOUNT_CAP_MS, THROTTLE_ACCOUNT_ENTRIES },
+	[CODE] = { THROTTLE_CODE_FREE, THROTTLE_CODE_DECAY_MS, THROTTLE_CODE_BASE_MS,
+		   THROTTLE_CODE_CAP_MS, THROTTLE_CODE_ENTRIES },
 };
 
 struct entry {
@@ -53,7 +57,8 @@ struct throttle {
 
 _Static_assert((THROTTLE_ADDR_ENTRIES / WAYS & (THROTTLE_ADDR_ENTRIES / WAYS - 1)) == 0 &&
 	       (THROTTLE_PAIR_ENTRIES / WAYS & (THROTTLE_PAIR_ENTRIES / WAYS - 1)) == 0 &&
-	       (THROTTLE_ACCOUNT_ENTRIES / WAYS & (THROTTLE_ACCOUNT_ENTRIES / WAYS - 1)) == 0,
+	       (THROTTLE_ACCOUNT_ENTRIES / WAYS & (THROTTLE_ACCOUNT_ENTRIES / WAYS - 1)) == 0 &&
+	       (THROTTLE_CODE_ENTRIES / WAYS & (THROTTLE_CODE_ENTRIES / WAYS - 1)) == 0,
 	       "sets are a power of two");
 
 static uint64_t elapsed(uint64_t now, uint64_t then)
@@ -138,27 +143,31 @@ static void addr_key(const struct sockaddr *sa, uint8_t key[9])
 
 /* Keyed BLAKE2b of the class, the address and the name (as each class needs): without
  * the key nobody can pick names or addresses that land in one set. */
-static void make_tags(const struct throttle *t, const struct sockaddr *peer, const char *name,
-		      uint8_t tags[N_CLASSES][TAG_LEN])
+static void make_tag(const struct throttle *t, uint8_t cls, const struct sockaddr *peer,
+		     const char *name, uint8_t tag[TAG_LEN])
 {
 	crypto_generichash_state st;
-	uint8_t addr[9], cls;
-	size_t name_len;
+	uint8_t addr[9];
 
 	if (!name)
 		name = "";
-	name_len = strlen(name);
-
 	addr_key(peer, addr);
-	for (cls = 0; cls < N_CLASSES; cls++) {
-		crypto_generichash_init(&st, t->key, sizeof(t->key), TAG_LEN);
-		crypto_generichash_update(&st, &cls, 1);
-		if (cls != ACCOUNT)
-			crypto_generichash_update(&st, addr, sizeof(addr));
-		if (cls != ADDR)
-			crypto_generichash_update(&st, (const uint8_t *)name, name_len);
-		crypto_generichash_final(&st, tags[cls], TAG_LEN);
-	}
+	crypto_generichash_init(&st, t->key, sizeof(t->key), TAG_LEN);
+	crypto_generichash_update(&st, &cls, 1);
+	if (cls != ACCOUNT)
+		crypto_generichash_update(&st, addr, sizeof(addr));
+	if (cls == PAIR || cls == ACCOUNT)
+		crypto_generichash_update(&st, (const uint8_t *)name, strlen(name));
+	crypto_generichash_final(&st, tag, TAG_LEN);
+}
+
+static void make_tags(const struct throttle *t, const struct sockaddr *peer, const char *name,
+		      uint8_t tags[N_LOGIN][TAG_LEN])
+{
+	uint8_t cls;
+
+	for (cls = 0; cls < N_LOGIN; cls++)
+		make_tag(t, cls, peer, name, tags[cls]);
 }
 
 /* Forget one failure per decay period gone by since since_ms. */
@@ -230,16 +239,16 @@ static void count_failure(struct throttle *t, int cls, struct entry *e, uint64_t
 int throttle_attempt(struct throttle *t, const struct sockaddr *peer, const char *name,
 		     uint64_t now_ms, struct throttle_verdict *v)
 {
-	uint8_t tags[N_CLASSES][TAG_LEN];
-	struct entry *e[N_CLASSES];
+	uint8_t tags[N_LOGIN][TAG_LEN];
+	struct entry *e[N_LOGIN];
 	uint64_t wait = 0;
 	int c;
 
 	memset(v, 0, sizeof(*v));
 	make_tags(t, peer, name, tags);
-	for (c = 0; c < N_CLASSES; c++)
+	for (c = 0; c < N_LOGIN; c++)
 		e[c] = entry_find(t, c, tags[c], now_ms, false);
-	for (c = 0; c < N_CLASSES; c++)
+	for (c = 0; c < N_LOGIN; c++)
 		if (c != ACCOUNT && e[c] && e[c]->next_ms > now_ms && e[c]->next_ms - now_ms > wait)
 			wait = e[c]->next_ms - now_ms;
 	if (wait) {
@@ -250,7 +259,7 @@ int throttle_attempt(struct throttle *t, const struct sockaddr *peer, const char
 	if (e[ACCOUNT])
 		v->delay_ms = (unsigned)wait_ms(&rules[ACCOUNT],
 						effective(&rules[ACCOUNT], e[ACCOUNT], now_ms));
-	for (c = 0; c < N_CLASSES; c++) {
+	for (c = 0; c < N_LOGIN; c++) {
 		if (!e[c])
 			e[c] = entry_find(t, c, tags[c], now_ms, true);
 		count_failure(t, c, e[c], now_ms);
@@ -262,12 +271,12 @@ int throttle_attempt(struct throttle *t, const struct sockaddr *peer, const char
 void throttle_success(struct throttle *t, const struct sockaddr *peer, const char *name,
 		      uint64_t now_ms)
 {
-	uint8_t tags[N_CLASSES][TAG_LEN];
+	uint8_t tags[N_LOGIN][TAG_LEN];
 	struct entry *e;
 	int c;
 
 	make_tags(t, peer, name, tags);
-	for (c = 0; c < N_CLASSES; c++) {
+	for (c = 0; c < N_LOGIN; c++) {
 		const struct class_rule *r = &rules[c];
 
 		e = entry_find(t, c, tags[c], now_ms, false);
@@ -284,4 +293,39 @@ void throttle_success(struct throttle *t, const struct sockaddr *peer, const cha
 		e->next_ms = e->fails >= r->free ? e->last_ms + wait_ms(r, e->fails) : 0;
 	}
 	sodium_memzero(tags, sizeof(tags));
+}
+
+int throttle_code_attempt(struct throttle *t, const struct sockaddr *peer, uint64_t now_ms,
+			  struct throttle_verdict *v)
+{
+	uint8_t tag[TAG_LEN];
+	struct entry *e;
+
+	memset(v, 0, sizeof(*v));
+	make_tag(t, CODE, peer, NULL, tag);
+	e = entry_find(t, CODE, tag, now_ms, false);
+	if (e && e->next_ms > now_ms) {
+		v->retry_after_s = (unsigned)((e->next_ms - now_ms + 999) / 1000);
+		return -EAGAIN;
+	}
+	if (!e)
+		e = entry_find(t, CODE, tag, now_ms, true);
+	count_failure(t, CODE, e, now_ms);
+	return 0;
+}
+
+void throttle_code_success(struct throttle *t, const struct sockaddr *peer, uint64_t now_ms)
+{
+	const struct class_rule *r = &rules[CODE];
+	uint8_t tag[TAG_LEN];
+	struct entry *e;
+
+	make_tag(t, CODE, peer, NULL, tag);
+	e = entry_find(t, CODE, tag, now_ms, false);
+	if (!e)
+		return;
+	decay(r, e, now_ms);
+	if (e->fails)
+		e->fails--;
+	e->next_ms = e->fails >= r->free ? e->last_ms + wait_ms(r, e->fails) : 0;
 }

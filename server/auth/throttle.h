@@ -15,7 +15,12 @@
  * once every 3 s after that; one person who mistypes 5 times waits a second, and one
  * address guessing at one account gets about 100 tries a day; an attack on an account
  * from everywhere costs its owner at most 2 s per login, never the login. A success
- * clears the account-at-address count. Unknown names count exactly like known ones. */
+ * clears the account-at-address count. Unknown names count exactly like known ones.
+ *
+ * Voucher codes tried (throttle_code_*) are counted apart, per address only: 10 codes
+ * that are no voucher's are free, one is forgotten per 6 s, then each waits 6 s doubling
+ * to 60 s, refused (429) meanwhile. A guess at 95 random bits is hopeless anyway; this
+ * keeps a script from trying at all. */
 #ifndef WARREN_SERVER_AUTH_THROTTLE_H
 #define WARREN_SERVER_AUTH_THROTTLE_H
 
@@ -41,6 +46,12 @@
 #define THROTTLE_ACCOUNT_CAP_MS 2000u
 #define THROTTLE_ACCOUNT_ENTRIES 16384u
 
+#define THROTTLE_CODE_FREE 10u
+#define THROTTLE_CODE_DECAY_MS 6000u
+#define THROTTLE_CODE_BASE_MS 6000u
+#define THROTTLE_CODE_CAP_MS 60000u
+#define THROTTLE_CODE_ENTRIES 4096u
+
 struct throttle;
 
 struct throttle_verdict {
@@ -48,7 +59,7 @@ struct throttle_verdict {
 	unsigned delay_ms;          /* allowed: hold the answer, whatever it is, this long */
 };
 
-/* About 3 MB, allocated here and never more. 0 or -EIO (no random source). */
+/* About 3.2 MB, allocated here and never more. 0 or -EIO (no random source). */
 int throttle_new(struct throttle **tp);
 /* NULL is fine. */
 void throttle_free(struct throttle *t);
@@ -66,5 +77,12 @@ int throttle_attempt(struct throttle *t, const struct sockaddr *peer, const char
  * back and the account's count at this address cleared. Call nothing after a failure. */
 void throttle_success(struct throttle *t, const struct sockaddr *peer, const char *name,
 		      uint64_t now_ms);
+
+/* Before a voucher code is looked up (a well-formed one: a typing error the format
+ * catches costs nothing): 0, counted as a failure, or -EAGAIN with v->retry_after_s. */
+int throttle_code_attempt(struct throttle *t, const struct sockaddr *peer, uint64_t now_ms,
+			  struct throttle_verdict *v);
+/* The code was a voucher's (whether it still redeems or not): the attempt is taken back. */
+void throttle_code_success(struct throttle *t, const struct sockaddr *peer, uint64_t now_ms);
 
 #endif

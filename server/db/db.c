@@ -315,6 +315,8 @@ static const char *const migrations[] = {
 	") STRICT;"
 	/* a feed: pinned first, then newest */
 	"CREATE INDEX announcements_feed ON announcements(pinned, created, id);"
+	/* a group's deletion finds its announcements */
+	"CREATE INDEX announcements_group ON announcements(group_id);"
 	"CREATE TABLE announcement_reads ("
 	" user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
 	" announcement_id INTEGER NOT NULL REFERENCES announcements(id) ON DELETE CASCADE,"
@@ -330,10 +332,11 @@ static const char *const migrations[] = {
 	" description TEXT NOT NULL DEFAULT '',"
 	" created INTEGER NOT NULL"
 	") STRICT;"
-	/* no row for a service: every group sees it */
+	/* no row for a service: every group sees it. A group named here is not deleted (a
+	 * service for one group would become everyone's): no cascade from groups. */
 	"CREATE TABLE service_groups ("
 	" service_id INTEGER NOT NULL REFERENCES services(id) ON DELETE CASCADE,"
-	" group_id INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,"
+	" group_id INTEGER NOT NULL REFERENCES groups(id),"
 	" PRIMARY KEY (service_id, group_id)"
 	") STRICT, WITHOUT ROWID;"
 	"CREATE INDEX service_groups_group ON service_groups(group_id);"
@@ -365,12 +368,15 @@ static const char *const migrations[] = {
 	"CREATE TABLE voucher_redemptions ("
 	" id INTEGER PRIMARY KEY,"
 	" voucher_id INTEGER NOT NULL REFERENCES vouchers(id) ON DELETE CASCADE,"
+	/* the voucher's, so a batch's redemptions page without a join */
+	" batch_id INTEGER NOT NULL REFERENCES voucher_batches(id) ON DELETE CASCADE,"
 	" user_name TEXT NOT NULL,"
 	" at INTEGER NOT NULL,"
 	" source TEXT NOT NULL,"
 	" created_account INTEGER NOT NULL CHECK (created_account IN (0, 1))"
 	") STRICT;"
-	"CREATE INDEX voucher_redemptions_voucher ON voucher_redemptions(voucher_id, at);",
+	"CREATE INDEX voucher_redemptions_voucher ON voucher_redemptions(voucher_id, user_name);"
+	"CREATE INDEX voucher_redemptions_batch ON voucher_redemptions(batch_id, id);",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == DB_SCHEMA_VERSION,

@@ -15,7 +15,8 @@
 struct db;
 
 /* The schema version this code writes; a database with a higher one is refused. Version
- * 4 has accounts with devices, admins, roles, groups, settings, audit and traffic. */
+ * 4 has accounts with devices, admins, roles, groups, settings, audit and traffic; 5 adds
+ * announcements, services and vouchers. */
 #define DB_SCHEMA_VERSION 5
 
 #define DB_NAME_MAX 32           /* user, device, admin, token and group names */
@@ -299,8 +300,100 @@ int db_group_add(struct db *db, const char *name, int64_t *id);
 int db_group_get_by_name(struct db *db, const char *name, struct db_group *g);
 int db_group_get(struct db *db, int64_t id, struct db_group *g);
 int db_group_list(struct db *db, db_group_fn fn, void *arg);
-/* -EBUSY for the default group or one that still has users. */
+/* -EBUSY for the default group, one that still has users, or one a service is offered
+ * to (db_errmsg says which). Its announcements go with it. */
 int db_group_delete(struct db *db, int64_t id);
+
+/* ---- announcements (DESIGN 9, 10): a feed for everyone or one group, with read marks ---- */
+
+#define DB_TITLE_MAX 800                 /* bytes: 200 characters of UTF-8 */
+#define DB_TEXT_MAX 80000                /* bytes: 20,000 characters */
+#define DB_AUTHOR_MAX (DB_NAME_MAX + 16) /* "admin:NAME", "token:NAME", "socket" */
+
+struct db_announcement {
+	int64_t id;                    /* filled by db_announcement_add */
+	char title[DB_TITLE_MAX + 1];
+	/* Add and update read the caller's text; get fills a copy of its own
+	 * (db_announcement_clear frees it); a walk's row has it for the call only. */
+	char *text;
+	int64_t group_id;              /* 0: everyone */
+	bool pinned;
+	int64_t until;                 /* shown while now < until; 0: until deleted */
+	int64_t created, updated;      /* 0 on add (updated: on update): now */
+	char author[DB_AUTHOR_MAX];
+	uint64_t reads;                /* how many users marked it read (get, query) */
+	bool read;                     /* the feed's user marked it read (feed only) */
+};
+typedef int (*db_announcement_fn)(const struct db_announcement *a, void *arg);
+int db_announcement_add(struct db *db, const struct db_announcement *a, int64_t *id);
+int db_announcement_get(struct db *db, int64_t id, struct db_announcement *a);
+/* Writes title, text, group_id, pinned, until and updated. */
+int db_announcement_update(struct db *db, const struct db_announcement *a);
+/* Also removes its read marks. */
+int db_announcement_delete(struct db *db, int64_t id);
+void db_announcement_clear(struct db_announcement *a);
+
+/* Every announcement, newest first, one page: total, next and the cursor as for
+ * db_user_query. */
+struct db_announcement_query {
+	size_t limit;                  /* 1..DB_PAGE_MAX */
+	const char *cursor;
+};
+int db_announcement_query(struct db *db, const struct db_announcement_query *q,
+			  db_announcement_fn fn, void *arg, uint64_t *total,
+			  char next[DB_CURSOR_MAX + 1]);
+
+/* A user's feed: the announcements for everyone and for its group whose until is after
+ * now, pinned first, then newest; each with read. At most limit rows (1..DB_PAGE_MAX);
+ * total and unread count them all. total and unread may be NULL. */
+struct db_feed {
+	int64_t user_id, group_id, now;
+	size_t limit;
+};
+int db_announcement_feed(struct db *db, const struct db_feed *f, db_announcement_fn fn,
+			 void *arg, uint64_t *total, uint64_t *unread);
+/* The counts alone (f->limit unused). */
+int db_announcement_count(struct db *db, const struct db_feed *f, uint64_t *total,
+			  uint64_t *unread);
+/* How many of the feed's announcements its user read: from the user's own marks, so
+ * cheap for each of many users of a group whose total is known. */
+int db_announcement_read_count(struct db *db, const struct db_feed *f, uint64_t *read);
+/* Mark announcement id read for f's user at f->now: -ENOENT unless it is in the feed.
+ * *added (may be NULL): whether it was not read before. */
+int db_announcement_read(struct db *db, const struct db_feed *f, int64_t id, bool *added);
+
+/* ---- the services catalog: what users are offered, for every group or some ---- */
+
+#define DB_ADDRESS_MAX 512               /* HOST:PORT or a URL */
+#define DB_DESCRIPTION_MAX 1000
+#define DB_SERVICE_GROUPS_MAX 64
+
+struct db_service {
+	int64_t id;                    /* filled by db_service_add */
+	char name[DB_NAME_MAX + 1];
+	char address[DB_ADDRESS_MAX + 1];
+	char description[DB_DESCRIPTION_MAX + 1];  /* "" none */
+	int64_t created;               /* 0 on add: now */
+	int64_t groups[DB_SERVICE_GROUPS_MAX];     /* offered to these, ascending; none: all */
+	size_t n_groups;
+};
+typedef int (*db_service_fn)(const struct db_service *sv, void *arg);
+/* The row and its groups, all or nothing (inside a caller's transaction too): -ENOENT
+ * for a group that does not exist. */
+int db_service_add(struct db *db, const struct db_service *sv, int64_t *id);
+int db_service_get_by_name(struct db *db, const char *name, struct db_service *sv);
+/* Writes address, description and the groups (replaced), all or nothing. */
+int db_service_update(struct db *db, const struct db_service *sv);
+int db_service_delete(struct db *db, int64_t id);
+/* Every service by name, one page: total, next and the cursor as for db_user_query. */
+struct db_service_query {
+	size_t limit;                  /* 1..DB_PAGE_MAX */
+	const char *cursor;
+};
+int db_service_query(struct db *db, const struct db_service_query *q, db_service_fn fn,
+		     void *arg, uint64_t *total, char next[DB_CURSOR_MAX + 1]);
+/* The services offered to group_id (those for every group and those naming it), by name. */
+int db_service_list_group(struct db *db, int64_t group_id, db_service_fn fn, void *arg);
 
 /* ---- console accounts (admins) and API tokens ---- */
 
@@ -377,6 +470,78 @@ struct db_audit_query {
 int db_audit_query(struct db *db, const struct db_audit_query *q, db_audit_fn fn, void *arg,
 		   uint64_t *total, char next[DB_CURSOR_MAX + 1]);
 int db_audit_purge(struct db *db, int64_t before, uint64_t *n);
+
+/* ---- prepaid vouchers: batches of codes, kept as keyed hashes, and who redeemed them ---- */
+
+struct db_voucher_batch {
+	int64_t id;                    /* filled by db_voucher_batch_add */
+	char name[DB_NAME_MAX + 1];
+	int64_t created;               /* 0 on add: now */
+	char created_by[DB_NAME_MAX + 16];  /* as the audit names an actor */
+	int64_t duration;              /* seconds added to an account's expiry; 0: none */
+	uint64_t quota_bytes;          /* added to an account's quota; 0: none */
+	enum db_quota_period quota_period;
+	int64_t group_id;              /* 0: none (a new account goes to the default group) */
+	int64_t expires;               /* the codes redeem until then; 0: no end */
+	int uses;                      /* redemptions per code, at least 1 */
+	int64_t revoked;               /* when it was revoked; 0: it was not */
+	/* Filled by get and query (add ignores them): its codes, those never used, and the
+	 * uses taken of all of them. */
+	uint64_t codes, unused, redeemed;
+};
+
+/* The batch and the hashes of its n codes (1..), in one transaction: all or nothing.
+ * -EEXIST for a name in use or a hash stored already (db_errmsg says which). */
+int db_voucher_batch_add(struct db *db, const struct db_voucher_batch *b,
+			 const uint8_t (*hashes)[DB_HASH_LEN], size_t n, int64_t *id);
+int db_voucher_batch_get_by_name(struct db *db, const char *name, struct db_voucher_batch *b);
+typedef int (*db_voucher_batch_fn)(const struct db_voucher_batch *b, void *arg);
+/* One page of batches, newest first; limit 1..DB_PAGE_MAX; total, next and the cursor as
+ * for db_user_query. */
+int db_voucher_batch_query(struct db *db, size_t limit, const char *cursor,
+			   db_voucher_batch_fn fn, void *arg, uint64_t *total,
+			   char next[DB_CURSOR_MAX + 1]);
+/* Revoked at `at` (its codes stop redeeming); at 0 takes the revocation back. */
+int db_voucher_batch_revoke(struct db *db, int64_t id, int64_t at);
+/* With its codes and their redemptions. */
+int db_voucher_batch_delete(struct db *db, int64_t id);
+
+struct db_voucher {
+	int64_t id;
+	int64_t batch_id;
+	int used;                      /* uses taken, reserved ones included */
+};
+/* The code with this hash and its batch (without counts), or -ENOENT. */
+int db_voucher_find(struct db *db, const uint8_t hash[DB_HASH_LEN], struct db_voucher *v,
+		    struct db_voucher_batch *b);
+/* Take one use of code id, in one statement, so that of any number of attempts at once
+ * exactly as many as it has uses left succeed: -EPERM (nothing changed) when its uses
+ * are taken, or its batch is revoked or expired at now. */
+int db_voucher_reserve(struct db *db, int64_t id, int64_t now);
+/* Give back a use reserved that was not redeemed after all. */
+int db_voucher_release(struct db *db, int64_t id);
+
+struct db_voucher_redemption {
+	int64_t id;                    /* filled by the list */
+	int64_t voucher_id;
+	int64_t batch_id;              /* filled by db_voucher_redeemed from the voucher */
+	char user_name[DB_NAME_MAX + 1];
+	int64_t at;                    /* 0 on add: now */
+	char source[64];               /* the client's address, or "socket" */
+	bool created_account;          /* the code made the account, else it extended one */
+};
+/* A use reserved is redeemed: who, when, from where. */
+int db_voucher_redeemed(struct db *db, const struct db_voucher_redemption *r);
+/* Did user_name redeem code voucher_id before? */
+int db_voucher_used_by(struct db *db, int64_t voucher_id, const char *user_name, bool *yes);
+typedef int (*db_redemption_fn)(const struct db_voucher_redemption *r, void *arg);
+/* One page of a batch's redemptions, newest first; next and the cursor as for
+ * db_user_query. */
+int db_voucher_redemptions(struct db *db, int64_t batch_id, size_t limit, const char *cursor,
+			   db_redemption_fn fn, void *arg, char next[DB_CURSOR_MAX + 1]);
+/* Uses reserved but never redeemed (a server stopped between the two) given back, at
+ * start; *n (may be NULL) how many codes had some. */
+int db_voucher_release_stale(struct db *db, uint64_t *n);
 
 /* ---- runtime settings (DESIGN 9): what admins change while the server runs ---- */
 

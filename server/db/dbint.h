@@ -14,7 +14,7 @@
 /* One statement table per file; each file indexes its own. */
 enum dbi_noun {
 	DBI_DB, DBI_USER, DBI_DEVICE, DBI_ADDR, DBI_COUNTERS, DBI_SESSION, DBI_GROUP,
-	DBI_ADMIN, DBI_AUDIT, DBI_SETTING, DBI_NOUNS
+	DBI_ADMIN, DBI_AUDIT, DBI_SETTING, DBI_VOUCHER, DBI_ANNOUNCE, DBI_SERVICE, DBI_NOUNS
 };
 #define DBI_NOUN_STMTS 24
 
@@ -115,7 +115,11 @@ struct dbi_cursor {
 	int64_t key;
 	char text[DB_NAME_MAX + 1];    /* the key, when it is text */
 };
-enum { DBI_TAG_USER = 0x10, DBI_TAG_SESSION = 0x20, DBI_TAG_AUDIT = 0x30 };
+enum {
+	DBI_TAG_USER = 0x10, DBI_TAG_SESSION = 0x20, DBI_TAG_AUDIT = 0x30,
+	DBI_TAG_VOUCHER = 0x40, DBI_TAG_REDEMPTION = 0x41, DBI_TAG_ANNOUNCE = 0x60,
+	DBI_TAG_SERVICE = 0x70,
+};
 void dbi_cursor_encode(char out[DB_CURSOR_MAX + 1], uint8_t tag, int64_t id, int64_t key,
 		       const char *text);
 /* -EINVAL, with the reason in db->err, for a cursor this code did not make for tag. */

@@ -4,7 +4,7 @@
 
 #include "dbint.h"
 
-enum { ST_ADD, ST_GET, ST_GET_NAME, ST_LIST, ST_USERS, ST_DELETE, ST_COUNT };
+enum { ST_ADD, ST_GET, ST_GET_NAME, ST_LIST, ST_USERS, ST_SERVICES, ST_DELETE, ST_COUNT };
 
 /* members, counted on the users_group index */
 #define USERS "(SELECT COUNT(*) FROM users WHERE group_id = groups.id)"
@@ -16,6 +16,7 @@ static const char *const sql[ST_COUNT] = {
 	[ST_GET_NAME] = "SELECT id, name, created, -1 FROM groups WHERE name = ?1",
 	[ST_LIST] = "SELECT id, name, created, " USERS " FROM groups ORDER BY id",
 	[ST_USERS] = "SELECT EXISTS (SELECT 1 FROM users WHERE group_id = ?1)",
+	[ST_SERVICES] = "SELECT EXISTS (SELECT 1 FROM service_groups WHERE group_id = ?1)",
 	[ST_DELETE] = "DELETE FROM groups WHERE id = ?1",
 };
 
@@ -101,25 +102,37 @@ int db_group_list(struct db *db, db_group_fn fn, void *arg)
 	return dbi_walk(db, s, group_row, &w);
 }
 
+/* Is there a row of what in the statement's answer for group id? */
+static int group_used(struct db *db, int st, int64_t id, bool *used)
+{
+	sqlite3_stmt *s = STMT(db, st);
+	int64_t v = 0;
+	int ret;
+
+	if (!s)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, id);
+	ret = dbi_int(db, s, &v);
+	*used = v != 0;
+	return ret;
+}
+
 int db_group_delete(struct db *db, int64_t id)
 {
 	sqlite3_stmt *s;
-	int64_t used = 0;
+	bool users = false, services = false;
 	int changes = 0, ret;
 
 	if (id == DB_GROUP_DEFAULT) {
 		dbi_err(db, "the default group stays");
 		return -EBUSY;
 	}
-	s = STMT(db, ST_USERS);
-	if (!s)
-		return -EIO;
-	sqlite3_bind_int64(s, 1, id);
-	ret = dbi_int(db, s, &used);
-	if (ret < 0)
+	if ((ret = group_used(db, ST_USERS, id, &users)) < 0 ||
+	    (ret = group_used(db, ST_SERVICES, id, &services)) < 0)
 		return ret;
-	if (used) {
-		dbi_err(db, "group %" PRId64 " still has users", id);
+	/* A service offered to it alone would become everyone's: its groups change first. */
+	if (users || services) {
+		dbi_err(db, users ? "still has users" : "is named by services (change their groups first)");
 		return -EBUSY;
 	}
 	s = STMT(db, ST_DELETE);
@@ -128,8 +141,8 @@ int db_group_delete(struct db *db, int64_t id)
 	sqlite3_bind_int64(s, 1, id);
 	ret = dbi_exec(db, s, &changes);
 	if (ret == -ENOENT) {
-		/* another process gave it a user since the check */
-		dbi_err(db, "group %" PRId64 " still has users", id);
+		/* another process gave it a user or a service since the check */
+		dbi_err(db, "still has users or services");
 		return -EBUSY;
 	}
 	if (ret == 0 && changes == 0) {

@@ -48,6 +48,11 @@ struct events {
 	int64_t *dirty;             /* users changed since the last flush */
 	size_t n_dirty;
 	bool dirty_all;
+	/* announcements changed since the last flush: for these groups' users, everyone's
+	 * (ann_everyone), these users' (read marks) */
+	bool ann_pending, ann_everyone;
+	int64_t *ann_groups, *ann_users;
+	size_t n_ann_groups, n_ann_users;
 	struct timer *flush;        /* user changes go out once a round of the loop */
 	struct timer *check;        /* sessions and tokens of open streams */
 	size_t *changed;            /* scratch: changed devices of one poll */
@@ -108,6 +113,8 @@ static void stream_drop(struct server *s, size_t i)
 		delta_free(&e->told);
 		e->n_dirty = 0;
 		e->dirty_all = false;
+		e->ann_pending = e->ann_everyone = false;
+		e->n_ann_groups = e->n_ann_users = 0;
 		timer_disarm(e->flush);
 		timer_disarm(e->check);
 	}
@@ -349,6 +356,105 @@ static void tell_user(int64_t id, const struct acct_user *u, const char *name, v
 	}
 }
 
+/* ---- announcements ---- */
+
+static bool has_id(const int64_t *v, size_t n, int64_t id)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (v[i] == id)
+			return true;
+	return false;
+}
+
+static void push_id(int64_t **v, size_t *n, int64_t id)
+{
+	if (!has_id(*v, *n, id))
+		*(int64_t *)array_push(v, n, sizeof(**v)) = id;
+}
+
+/* A feed's total for a group, counted once per flush. */
+struct group_total {
+	int64_t group_id;
+	uint64_t total;
+};
+
+/* The console hears that something changed; each user concerned, its unread count: the
+ * group's total (once per group) less the user's read marks in it (its own rows). */
+static void flush_announcements(struct server *s)
+{
+	struct events *e = s->events;
+	struct group_total *totals = NULL;
+	size_t i, k, n_totals = 0;
+	char audience[32];
+	uint64_t read;
+
+	if (!e->ann_pending)
+		return;
+	if (e->n_all) {
+		json_reset(&e->j);
+		json_obj_begin(&e->j, NULL);
+		json_end(&e->j);
+		send_event(s, "all", "announcements");
+	}
+	watched_rebuild(e);
+	for (i = 0; e->n_all < e->n_streams && i < e->n_watched; i++) {
+		const struct acct_user *u = account_user(&s->acct, e->watched[i]);
+		struct db_feed f = { 0 };
+
+		if (!u || (!e->ann_everyone && !has_id(e->ann_groups, e->n_ann_groups, u->group_id) &&
+			   !has_id(e->ann_users, e->n_ann_users, u->id)))
+			continue;
+		f.user_id = u->id;
+		f.group_id = u->group_id ? u->group_id : DB_GROUP_DEFAULT;
+		f.now = time(NULL);
+		for (k = 0; k < n_totals && totals[k].group_id != f.group_id; k++)
+			;
+		if (k == n_totals) {
+			struct group_total *g = array_push(&totals, &n_totals, sizeof(*totals));
+
+			g->group_id = f.group_id;
+			if (db_announcement_count(s->db, &f, &g->total, NULL) < 0) {
+				log_warn("events: announcements of group %" PRId64 ": %s", f.group_id,
+					 db_errmsg(s->db));
+				g->group_id = -1;
+				continue;
+			}
+		}
+		if (db_announcement_read_count(s->db, &f, &read) < 0) {
+			log_warn("events: announcements of user %s: %s", u->name, db_errmsg(s->db));
+			continue;
+		}
+		json_reset(&e->j);
+		json_obj_begin(&e->j, NULL);
+		json_u64(&e->j, "unread", totals[k].total > read ? totals[k].total - read : 0);
+		json_end(&e->j);
+		snprintf(audience, sizeof(audience), "user:%" PRId64, u->id);
+		send_event(s, audience, "announcements");
+	}
+	free(totals);
+	e->ann_pending = e->ann_everyone = false;
+	e->n_ann_groups = e->n_ann_users = 0;
+}
+
+void events_announcements(struct server *s, int64_t group_id, int64_t user_id)
+{
+	struct events *e = s->events;
+
+	if (!e || !e->n_streams)
+		return;
+	e->ann_pending = true;
+	if (user_id)
+		push_id(&e->ann_users, &e->n_ann_users, user_id);
+	else if (group_id)
+		push_id(&e->ann_groups, &e->n_ann_groups, group_id);
+	else
+		e->ann_everyone = true;
+	if (!timer_armed(e->flush))
+		timer_arm(e->flush, 0);
+}
+
 static void on_flush(struct loop *l, struct timer *t, void *data)
 {
 	struct server *s = data;
@@ -363,6 +469,8 @@ static void on_flush(struct loop *l, struct timer *t, void *data)
 		delta_users(&e->told, &s->acct, tell_user, s);
 	e->n_dirty = 0;
 	e->dirty_all = false;
+	if (e->n_streams)
+		flush_announcements(s);
 }
 
 void events_user(struct server *s, int64_t user_id)
@@ -413,6 +521,8 @@ void events_free(struct server *s)
 	free(e->watched);
 	delta_free(&e->told);
 	free(e->dirty);
+	free(e->ann_groups);
+	free(e->ann_users);
 	free(e->changed);
 	free(e->rows);
 	json_clear(&e->j);

@@ -35,5 +35,9 @@ void events_status(struct server *s);
 /* server_user_changed: user_id (0: anyone) was added, changed or deleted. Sent once
  * per round of the loop, however many changes came in it. */
 void events_user(struct server *s, int64_t user_id);
+/* server_announced: the announcements of group_id (0: everyone's) changed, or user_id
+ * (nonzero) read one. Each user stream concerned gets "announcements" {"unread": N}
+ * and the console's {} , once per round of the loop. */
+void events_announcements(struct server *s, int64_t group_id, int64_t user_id);
 
 #endif

@@ -45,7 +45,7 @@ user rotate alice --quota 1GiB|warren user: usage: user rotate NAME [--device NA
 user list --png f|warren user: --png and --svg go with qr, one of them
 user show|warren user: usage: user show NAME [--json]
 user frob alice|warren user: unknown command "frob": add list show config qr set disable enable delete rotate passwd export import
-session list --since yesterday|warren session: date "yesterday": expected YYYY-MM-DD[THH:MM[:SS][Z|+HH:MM]]
+session list --since yesterday|warren session: --since: date "yesterday": expected YYYY-MM-DD[THH:MM[:SS][Z|+HH:MM]]
 session list extra|warren session: usage: session list [--user NAME [--device NAME]] [--since DATE] [--until DATE] [--search TEXT] [--json]
 session drop|warren session: unknown command "drop": list
 user add alice --email nobody|warren user: --email "nobody": not an address
@@ -54,6 +54,20 @@ device add gw1|warren device: --user: missing
 admin add Root!|warren admin: admin name "Root!": only a-z, 0-9, '.', '_' and '-' are allowed
 admin add ops --role god|warren admin: --role: expected one of admin, viewer
 token add ci --role root|warren token: --role: expected one of admin, viewer
+announce add --text x|warren announce: --title: missing
+announce add --title t --text x --until 2027-02-30|warren announce: --until: date "2027-02-30": day out of range
+announce add --title t --text x --pinned --pinned|warren announce: --pinned: given twice
+announce set 1 --group staff --everyone|warren announce: --group and --everyone: one or the other
+announce set 1 --pinned --unpinned|warren announce: --pinned and --unpinned: one or the other
+announce set 1|warren announce: nothing to change (title, text, group, pinned, until)
+announce show x|warren announce: id: expected a whole number
+announce delete|warren announce: usage: announce delete ID
+announce frob|warren announce: unknown command "frob": add list show set delete
+service add wiki|warren service: --address: missing
+service add wiki --address nope|warren service: --address "nope": expected HOST:PORT or an http:// or https:// URL
+service add wiki --address x:1 --group Bad|warren service: --group "Bad": only a-z, 0-9, '.', '_' and '-' are allowed
+service add wiki --address x:1 --group a --everyone|warren service: --group and --everyone: one or the other
+service set wiki|warren service: nothing to change (address, description, groups)
 EOF
 run "$WARREN" user list -s "$S"
 expect_eq "a good request with no server exits 1" "$RC" 1

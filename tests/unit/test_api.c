@@ -208,6 +208,26 @@ static void test_parse(void **state)
 	/* path parameters come from the path only */
 	REFUSED("PATCH", "/api/v1/users/alice", NULL, "{\"user\":\"bob\"}", "user: belongs in the path");
 	REFUSED("PATCH", "/api/v1/users/alice", "user=bob", NULL, "user: belongs in the path");
+	/* vouchers: the code's form is checked with the other fields */
+	ACCEPTED("POST", "/api/v1/vouchers", NULL,
+		 "{\"count\":10000,\"duration\":\"30d\",\"quota\":\"10GiB/month\",\"uses\":3}");
+	REFUSED("POST", "/api/v1/vouchers", NULL, "{\"count\":10001}",
+		"count: 10001 is out of range (1..10000)");
+	REFUSED("POST", "/api/v1/vouchers", NULL, "{\"duration\":\"30d\"}", "count: missing");
+	REFUSED("POST", "/api/v1/vouchers", NULL, "{\"count\":1,\"duration\":\"30x\"}",
+		"duration \"30x\": expected N followed by s, m, h or d");
+	REFUSED("POST", "/api/v1/vouchers", NULL, "{\"count\":1,\"uses\":0}",
+		"uses: 0 is out of range (1..1000)");
+	REFUSED("POST", "/api/v1/vouchers", NULL, "{\"count\":1,\"name\":\"redeem\"}",
+		"batch name \"redeem\": taken by the API's route");
+	ACCEPTED("POST", "/api/v1/vouchers/redeem", NULL,
+		 "{\"code\":\"28t5 cy4t qkff o3zd sem1\",\"name\":\"alice\",\"password\":\"x\"}");
+	REFUSED("POST", "/api/v1/vouchers/redeem", NULL, "{\"code\":\"28T5-CY4T-QKFF-03ZD-SEM2\"}",
+		"code: wrong check character, a typing error?");
+	REFUSED("POST", "/api/v1/vouchers/redeem", NULL, "{\"code\":\"28T5-CY4T\"}",
+		"code: 8 characters, expected 20 as in XXXX-XXXX-XXXX-XXXX-XXXX");
+	REFUSED("POST", "/api/v1/vouchers/redeem", NULL, "{}", "code: missing");
+	REFUSED("PATCH", "/api/v1/vouchers/spring", NULL, "{}", "revoked: missing");
 }
 
 static void test_allowed(void **state)
