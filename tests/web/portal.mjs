@@ -214,8 +214,8 @@ const pubkeyOf = (conf) => {
 // QR code as the screen shows it, read by zbarimg.
 async function takeKeys(pg, name, label) {
 	const d = dialog(pg);
-	await d.locator('a[data-conf="browser"]').waitFor({ timeout: 15000 });
-	const [dl] = await Promise.all([pg.waitForEvent('download', { timeout: 10000 }), d.locator('a[data-conf="browser"]').click()]);
+	await d.locator('a[data-conf="new"]').waitFor({ timeout: 15000 });
+	const [dl] = await Promise.all([pg.waitForEvent('download', { timeout: 10000 }), d.locator('a[data-conf="new"]').click()]);
 	const saved = join(WORK, 'dl', `${label}-${dl.suggestedFilename()}`);
 	await dl.saveAs(saved);
 	const conf = readFileSync(saved, 'utf8');
@@ -415,7 +415,7 @@ let conf1 = '';
 		await pg.getByRole('button', { name: en['device.add'] }).click();
 		await dialog(pg).getByLabel(en['device.name'], { exact: true }).fill(n);
 		await dialog(pg).locator('button[type=submit]').click();
-		await dialog(pg).locator('a[data-conf="browser"]').waitFor({ timeout: 15000 });
+		await dialog(pg).locator('a[data-conf="new"]').waitFor({ timeout: 15000 });
 		await dialog(pg).getByRole('button', { name: en['devices.done_saved'] }).click();
 		await dialog(pg).waitFor({ state: 'detached', timeout: 5000 }).catch(() => {});
 	}
@@ -636,6 +636,35 @@ await actx.close();
 	}
 	await shots(p, 'redeem-zh');
 	await checkClean('chen\'s portal (zh-CN)', Z, true);
+
+	// A browser without X25519 (WebCrypto refuses it here): the server makes the keys.
+	const N = await open(ctx);
+	await N.pg.addInitScript(() => {
+		const gen = crypto.subtle.generateKey.bind(crypto.subtle);
+		crypto.subtle.generateKey = (alg, ...rest) => ((alg && (alg === 'X25519' || alg.name === 'X25519'))
+			? Promise.reject(new DOMException('Unrecognized name', 'NotSupportedError')) : gen(alg, ...rest));
+	});
+	await N.pg.goto(`${BASE}/devices`);
+	check('zh-CN: without X25519 the devices page says the server makes the keys',
+		await attempt(() => N.pg.locator('.banner', { hasText: zh['devices.no_x25519'] }).waitFor({ timeout: 10000 })));
+	await N.pg.getByRole('button', { name: zh['device.add'] }).click();
+	await dialog(N.pg).getByLabel(zh['device.name'], { exact: true }).fill('chen-old');
+	await dialog(N.pg).locator('button[type=submit]').click();
+	const kn = await takeKeys(N.pg, 'chen-old', 'chen-old');
+	const mo = await me(N.pg);
+	const old = (mo.devices || []).find((d) => d.name === 'chen-old');
+	check('zh-CN: the fallback: the server\'s keys, its file with its PrivateKey, the QR code the same file',
+		old && old.server_holds_private_key === true && pubkeyOf(kn.conf) === old.public_key
+		&& (kn.scanned === kn.conf || kn.scanned === `${kn.conf}\n`) && (await dialog(N.pg).innerText()).includes(zh['devices.server_keys']));
+	await shots(N.pg, 'device-keys-server-zh');
+	await dialog(N.pg).locator('.modal-foot button').click();
+	const card = N.pg.locator('[data-device="chen-old"]');
+	const [dl] = await Promise.all([N.pg.waitForEvent('download', { timeout: 10000 }),
+		card.getByRole('link', { name: zh['account.config'] }).click()]);
+	const again = join(WORK, 'dl', `chen-old-again-${dl.suggestedFilename()}`);
+	await dl.saveAs(again);
+	check('zh-CN: a device whose key the server holds downloads its file again from the list', readFileSync(again, 'utf8') === kn.conf);
+	await checkClean('the portal without X25519', N, true);
 	await ctx.close();
 	if (has.vouchers) {
 		const s = await signup('zh-CN');

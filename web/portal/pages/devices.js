@@ -74,7 +74,7 @@ function KeysDialog({ result, onClose }) {
 				<span>${t('devices.once')}</span></div>`
 			: html`<p class="muted">${t('devices.server_keys')}</p>`}
 		<div class="keys-actions">
-			<a class="button button-primary" href=${url} download=${`${name}.conf`} data-conf="browser">
+			<a class="button button-primary" href=${url} download=${`${name}.conf`} data-conf="new">
 				<${Icon} name="download" size=${18} /><span>${t('devices.download', { name })}</span></a>
 		</div>
 		<p class="muted small keys-qr-lead">${t('account.qr_lead')}</p>
