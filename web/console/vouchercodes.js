@@ -106,28 +106,23 @@ export const csvName = (batch) => `vouchers-${String(batch.name).replace(/[^A-Za
 
 // ---- the printable sheet
 
-// A QR code as an SVG path of its dark modules (qr.js is loaded only for a sheet).
-function QrCode({ encode, text, label }) {
-	const m = encode(text);
-	const n = m.length;
-	const quiet = 4;
-	let d = '';
-	for (let y = 0; y < n; y++) {
-		for (let x = 0; x < n; x++) if (m[y][x]) d += `M${x + quiet} ${y + quiet}h1v1h-1z`;
-	}
-	const size = n + quiet * 2;
-	return html`<svg class="voucher-qr" viewBox=${`0 0 ${size} ${size}`} role="img" aria-label=${label}
-			shape-rendering="crispEdges"><rect width=${size} height=${size} class="qr-light" /><path d=${d} class="qr-dark" /></svg>`;
+// A QR code as one SVG path of its dark modules, with the standard's quiet zone
+// (qr.js, loaded only for a sheet).
+function QrCode({ qr, text, label }) {
+	const code = qr.qrEncode(text, { ecc: 'M' });
+	const n = code.size + 8;
+	return html`<svg class="voucher-qr" viewBox=${`0 0 ${n} ${n}`} role="img" aria-label=${label}
+			shape-rendering="crispEdges"><rect width=${n} height=${n} class="qr-light" /><path d=${qr.qrPath(code, 4)} class="qr-dark" /></svg>`;
 }
 
 // The sheet is part of the page, hidden on screen; printed, only it shows (console.css).
-export function PrintSheet({ batch, codes, encode }) {
+export function PrintSheet({ batch, codes, qr }) {
 	const gives = givesText(batch);
 	const until = batch.expires != null ? t('vouchers.card_until', { date: expiresText(batch.expires) }) : '';
 	return html`<section class="print-sheet" aria-label=${t('vouchers.sheet')}>
 		${codes.map((c) => html`<article class="voucher-card" key=${c}>
 			<header class="voucher-card-head"><${Logo} size=${18} /><span>${t('vouchers.card_title')}</span></header>
-			<${QrCode} encode=${encode} text=${redeemUrl(c)} label=${t('vouchers.card_qr', { code: c })} />
+			<${QrCode} qr=${qr} text=${redeemUrl(c)} label=${t('vouchers.card_qr', { code: c })} />
 			<div class="voucher-code">${c}</div>
 			<div class="voucher-gives">${gives}</div>
 			${until && html`<div class="voucher-meta">${until}</div>`}
@@ -142,7 +137,7 @@ export function PrintSheet({ batch, codes, encode }) {
 export function CodesDialog({ result, onClose }) {
 	const [copied, setCopied] = useState(null);
 	const [saved, setSaved] = useState(false);
-	const [sheet, setSheet] = useState(null);      // null | 'loading' | { encode }
+	const [sheet, setSheet] = useState(null);      // null | 'loading' | { qr }
 	const [sheetError, setSheetError] = useState('');
 	const [leaving, setLeaving] = useState(false);
 	const printWhenReady = useRef(false);
@@ -155,7 +150,7 @@ export function CodesDialog({ result, onClose }) {
 		setLeaving(false);
 	}, [result]);
 	useEffect(() => {
-		if (sheet && sheet.encode && printWhenReady.current) {
+		if (sheet && sheet.qr && printWhenReady.current) {
 			printWhenReady.current = false;
 			// After the sheet is on the page; the print dialog blocks until it is closed.
 			setTimeout(() => window.print(), 50);
@@ -180,15 +175,14 @@ export function CodesDialog({ result, onClose }) {
 	const print = async () => {
 		setSaved(true);
 		setSheetError('');
-		if (sheet && sheet.encode) {
+		if (sheet && sheet.qr) {
 			window.print();
 			return;
 		}
 		printWhenReady.current = true;
 		setSheet('loading');
 		try {
-			const qr = await import('../lib/qr.js');
-			setSheet({ encode: qrMatrix(qr) });
+			setSheet({ qr: await import('../lib/qr.js') });
 		} catch {
 			setSheet(null);
 			setSheetError(t('vouchers.sheet_failed'));
@@ -231,15 +225,5 @@ export function CodesDialog({ result, onClose }) {
 			</ol>
 		</div>
 	</${Modal}>
-	${sheet && sheet.encode && html`<${PrintSheet} batch=${batch} codes=${codes} encode=${sheet.encode} />`}`;
-}
-
-// qr.js's encoder as a function text -> rows of booleans (true: dark).
-function qrMatrix(qr) {
-	const enc = qr.qrMatrix || qr.encode || qr.default;
-	if (typeof enc !== 'function') throw new Error('qr.js: no encoder');
-	return (text) => {
-		const r = enc(text);
-		return Array.isArray(r) ? r : r.modules;
-	};
+	${sheet && sheet.qr && html`<${PrintSheet} batch=${batch} codes=${codes} qr=${sheet.qr} />`}`;
 }
