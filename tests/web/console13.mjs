@@ -389,6 +389,8 @@ const BATCH = 'spring-2031';
 		&& await pg.evaluate(() => window.__printed) === 1);
 	check('the sheet is hidden on screen', !(await pg.locator('.print-sheet').isVisible()));
 	await pg.emulateMedia({ media: 'print' });
+	// The printable width of an A4 page with the sheet's 10 mm margins, at 96 px an inch.
+	await pg.setViewportSize({ width: Math.round((190 / 25.4) * 96), height: 1000 });
 	const sheet = pg.locator('.print-sheet');
 	check('printed, only the sheet shows: no navigation, no header, no dialog',
 		await sheet.isVisible() && !(await pg.locator('.sidebar').isVisible()) && !(await pg.locator('.topbar').isVisible()) && !(await dialog(pg).isVisible()));
@@ -407,11 +409,18 @@ const BATCH = 'spring-2031';
 	check('the printed sheet\'s 5 QR codes decode (zbarimg) to the codes\' portal links', JSON.stringify(decoded) === JSON.stringify(want),
 		decoded, want);
 	const cols = await sheet.evaluate((el) => getComputedStyle(el).gridTemplateColumns.split(' ').length);
-	check('the cards are in a grid, three across', cols === 3, String(cols));
+	const spill = await sheet.evaluate((el) => [...el.querySelectorAll('.voucher-code, .voucher-url')]
+		.filter((c) => c.scrollWidth > c.clientWidth + 1).map((c) => `${c.textContent}: ${c.scrollWidth} > ${c.clientWidth}`));
+	check('the cards are in a grid two across an A4 page, the codes in large type within their cards', cols === 2 && !spill.length, String(cols), spill);
+	const pdf = await pg.pdf({ format: 'A4', preferCSSPageSize: true });
+	writeFileSync(join(WORK, 'sheet.pdf'), pdf);
+	const pdfPages = (pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) || []).length;
+	check('printed to PDF, the 5 cards take one A4 page', pdfPages === 1, String(pdfPages));
 	await pg.emulateMedia({ media: 'screen' });
+	await pg.setViewportSize(SIZES[0]);
 
 	// Closing before saving would warn; here it was saved.
-	await dialog(pg).getByRole('button', { name: en['secret.done'] }).click();
+	await dialog(pg).getByRole('button', { name: en['vouchers.done'] }).click();
 	await dialog(pg).waitFor({ state: 'detached' });
 	check('and the sheet goes with the dialog', await pg.locator('.print-sheet').count() === 0);
 	const row = pg.locator('.table tbody tr', { hasText: BATCH });
@@ -419,15 +428,25 @@ const BATCH = 'spring-2031';
 	const rt = await row.innerText();
 	check('the list shows the batch: active, 0 of 5 used', rt.includes(en['vouchers.state_active']) && rt.includes('0 of 5'), rt);
 
-	// A batch closed without saving anything warns once.
+	// A batch closed without saving anything warns once; printed, 25 cards take 3 pages.
 	await pg.getByRole('button', { name: en['vouchers.add'] }).click();
-	await dialog(pg).getByLabel(en['vouchers.count'], { exact: true }).fill('1');
+	await dialog(pg).getByLabel(en['vouchers.count'], { exact: true }).fill('25');
+	await dialog(pg).getByLabel(/^Time/).fill('');
 	await dialog(pg).locator('button[type=submit]').click();
-	await dialog(pg).locator('.code-list li').first().waitFor();
-	await dialog(pg).getByRole('button', { name: en['secret.done'] }).click();
+	await dialog(pg).locator('.code-list li').nth(24).waitFor();
+	await dialog(pg).getByRole('button', { name: en['vouchers.done'] }).click();
 	check('closing without copying, downloading or printing warns first', await attempt(() => dialog(pg).locator('.leave-warn').waitFor({ timeout: 3000 })));
 	await shots(pg, 'console-voucher-leave-en');
-	await dialog(pg).getByRole('button', { name: en['vouchers.leave_anyway'] }).click();
+	await dialog(pg).getByRole('button', { name: en['vouchers.print'] }).click();
+	await pg.locator('.print-sheet .voucher-card').nth(24).waitFor({ state: 'attached', timeout: 10000 });
+	await pg.emulateMedia({ media: 'print' });
+	const pdf25 = await pg.pdf({ format: 'A4', preferCSSPageSize: true });
+	await pg.emulateMedia({ media: 'screen' });
+	const pages25 = (pdf25.toString('latin1').match(/\/Type\s*\/Page[^s]/g) || []).length;
+	check('printed, 25 cards take 3 A4 pages (ten a page, as the dialog says)', pages25 === 3
+		&& (await dialog(pg).innerText()).includes(T(en, 'vouchers.pages.other', { n: 3 })), String(pages25));
+	check('a batch that gives no time or traffic reads as giving an account', (await pg.locator('.voucher-card').first().innerText()).includes(en['vouchers.gives_account']));
+	await dialog(pg).getByRole('button', { name: en['vouchers.done'] }).click();
 	await dialog(pg).waitFor({ state: 'detached' });
 	await shots(pg, 'console-vouchers-en');
 }

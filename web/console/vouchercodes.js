@@ -12,6 +12,8 @@ import { isEndOfDay } from '../lib/ui/status.js';
 import { sizeText } from './userform.js';
 
 const DAY = 86400;
+// Two across and five down an A4 page (console.css).
+const CARDS_A_PAGE = 10;
 const HOUR = 3600;
 
 // The portal's address, and the link a card's QR code carries: the portal opens its
@@ -121,13 +123,15 @@ export function PrintSheet({ batch, codes, qr }) {
 	const until = batch.expires != null ? t('vouchers.card_until', { date: expiresText(batch.expires) }) : '';
 	return html`<section class="print-sheet" aria-label=${t('vouchers.sheet')}>
 		${codes.map((c) => html`<article class="voucher-card" key=${c}>
-			<header class="voucher-card-head"><${Logo} size=${18} /><span>${t('vouchers.card_title')}</span></header>
-			<${QrCode} qr=${qr} text=${redeemUrl(c)} label=${t('vouchers.card_qr', { code: c })} />
+			<header class="voucher-card-head"><${Logo} size=${16} /><span>${t('vouchers.card_title')}</span></header>
 			<div class="voucher-code">${c}</div>
-			<div class="voucher-gives">${gives}</div>
-			${until && html`<div class="voucher-meta">${until}</div>`}
-			<div class="voucher-meta">${t('vouchers.card_redeem')}</div>
-			<div class="voucher-url">${portalUrl()}</div>
+			<${QrCode} qr=${qr} text=${redeemUrl(c)} label=${t('vouchers.card_qr', { code: c })} />
+			<div class="voucher-info">
+				<div class="voucher-gives">${gives}</div>
+				${until && html`<div class="voucher-meta">${until}</div>`}
+				<div class="voucher-meta voucher-how">${t('vouchers.card_redeem')}</div>
+				<div class="voucher-url">${portalUrl()}</div>
+			</div>
 		</article>`)}
 	</section>`;
 }
@@ -141,6 +145,10 @@ export function CodesDialog({ result, onClose }) {
 	const [sheetError, setSheetError] = useState('');
 	const [leaving, setLeaving] = useState(false);
 	const printWhenReady = useRef(false);
+	const keep = () => {
+		setSaved(true);
+		setLeaving(false);
+	};
 	const open = !!result;
 	useEffect(() => {
 		setCopied(null);
@@ -163,17 +171,17 @@ export function CodesDialog({ result, onClose }) {
 		try {
 			await navigator.clipboard.writeText(`${codes.join('\n')}\n`);
 			setCopied(true);
-			setSaved(true);
+			keep();
 		} catch {
 			setCopied(false);
 		}
 	};
 	const csv = () => {
 		download(csvName(batch), codesCsv(batch, codes), 'text/csv;charset=utf-8');
-		setSaved(true);
+		keep();
 	};
 	const print = async () => {
-		setSaved(true);
+		keep();
 		setSheetError('');
 		if (sheet && sheet.qr) {
 			window.print();
@@ -195,13 +203,13 @@ export function CodesDialog({ result, onClose }) {
 		}
 		onClose();
 	};
-	const pages = Math.ceil(codes.length / 12);
+	const pages = Math.ceil(codes.length / CARDS_A_PAGE);
 
 	// The sheet is the page's, beside the dialog: printed, it flows over as many pages
 	// as it needs, which nothing inside a dialog does.
 	return html`<${Modal} open=${open} wide sticky title=${tn('vouchers.made_title', codes.length)} onClose=${close}
 			footer=${html`${leaving && html`<span class="leave-warn" role="alert">${t('vouchers.leave_warn')}</span>`}
-				<${Button} kind=${leaving ? 'danger' : 'primary'} onClick=${close}>${leaving ? t('vouchers.leave_anyway') : t('secret.done')}</${Button}>`}>
+				<${Button} kind=${leaving ? 'danger' : 'primary'} onClick=${close}>${leaving ? t('vouchers.leave_anyway') : t('vouchers.done')}</${Button}>`}>
 		<div class="codes-view">
 			<div class="secret-warn" role="note"><${Icon} name="alert" size=${18} />
 				<span>${tn('vouchers.once', codes.length)}</span></div>

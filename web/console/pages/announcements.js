@@ -59,7 +59,10 @@ function Editor({ open, item, onClose, onSaved }) {
 	const [busy, setBusy] = useState(false);
 	const [error, setError] = useState('');
 	const [invalid, setInvalid] = useState({});
-	const set = (k) => (v) => setF((o) => ({ ...o, [k]: v }));
+	const set = (k) => (v) => {
+		setF((o) => ({ ...o, [k]: v }));
+		setInvalid((o) => (o[k] ? { ...o, [k]: undefined } : o));
+	};
 	useEffect(() => {
 		if (!open) return;
 		setF(item

@@ -22,7 +22,10 @@ function Create({ open, onClose, onMade }) {
 	const [busy, setBusy] = useState(false);
 	const [error, setError] = useState('');
 	const [invalid, setInvalid] = useState({});
-	const set = (k) => (v) => setF((o) => ({ ...o, [k]: v }));
+	const set = (k) => (v) => {
+		setF((o) => ({ ...o, [k]: v }));
+		setInvalid((o) => (o[k] ? { ...o, [k]: undefined } : o));
+	};
 	useEffect(() => {
 		if (!open) return;
 		setF({ count: '10', duration: '30d', quota: '', monthly: false, group: '', expires: '', uses: '1', name: '' });
