@@ -28,7 +28,8 @@ const MOCK = !!process.env.MOCK13;
 const LANGS = ['en', 'zh-CN'];
 const SIZES = [{ width: 1280, height: 800 }, { width: 390, height: 844 }];
 const NEW_PW = 'correct horse battery';
-const CODE = /^[A-Z0-9]{4}(-[A-Z0-9]{4}){4}$/;
+// Crockford's base32 (no I, L, O, U), the last symbol a mod-37 check that may be * ~ $ = U.
+const CODE = /^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}-[0-9A-HJKMNP-TV-Z]{3}[0-9A-HJKMNP-TV-Z*~$=U]$/;
 
 let failures = 0;
 const ok = (d) => console.log(`ok - ${d}`);
@@ -146,7 +147,7 @@ async function mock(context, who) {
 		if (!b) return json(r, 404, { error: 'not found' });
 		if (m === 'GET') return json(r, 200, pub(b));
 		if (m === 'PATCH') {
-			if (body.revoked) b.revoked = now();
+			b.revoked = body.revoked ? now() : null;
 			return json(r, 200, pub(b));
 		}
 		store.vouchers = store.vouchers.filter((x) => x !== b);
@@ -380,7 +381,7 @@ const BATCH = 'spring-2031';
 	const rowsOf = csv.slice(1).map((l) => l.split(','));
 	check(`the CSV made in the browser (${dl.suggestedFilename()}) has a header and 5 rows, the codes with their portal links`,
 		csv[0].startsWith('code,batch,') && rowsOf.length === 5 && rowsOf.every((r, i) => r[0] === codes[i] && r[1] === BATCH
-			&& r[2] === '30d' && r[3] === '10GiB/month' && r[4] === 'branch' && r[6] === `${BASE}/#redeem=${codes[i]}`), csv);
+			&& r[2] === '30d' && r[3] === '10GiB/month' && r[4] === 'branch' && r[6] === `${BASE}/#redeem=${encodeURIComponent(codes[i])}`), csv);
 
 	await dialog(pg).getByRole('button', { name: en['vouchers.print'] }).click();
 	await pg.locator('.print-sheet .voucher-card').nth(4).waitFor({ state: 'attached', timeout: 10000 });
@@ -405,7 +406,7 @@ const BATCH = 'spring-2031';
 	} catch (e) {
 		decoded = [`(${e.message})`];
 	}
-	const want = codes.map((c) => `${BASE}/#redeem=${c}`).sort();
+	const want = codes.map((c) => `${BASE}/#redeem=${encodeURIComponent(c)}`).sort();
 	check('the printed sheet\'s 5 QR codes decode (zbarimg) to the codes\' portal links', JSON.stringify(decoded) === JSON.stringify(want),
 		decoded, want);
 	const cols = await sheet.evaluate((el) => getComputedStyle(el).gridTemplateColumns.split(' ').length);
@@ -488,6 +489,13 @@ const BATCH = 'spring-2031';
 	const after = await redeem(codes[1], 'guest.two');
 	check('a code of the revoked batch is refused', after >= 400 && after < 500, String(after));
 	await shots(pg, 'console-voucher-revoked-en');
+	await pg.getByRole('button', { name: en['vouchers.restore'] }).click();
+	await dialog(pg).getByRole('button', { name: en['vouchers.restore'] }).click();
+	await pg.locator('.title-row .badge', { hasText: en['vouchers.state_active'] }).waitFor();
+	check('Allow again lifts the revocation on the server', (await apiGet(`/vouchers/${BATCH}`)).revoked === null);
+	await pg.getByRole('button', { name: en['vouchers.revoke'] }).click();
+	await dialog(pg).getByRole('button', { name: en['vouchers.revoke'] }).click();
+	await pg.locator('.title-row .badge', { hasText: en['vouchers.state_revoked'] }).waitFor();
 	await checkClean('the console as an admin', pg, log, true);
 }
 
@@ -595,7 +603,7 @@ for (const lang of LANGS) {
 	await v.pg.goto(`${BASE}/admin/`);
 	await signIn(v.pg, en, 'eve', process.env.P_EVE, 'eve reads only');
 	const editors = [en['announcements.add'], en['announcements.edit'], en['announcements.delete'], en['services.add'], en['services.edit'],
-		en['services.delete'], en['vouchers.add'], en['vouchers.revoke'], en['vouchers.delete']];
+		en['services.delete'], en['vouchers.add'], en['vouchers.revoke'], en['vouchers.restore'], en['vouchers.delete']];
 	const seen = [];
 	for (const [, path, ready] of PAGES) {
 		await v.pg.goto(`${BASE}${path}`);

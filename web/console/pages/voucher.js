@@ -1,6 +1,7 @@
 // One voucher batch (GET /api/v1/vouchers/{name}): what its codes give, how many are
 // used, and who redeemed which (a new account, or an existing one extended), from where
-// and when; revoking it (its unused codes stop working) and deleting it with its history.
+// and when, a page at a time; revoking it (its unused codes stop working) or allowing it
+// again, and deleting it with its history.
 // Its codes are not shown: the server keeps only their hashes.
 import { html, useState, useEffect } from '../../lib/html.js';
 import { t, formatDate, formatNumber, formatRelative } from '../../lib/i18n.js';
@@ -12,9 +13,11 @@ import { Icon } from '../../lib/ui/icons.js';
 import { toast } from '../../lib/ui/toast.js';
 import { BatchState, UsedBar, givesText, expiresText, durationText, quotaText } from '../vouchercodes.js';
 
+const PAGE = 100;
+
 function Details({ b }) {
 	const rows = [
-		[t('vouchers.each_gives'), givesText(b)],
+		b.duration == null && b.quota == null && [t('vouchers.each_gives'), givesText(b)],
 		b.duration != null && [t('vouchers.duration'), durationText(b.duration)],
 		b.quota != null && [t('vouchers.quota'), quotaText(b.quota, b.quota_period)],
 		[t('vouchers.group'), b.group || html`<span class="muted">${t('vouchers.group_none')}</span>`],
@@ -32,11 +35,11 @@ function Details({ b }) {
 	</section>`;
 }
 
-function Redemptions({ list }) {
+function Redemptions({ list, total, more, busy, onMore }) {
 	return html`<section class="section" aria-labelledby="batch-redemptions">
 		<div class="section-head">
 			<h2 id="batch-redemptions" class="section-title">${t('vouchers.redemptions')}
-				<span class="muted count">${formatNumber(list.length)}</span></h2>
+				<span class="muted count">${formatNumber(total)}</span></h2>
 		</div>
 		${!list.length ? html`<div class="card panel"><p class="muted">${t('vouchers.no_redemptions')}</p></div>`
 			: html`<div class="table-wrap"><table class="table">
@@ -54,6 +57,7 @@ function Redemptions({ list }) {
 					<td data-label=${t('vouchers.r_source')}><span class="mono">${r.source || '—'}</span></td>
 				</tr>`)}</tbody>
 			</table></div>`}
+		${more && html`<div class="more-row"><${Button} kind="secondary" busy=${busy} onClick=${onMore}>${t('vouchers.more_redemptions')}</${Button}></div>`}
 	</section>`;
 }
 
@@ -64,14 +68,26 @@ function Voucher({ params, session }) {
 	const [error, setError] = useState(null);
 	const [attempt, setAttempt] = useState(0);
 	const [confirm, setConfirm] = useState(null);
+	const [more, setMore] = useState(false);
+	// The redemptions come a page at a time.
 	useEffect(() => {
 		const ctl = new AbortController();
 		setError(null);
-		api.get(`/vouchers/${seg(name)}`, { signal: ctl.signal }).then(setB, (e) => {
+		api.get(`/vouchers/${seg(name)}`, { query: { limit: PAGE }, signal: ctl.signal }).then(setB, (e) => {
 			if (!e || e.name !== 'AbortError') setError(e);
 		});
 		return () => ctl.abort();
 	}, [name, attempt]);
+	const loadMore = async () => {
+		setMore(true);
+		try {
+			const r = await api.get(`/vouchers/${seg(name)}`, { query: { limit: PAGE, cursor: b.next } });
+			setB((old) => ({ ...r, redemptions: [...(old.redemptions || []), ...(r.redemptions || [])] }));
+		} catch (e) {
+			toast(errorText(e), { kind: 'error' });
+		}
+		setMore(false);
+	};
 
 	const back = html`<${Link} href="/admin/vouchers" class="back-link"><${Icon} name="back" size=${16} />${t('vouchers.back')}</${Link}>`;
 	if (error) {
@@ -96,6 +112,7 @@ function Voucher({ params, session }) {
 			</div>
 			<div class="page-actions">
 				${canEdit && !b.revoked && html`<${Button} kind="secondary" icon="ban" onClick=${() => setConfirm('revoke')}>${t('vouchers.revoke')}</${Button}>`}
+				${canEdit && b.revoked && html`<${Button} kind="secondary" icon="play" onClick=${() => setConfirm('restore')}>${t('vouchers.restore')}</${Button}>`}
 				${canEdit && html`<${Button} kind="ghost" icon="trash" class="button-danger-text" onClick=${() => setConfirm('delete')}>${t('vouchers.delete')}</${Button}>`}
 			</div>
 		</div>
@@ -103,7 +120,8 @@ function Voucher({ params, session }) {
 			<span>${t('vouchers.revoked_banner', { when: formatDate(b.revoked, true) })}</span></div>`}
 		<div class="batch-grid">
 			<${Details} b=${b} />
-			<${Redemptions} list=${b.redemptions || []} />
+			<${Redemptions} list=${b.redemptions || []} total=${Math.max(b.redeemed || 0, (b.redemptions || []).length)}
+				more=${!!b.next} busy=${more} onMore=${loadMore} />
 		</div>
 		${canEdit && html`<${ConfirmDialog} open=${confirm === 'revoke'} title=${t('vouchers.revoke_title', { name })}
 			confirmLabel=${t('vouchers.revoke')} onClose=${() => setConfirm(null)}
@@ -115,6 +133,12 @@ function Voucher({ params, session }) {
 				setAttempt((a) => a + 1);
 			}}>
 			<p>${t('vouchers.revoke_text', { n: formatNumber(b.unused || 0) })}</p>
+		</${ConfirmDialog}>
+		<${ConfirmDialog} open=${confirm === 'restore'} danger=${false} title=${t('vouchers.restore_title', { name })}
+			confirmLabel=${t('vouchers.restore')} onClose=${() => setConfirm(null)}
+			action=${() => api.patch(`/vouchers/${seg(name)}`, { revoked: false })}
+			onDone=${() => { setConfirm(null); toast(t('vouchers.restored', { name }), { kind: 'ok' }); setAttempt((a) => a + 1); }}>
+			<p>${t('vouchers.restore_text', { n: formatNumber(b.unused || 0) })}</p>
 		</${ConfirmDialog}>
 		<${ConfirmDialog} open=${confirm === 'delete'} title=${t('vouchers.delete_title', { name })}
 			confirmLabel=${t('vouchers.delete')} onClose=${() => setConfirm(null)}

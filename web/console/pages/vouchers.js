@@ -111,7 +111,7 @@ function columns() {
 		{ key: 'redeemed', label: t('vouchers.redeemed'), class: 'num', render: (b) => formatNumber(b.redeemed || 0) },
 		{ key: 'expires', label: t('vouchers.redeem_until'), render: (b) => html`<span class="nowrap">${expiresText(b.expires)}</span>` },
 		{ key: 'created', label: t('vouchers.created'),
-			render: (b) => html`<div class="cell-main"><span class="nowrap">${formatDate(b.created, true)}</span>
+			render: (b) => html`<div class="cell-main"><span class="nowrap" title=${formatDate(b.created, true)}>${formatDate(b.created)}</span>
 				<span class="muted small">${b.created_by}</span></div>` },
 	];
 }
