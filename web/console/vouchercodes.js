@@ -108,24 +108,40 @@ export const csvName = (batch) => `vouchers-${String(batch.name).replace(/[^A-Za
 
 // ---- the printable sheet
 
-// A QR code as one SVG path of its dark modules, with the standard's quiet zone
-// (qr.js, loaded only for a sheet).
-function QrCode({ qr, text, label }) {
-	const code = qr.qrEncode(text, { ecc: 'M' });
-	const n = code.size + 8;
-	return html`<svg class="voucher-qr" viewBox=${`0 0 ${n} ${n}`} role="img" aria-label=${label}
-			shape-rendering="crispEdges"><rect width=${n} height=${n} class="qr-light" /><path d=${qr.qrPath(code, 4)} class="qr-dark" /></svg>`;
+// A QR code as one SVG path of its dark modules, with the standard's quiet zone.
+function QrCode({ qr, label }) {
+	return html`<svg class="voucher-qr" viewBox=${`0 0 ${qr.n} ${qr.n}`} role="img" aria-label=${label}
+			shape-rendering="crispEdges"><rect width=${qr.n} height=${qr.n} class="qr-light" /><path d=${qr.d} class="qr-dark" /></svg>`;
+}
+
+// The codes' QR codes (qr.js, loaded only for a sheet), a few at a time so that a batch
+// of thousands (some 3 ms a code) keeps the page answering; progress(done) after each
+// step. Resolves to [{ n, d }] in the codes' order, or null once cancelled() says so.
+async function qrCodes(codes, progress, cancelled) {
+	const qr = await import('../lib/qr.js');
+	const out = [];
+	while (out.length < codes.length) {
+		const end = Math.min(codes.length, out.length + 40);
+		for (let i = out.length; i < end; i++) {
+			const code = qr.qrEncode(redeemUrl(codes[i]), { ecc: 'M' });
+			out.push({ n: code.size + 8, d: qr.qrPath(code, 4) });
+		}
+		progress(out.length);
+		await new Promise((r) => setTimeout(r, 0));
+		if (cancelled()) return null;
+	}
+	return out;
 }
 
 // The sheet is part of the page, hidden on screen; printed, only it shows (console.css).
-export function PrintSheet({ batch, codes, qr }) {
+export function PrintSheet({ batch, codes, qrs }) {
 	const gives = givesText(batch);
 	const until = batch.expires != null ? t('vouchers.card_until', { date: expiresText(batch.expires) }) : '';
 	return html`<section class="print-sheet" aria-label=${t('vouchers.sheet')}>
-		${codes.map((c) => html`<article class="voucher-card" key=${c}>
+		${codes.map((c, i) => html`<article class="voucher-card" key=${c}>
 			<header class="voucher-card-head"><${Logo} size=${16} /><span>${t('vouchers.card_title')}</span></header>
 			<div class="voucher-code">${c}</div>
-			<${QrCode} qr=${qr} text=${redeemUrl(c)} label=${t('vouchers.card_qr', { code: c })} />
+			<${QrCode} qr=${qrs[i]} label=${t('vouchers.card_qr', { code: c })} />
 			<div class="voucher-info">
 				<div class="voucher-gives">${gives}</div>
 				${until && html`<div class="voucher-meta">${until}</div>`}
@@ -141,16 +157,18 @@ export function PrintSheet({ batch, codes, qr }) {
 export function CodesDialog({ result, onClose }) {
 	const [copied, setCopied] = useState(null);
 	const [saved, setSaved] = useState(false);
-	const [sheet, setSheet] = useState(null);      // null | 'loading' | { qr }
+	const [sheet, setSheet] = useState(null);      // null | { done: N } while made | { qrs }
 	const [sheetError, setSheetError] = useState('');
 	const [leaving, setLeaving] = useState(false);
 	const printWhenReady = useRef(false);
+	const shown = useRef(null);                    // the result on screen: a sheet made for another stops
 	const keep = () => {
 		setSaved(true);
 		setLeaving(false);
 	};
 	const open = !!result;
 	useEffect(() => {
+		shown.current = result;
 		setCopied(null);
 		setSaved(false);
 		setSheet(null);
@@ -158,7 +176,7 @@ export function CodesDialog({ result, onClose }) {
 		setLeaving(false);
 	}, [result]);
 	useEffect(() => {
-		if (sheet && sheet.qr && printWhenReady.current) {
+		if (sheet && sheet.qrs && printWhenReady.current) {
 			printWhenReady.current = false;
 			// After the sheet is on the page; the print dialog blocks until it is closed.
 			setTimeout(() => window.print(), 50);
@@ -183,15 +201,19 @@ export function CodesDialog({ result, onClose }) {
 	const print = async () => {
 		keep();
 		setSheetError('');
-		if (sheet && sheet.qr) {
+		if (sheet && sheet.qrs) {
 			window.print();
 			return;
 		}
+		if (sheet) return;
 		printWhenReady.current = true;
-		setSheet('loading');
+		setSheet({ done: 0 });
+		const mine = result;
 		try {
-			setSheet({ qr: await import('../lib/qr.js') });
+			const qrs = await qrCodes(codes, (done) => shown.current === mine && setSheet({ done }), () => shown.current !== mine);
+			if (qrs) setSheet({ qrs });
 		} catch {
+			if (shown.current !== mine) return;
 			setSheet(null);
 			setSheetError(t('vouchers.sheet_failed'));
 		}
@@ -223,7 +245,8 @@ export function CodesDialog({ result, onClose }) {
 			<div class="codes-actions">
 				<${Button} kind="secondary" icon=${copied ? 'check' : 'copy'} onClick=${copy}>${copied ? t('vouchers.copied') : t('vouchers.copy')}</${Button}>
 				<${Button} kind="secondary" icon="download" onClick=${csv}>${t('vouchers.csv')}</${Button}>
-				<${Button} kind="secondary" icon="print" busy=${sheet === 'loading'} onClick=${print}>${t('vouchers.print')}</${Button}>
+				<${Button} kind="secondary" icon="print" busy=${!!sheet && !sheet.qrs} onClick=${print}>
+					${sheet && !sheet.qrs ? t('vouchers.preparing', { done: formatNumber(sheet.done), n: formatNumber(codes.length) }) : t('vouchers.print')}</${Button}>
 			</div>
 			${copied === false && html`<p class="hint">${t('secret.copy_failed')}</p>`}
 			${sheetError && html`<p class="field-error" role="alert">${sheetError}</p>`}
@@ -233,5 +256,5 @@ export function CodesDialog({ result, onClose }) {
 			</ol>
 		</div>
 	</${Modal}>
-	${sheet && sheet.qr && html`<${PrintSheet} batch=${batch} codes=${codes} qr=${sheet.qr} />`}`;
+	${sheet && sheet.qrs && html`<${PrintSheet} batch=${batch} codes=${codes} qrs=${sheet.qrs} />`}`;
 }
