@@ -145,15 +145,17 @@ export async function login(name, password, totp) {
 }
 
 // At page load, ask the server whether the stored session still holds: the cookie is
-// HttpOnly, so only the server knows.
+// HttpOnly, so only the server knows. The answer is /me's, for the page to use.
 export async function verifySession() {
-	if (!session.get()) return;
+	if (!session.get()) return null;
 	try {
 		const me = await request('GET', '/me', { auth: false });
 		session.confirm(me);
+		return me;
 	} catch (e) {
 		if (e instanceof ApiError && e.status === 401) session.confirm(null);
 		else session.confirm(session.get() && { name: session.get().name, must_change_password: session.get().mustChange });
+		return null;
 	}
 }
 

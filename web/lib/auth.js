@@ -27,7 +27,8 @@ export function AuthFrame({ title, lead, children, footer }) {
 
 // which: 'console' | 'portal'; roles: the roles this side accepts; onSignedIn(answer).
 // wrongSide(answer): a message when the account belongs to the other side, or ''.
-export function LoginPage({ which, accepts, wrongSide, onSignedIn }) {
+// below: what follows the form (the portal's way to a voucher).
+export function LoginPage({ which, accepts, wrongSide, onSignedIn, below }) {
 	const [name, setName] = useState('');
 	const [password, setPassword] = useState('');
 	const [totp, setTotp] = useState('');
@@ -90,6 +91,7 @@ export function LoginPage({ which, accepts, wrongSide, onSignedIn }) {
 				${busy ? t('login.signing_in') : t('login.submit')}
 			</${Button}>
 		</form>
+		${below}
 	</${AuthFrame}>`;
 }
 

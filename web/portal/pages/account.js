@@ -1,96 +1,191 @@
-// The account page: the user's state, expiry and quota, and the devices with their
-// configuration file and QR code (GET /api/v1/me).
+// The account page: the user's state (and what it means when it is not active), expiry,
+// the quota used and left, the traffic per day over 30 days, and the sessions of the
+// devices connected now (GET /api/v1/me, GET /api/v1/stats/traffic?step=day).
 import { html, useState, useEffect } from '../../lib/html.js';
-import { t, tn, formatBytes, formatDate, formatRelative } from '../../lib/i18n.js';
+import { t, tn, formatBytes, formatDate, formatRelative, currentLang } from '../../lib/i18n.js';
 import { api, errorText } from '../../lib/api.js';
+import { Link } from '../../lib/router.js';
+import { zoned } from '../../lib/time.js';
 import { Icon } from '../../lib/ui/icons.js';
 import { Button } from '../../lib/ui/form.js';
-import { Modal } from '../../lib/ui/modal.js';
-import { StateBadge, QuotaBar } from '../../lib/ui/status.js';
+import { StateBadge, QuotaBar, expiryText, isEndOfDay, formatRate } from '../../lib/ui/status.js';
+import { BarChart, buckets, trafficSummary } from '../../lib/ui/chart.js';
+import { refreshMe } from '../me.js';
 
-function DeviceQr({ device, onClose }) {
-	const path = `/api/v1/me/devices/${encodeURIComponent(device.name)}`;
-	return html`<${Modal} open title=${t('account.qr_title', { name: device.name })} onClose=${onClose}
-			footer=${html`<${Button} kind="secondary" onClick=${onClose}>${t('common.close')}</${Button}>`}>
-		<p class="muted">${t('account.qr_lead')}</p>
-		<div class="qr"><img src=${`${path}/qr.svg`} alt=${t('account.qr_alt', { name: device.name })} width="240" height="240" /></div>
-	</${Modal}>`;
+const DAY = 86400;
+
+// The instant a monthly quota starts again: a month after its period began.
+function nextReset(me) {
+	if (me.quota_period !== 'month' || !me.period_start) return null;
+	const d = new Date(me.period_start * 1000);
+	d.setMonth(d.getMonth() + 1);
+	return Math.floor(d.getTime() / 1000);
 }
 
-function Devices({ devices }) {
-	const [qr, setQr] = useState(null);
-	if (!devices.length) return html`<p class="muted">${t('account.no_devices')}</p>`;
-	return html`<ul class="device-list">
-		${devices.map((d) => {
-			const path = `/api/v1/me/devices/${encodeURIComponent(d.name)}`;
-			return html`<li class="device" key=${d.name}>
-				<div class="device-icon"><${Icon} name="device" /></div>
-				<div class="device-main">
-					<div class="strong">${d.name}</div>
-					<div class="muted small">${(d.addresses || []).join(' · ') || t(`device.kind.${d.kind === 'agent' ? 'agent' : 'config'}`)}</div>
-					${d.latest_handshake && html`<div class="muted small">${t('account.last_seen', { when: formatRelative(d.latest_handshake) })}</div>`}
-				</div>
-				${d.kind !== 'agent' && html`<div class="device-actions">
-					<a class="button button-secondary" href=${`${path}/config`} download=${`${d.name}.conf`}>
-						<${Icon} name="download" size=${18} /><span>${t('account.config')}</span></a>
-					<${Button} kind="secondary" icon="qr" onClick=${() => setQr(d)}>${t('account.qr')}</${Button}>
-				</div>`}
-			</li>`;
-		})}
-		${qr && html`<${DeviceQr} device=${qr} onClose=${() => setQr(null)} />`}
-	</ul>`;
+// "in 59 days", "3 days ago", "in 5 hours": how far the expiry is, in the page's language.
+function inDays(at, now) {
+	const s = at - now;
+	const rtf = new Intl.RelativeTimeFormat(currentLang(), { numeric: 'auto' });
+	if (Math.abs(s) < DAY) return rtf.format(Math.round(s / 3600), 'hour');
+	return rtf.format(Math.round(s / DAY), 'day');
 }
 
-function Account({ session }) {
-	const [me, setMe] = useState(null);
+const quotaOf = (me) => me.quota ?? me.quota_bytes ?? null;
+const usedOf = (me) => me.used ?? me.quota_used ?? 0;
+
+// What an account that is not active means for its devices, and what to do.
+function StateBanner({ me }) {
+	if (!me.state || me.state === 'enabled') return null;
+	const redeem = html`<${Link} href="/redeem" class="button button-secondary">${t('portal.redeem_cta')}</${Link}>`;
+	let text;
+	let action = redeem;
+	if (me.state === 'disabled') {
+		text = t('portal.state_disabled');
+		action = null;
+	} else if (me.state === 'expired') {
+		text = t('portal.state_expired', { when: me.expires ? formatDate(isEndOfDay(me.expires) ? me.expires - 1 : me.expires) : '—' });
+	} else {
+		const reset = nextReset(me);
+		text = reset ? t('portal.state_quota_reset', { quota: formatBytes(quotaOf(me)), when: formatDate(reset) })
+			: t('portal.state_quota', { quota: formatBytes(quotaOf(me)) });
+	}
+	return html`<div class=${`banner banner-${me.state === 'disabled' ? 'neutral' : 'warn'} state-banner`} role="status">
+		<${Icon} name=${me.state === 'disabled' ? 'ban' : 'alert'} />
+		<span>${text}</span>
+		${action}
+	</div>`;
+}
+
+function Usage({ me }) {
+	const quota = quotaOf(me);
+	const used = usedOf(me);
+	const reset = nextReset(me);
+	if (quota == null) {
+		return html`<div class="quota-block">
+			<div class="quota-head"><span>${t('account.usage')}</span><span class="strong">${formatBytes(used)}</span></div>
+			<p class="muted small">${t('portal.quota_none')}</p>
+		</div>`;
+	}
+	const left = Math.max(0, quota - used);
+	return html`<div class="quota-block">
+		<div class="quota-head"><span>${t('account.usage')}</span>
+			<span class=${left ? 'quota-left' : 'quota-left text-danger'}>${t('portal.quota_left', { left: formatBytes(left) })}</span></div>
+		<${QuotaBar} used=${used} quota=${quota} period=${me.quota_period} />
+		${reset && html`<p class="muted small quota-reset">${t('portal.quota_resets', { when: formatDate(reset) })}</p>`}
+	</div>`;
+}
+
+function Traffic() {
+	const [data, setData] = useState(null);
 	const [error, setError] = useState('');
 	const [attempt, setAttempt] = useState(0);
-
 	useEffect(() => {
 		const ctl = new AbortController();
+		const d = new Date();
+		d.setDate(d.getDate() - 29);
+		const from = `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
 		setError('');
-		api.get('/me', { signal: ctl.signal }).then(setMe, (e) => {
+		api.get('/stats/traffic', { query: { step: 'day', from: zoned(from) }, signal: ctl.signal }).then((res) => {
+			setData(buckets(res.traffic || [], res.from, res.to, DAY));
+		}, (e) => {
 			if (!e || e.name !== 'AbortError') setError(errorText(e));
 		});
 		return () => ctl.abort();
 	}, [attempt]);
+	const sum = (data || []).reduce((a, r) => ({ rx: a.rx + (r.rx_bytes || 0), tx: a.tx + (r.tx_bytes || 0) }), { rx: 0, tx: 0 });
+	const series = [
+		{ key: 'tx_bytes', label: t('traffic.down'), class: 'bar-down' },
+		{ key: 'rx_bytes', label: t('traffic.up'), class: 'bar-up' },
+	];
+	return html`<section class="card panel chart-panel" aria-labelledby="traffic-h">
+		<div class="panel-title">
+			<div>
+				<h2 id="traffic-h">${t('portal.traffic')}</h2>
+				<p class="muted small">${data ? t('chart.totals', { down: formatBytes(sum.tx), up: formatBytes(sum.rx) }) : ' '}</p>
+			</div>
+		</div>
+		${error ? html`<div class="banner banner-error" role="alert"><${Icon} name="alert" /><span>${error}</span>
+				<${Button} kind="secondary" icon="refresh" onClick=${() => setAttempt(attempt + 1)}>${t('common.retry')}</${Button}></div>`
+			: data ? html`<${BarChart} data=${data} series=${series} step=${DAY}
+				title=${t('chart.last_30d')} summary=${trafficSummary(data, DAY)} />`
+				: html`<div class="chart-skeleton skeleton"></div>`}
+	</section>`;
+}
 
-	if (error) {
-		return html`<div class="page"><div class="banner banner-error" role="alert"><${Icon} name="alert" />
-			<span>${t('account.error', { error })}</span>
-			<${Button} kind="secondary" icon="refresh" onClick=${() => setAttempt(attempt + 1)}>${t('common.retry')}</${Button}>
-		</div></div>`;
+// The devices connected now: where from, since when, the latest handshake.
+function Sessions({ devices }) {
+	const online = devices.filter((d) => d.online);
+	const seen = devices.filter((d) => d.latest_handshake).sort((a, b) => b.latest_handshake - a.latest_handshake)[0];
+	return html`<section class="card panel" aria-labelledby="session-h">
+		<h2 id="session-h" class="panel-title">${t('portal.session')}</h2>
+		${online.length ? html`<ul class="session-list">
+			${online.map((d) => html`<li class="session" key=${d.name} data-device=${d.name}>
+				<div class="session-head"><span class="presence presence-on"><span class="dot" aria-hidden="true"></span>${t('presence.online')}</span>
+					<span class="strong">${d.name}</span></div>
+				<dl class="details details-compact">
+					<div class="details-row"><dt>${t('portal.endpoint')}</dt><dd class="mono">${d.endpoint || '—'}</dd></div>
+					<div class="details-row"><dt>${t('portal.handshake')}</dt><dd>${d.latest_handshake ? formatRelative(d.latest_handshake) : '—'}</dd></div>
+					${d.session_started && html`<div class="details-row"><dt>${t('portal.connected_since')}</dt><dd>${formatDate(d.session_started, true)}</dd></div>`}
+					${(d.rx_rate || d.tx_rate) ? html`<div class="details-row"><dt>${t('portal.rate')}</dt>
+						<dd>↓ ${formatRate(d.tx_rate)} · ↑ ${formatRate(d.rx_rate)}</dd></div>` : null}
+				</dl>
+			</li>`)}
+		</ul>` : html`<div class="session-none">
+			<p>${t('portal.no_session')}</p>
+			${seen && html`<p class="muted small">${t('portal.last_handshake', { name: seen.name, when: formatRelative(seen.latest_handshake) })}</p>`}
+		</div>`}
+	</section>`;
+}
+
+function Account({ session, me }) {
+	const [error, setError] = useState('');
+	const retry = () => {
+		setError('');
+		refreshMe().catch((e) => setError(errorText(e)));
+	};
+	useEffect(() => {
+		if (!me) refreshMe().catch((e) => setError(errorText(e)));
+	}, []);
+
+	if (!me) {
+		if (error) {
+			return html`<div class="page"><div class="banner banner-error" role="alert"><${Icon} name="alert" />
+				<span>${t('account.error', { error })}</span>
+				<${Button} kind="secondary" icon="refresh" onClick=${retry}>${t('common.retry')}</${Button}>
+			</div></div>`;
+		}
+		return html`<div class="page"><p class="muted" aria-busy="true">${t('common.loading')}</p></div>`;
 	}
-	if (!me) return html`<div class="page"><p class="muted" aria-busy="true">${t('common.loading')}</p></div>`;
 	const devices = Array.isArray(me.devices) ? me.devices : [];
-	const quota = me.quota ?? me.quota_bytes ?? null;
-	const used = me.used ?? me.quota_used ?? 0;
-	return html`<div class="page">
+	const now = Date.now() / 1000;
+	return html`<div class="page account-page">
 		<div class="page-head">
 			<div>
 				<h1>${t('account.hello', { name: me.name || session.name })}</h1>
 				<p class="page-lead">${t('account.lead')}</p>
 			</div>
 		</div>
-		<section class="card panel" aria-labelledby="acct-h">
-			<h2 id="acct-h" class="panel-title">${t('account.title')}</h2>
-			<dl class="details">
-				<div class="details-row"><dt>${t('users.state')}</dt><dd><${StateBadge} state=${me.state} /></dd></div>
-				<div class="details-row"><dt>${t('users.expires')}</dt><dd>${me.expires ? formatDate(me.expires) : t('users.never')}</dd></div>
-				${me.group && html`<div class="details-row"><dt>${t('users.group')}</dt><dd>${me.group}</dd></div>`}
-			</dl>
-			<div class="quota-block">
-				<div class="quota-head"><span>${t('account.usage')}</span>
-					${quota == null && html`<span class="muted">${formatBytes(used)}</span>`}</div>
-				<${QuotaBar} used=${used} quota=${quota} period=${me.quota_period} />
-			</div>
-		</section>
-		<section class="card panel" aria-labelledby="dev-h">
-			<h2 id="dev-h" class="panel-title">${t('account.devices')}
-				<span class="muted small">${tn('account.device_count', devices.length)}</span></h2>
-			<${Devices} devices=${devices} />
-		</section>
+		<${StateBanner} me=${me} />
+		<div class="pgrid">
+			<section class="card panel" aria-labelledby="acct-h">
+				<h2 id="acct-h" class="panel-title">${t('account.title')}</h2>
+				<dl class="details">
+					<div class="details-row"><dt>${t('users.state')}</dt><dd><${StateBadge} state=${me.state} /></dd></div>
+					<div class="details-row"><dt>${t('users.expires')}</dt><dd class="expiry">
+						<span>${expiryText(me.expires)}</span>
+						${me.expires && html`<span class=${`small ${me.expires <= now ? 'text-warn' : 'muted'}`}>${inDays(me.expires, now)}</span>`}
+					</dd></div>
+					${me.group && html`<div class="details-row"><dt>${t('users.group')}</dt><dd>${me.group}</dd></div>`}
+					<div class="details-row"><dt>${t('account.devices')}</dt><dd>
+						<${Link} href="/devices">${me.max_devices ? t('devices.count_of', { n: devices.length, max: me.max_devices })
+							: tn('account.device_count', devices.length)}</${Link}></dd></div>
+				</dl>
+				<${Usage} me=${me} />
+			</section>
+			<${Sessions} devices=${devices} />
+		</div>
+		<${Traffic} />
 	</div>`;
 }
 
-export default { id: 'account', path: '/', title: 'portal.account', component: Account };
+export default { id: 'account', path: '/', title: 'portal.account', nav: 'portal.nav_account', icon: 'user', component: Account };
