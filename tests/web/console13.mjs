@@ -240,7 +240,7 @@ if (MOCK) console.log('# MOCK13: the three collections are answered in the brows
 // ---- the navigation has the three pages, with icons
 {
 	const links = await pg.locator('nav .nav-link').allInnerTexts();
-	const want = [en['announcements.title'], en['services.title'], en['vouchers.title']];
+	const want = [en['announcements.title'], en['services.catalog_title'], en['vouchers.title']];
 	const icons = await pg.locator('nav .nav-link', { hasText: en['vouchers.title'] }).locator('svg.icon').count();
 	check('the navigation lists Announcements, Services and Vouchers, each with its icon',
 		want.every((w) => links.map((l) => l.trim()).includes(w)) && icons === 1, links);
@@ -381,7 +381,7 @@ const BATCH = 'spring-2031';
 	const rowsOf = csv.slice(1).map((l) => l.split(','));
 	check(`the CSV made in the browser (${dl.suggestedFilename()}) has a header and 5 rows, the codes with their portal links`,
 		csv[0].startsWith('code,batch,') && rowsOf.length === 5 && rowsOf.every((r, i) => r[0] === codes[i] && r[1] === BATCH
-			&& r[2] === '30d' && r[3] === '10GiB/month' && r[4] === 'branch' && r[6] === `${BASE}/#redeem=${encodeURIComponent(codes[i])}`), csv);
+			&& r[2] === '30d' && r[3] === '10GiB/month' && r[4] === 'branch' && r[6] === `${BASE}/redeem#code=${encodeURIComponent(codes[i])}`), csv);
 
 	await dialog(pg).getByRole('button', { name: en['vouchers.print'] }).click();
 	await pg.locator('.print-sheet .voucher-card').nth(4).waitFor({ state: 'attached', timeout: 10000 });
@@ -399,14 +399,14 @@ const BATCH = 'spring-2031';
 	await pg.screenshot({ path: join(SHOTS, 'console-voucher-sheet-print.png'), fullPage: true, scale: 'css' });
 	const cards = await sheet.locator('.voucher-card').allInnerTexts();
 	check('each card has its code, what it gives and the portal\'s address', cards.length === 5
-		&& cards.every((c, i) => c.includes(codes[i]) && c.includes('30 days · 10 GiB a month') && c.includes(`${BASE}/`)), cards[0]);
+		&& cards.every((c, i) => c.includes(codes[i]) && c.includes('30 days · 10 GiB a month') && c.includes(`${BASE}/redeem`)), cards[0]);
 	let decoded = [];
 	try {
 		decoded = sh('zbarimg', ['--raw', '-q', join(WORK, 'sheet.png')]).trim().split('\n').sort();
 	} catch (e) {
 		decoded = [`(${e.message})`];
 	}
-	const want = codes.map((c) => `${BASE}/#redeem=${encodeURIComponent(c)}`).sort();
+	const want = codes.map((c) => `${BASE}/redeem#code=${encodeURIComponent(c)}`).sort();
 	check('the printed sheet\'s 5 QR codes decode (zbarimg) to the codes\' portal links', JSON.stringify(decoded) === JSON.stringify(want),
 		decoded, want);
 	const cols = await sheet.evaluate((el) => getComputedStyle(el).gridTemplateColumns.split(' ').length);
@@ -495,6 +495,13 @@ const BATCH = 'spring-2031';
 	const st = await ap.evaluate(async (c) => (await fetch('/api/v1/vouchers/redeem', { method: 'POST', headers: { 'Content-Type': 'application/json' },
 		body: JSON.stringify({ code: c, name: 'guest.one', password: 'a guest password' }) })).status, codes[0]);
 	check('a code redeems at the portal\'s API into a new account (guest.one)', st >= 200 && st < 300, String(st));
+	// What a phone opens from a card's QR code: the portal's voucher page.
+	await ap.goto(`${BASE}/redeem#code=${encodeURIComponent(codes[2])}`);
+	const landed = await attempt(() => ap.locator('h1', { hasText: en['voucher.signup_title'] }).waitFor({ timeout: 10000 }));
+	check('a card\'s link opens the portal\'s voucher page', landed, (await ap.locator('body').innerText()).slice(0, 200));
+	const typed = await ap.getByLabel(en['voucher.code'], { exact: true }).inputValue().catch(() => '');
+	if (typed.replace(/-/g, '') === codes[2].replace(/-/g, '')) ok('and fills the code in from the link');
+	else console.log(`# the portal's /redeem does not fill the code in from #code= yet (its field holds "${typed}")`);
 	await anon.close();
 
 	await pg.goto(`${BASE}/admin/vouchers`);
@@ -530,7 +537,7 @@ const BATCH = 'spring-2031';
 // ---- every page in both languages and sizes
 const PAGES = [
 	['announcements', '/admin/announcements', '.table tbody tr:not(.table-message) td', 'announcements.title'],
-	['services', '/admin/services', '.table tbody tr:not(.table-message) td', 'services.title'],
+	['services', '/admin/services', '.table tbody tr:not(.table-message) td', 'services.catalog_title'],
 	['vouchers', '/admin/vouchers', '.table tbody tr:not(.table-message) td', 'vouchers.title'],
 	['voucher', `/admin/vouchers/${BATCH}`, '.details', null],
 ];

@@ -2,7 +2,7 @@
 // view of a new batch's codes: the server answers them once and keeps only their hashes,
 // so the dialog that shows them offers, right then, to copy them, to download them as a
 // CSV made in the browser, and to print a sheet of cards, each with its code, what it
-// gives, the portal's address and a QR code that opens the portal with the code filled in.
+// gives, the portal's address and a QR code that opens the portal's redemption with the code.
 import { html, useState, useEffect, useRef } from '../lib/html.js';
 import { t, tn, formatBytes, formatDate, formatDuration, formatNumber } from '../lib/i18n.js';
 import { Modal } from '../lib/ui/modal.js';
@@ -16,10 +16,11 @@ const DAY = 86400;
 const CARDS_A_PAGE = 10;
 const HOUR = 3600;
 
-// The portal's address, and the link a card's QR code carries: the portal opens its
-// redemption form with the code filled in.
-export const portalUrl = () => `${location.origin}/`;
-export const redeemUrl = (code) => `${location.origin}/#redeem=${encodeURIComponent(code)}`;
+// The portal's page for vouchers (/redeem, signed in or out), and the link a card's QR
+// code carries: that page with the code after '#', which never leaves the phone that
+// scanned it (a fragment is not sent to the server) for the page to fill in.
+export const portalUrl = () => `${location.origin}/redeem`;
+export const redeemUrl = (code) => `${location.origin}/redeem#code=${encodeURIComponent(code)}`;
 
 export function durationText(s) {
 	if (s == null) return '';

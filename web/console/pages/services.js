@@ -158,14 +158,14 @@ function Services({ session }) {
 	return html`<div class="page">
 		<div class="page-head">
 			<div>
-				<h1>${t('services.title')}</h1>
-				<p class="page-lead">${t('services.lead')}</p>
+				<h1>${t('services.catalog_title')}</h1>
+				<p class="page-lead">${t('services.catalog_lead')}</p>
 			</div>
 			<div class="page-actions">
 				${canEdit && html`<${Button} icon="plus" onClick=${() => setEditing('new')}>${t('services.add')}</${Button}>`}
 			</div>
 		</div>
-		<${DataTable} label=${t('services.title')} columns=${columns} fetchPage=${fetchPage} search=${false}
+		<${DataTable} label=${t('services.catalog_title')} columns=${columns} fetchPage=${fetchPage} search=${false}
 			rowKey=${(s) => s.name} reload=${reload} emptyText=${t('services.empty')} />
 		${canEdit && html`<${Editor} open=${!!editing} item=${editing === 'new' ? null : editing}
 			onClose=${() => setEditing(null)} onSaved=${() => { setEditing(null); again(); }} />
@@ -178,4 +178,4 @@ function Services({ session }) {
 	</div>`;
 }
 
-export default { id: 'services', path: '/admin/services', title: 'services.title', icon: 'service', component: Services };
+export default { id: 'services', path: '/admin/services', title: 'services.catalog_title', icon: 'server', component: Services };
