@@ -33,8 +33,8 @@ export function Audience({ group }) {
 		: html`<span class="chip">${group}</span>`;
 }
 
-// The announcement as a user sees it in the portal's feed: unread, newest first, pinned
-// on top.
+// The announcement as a user sees it in the portal's feed (web/portal/pages/
+// announcements.js), opened and still unread.
 function Preview({ a }) {
 	const title = a.title.trim();
 	const text = a.text.trim();
@@ -42,9 +42,9 @@ function Preview({ a }) {
 		<div class="preview-label">${t('announcements.preview')}</div>
 		<article class=${`announce-card${a.pinned ? ' is-pinned' : ''}`}>
 			<header class="announce-card-head">
-				<span class="unread-dot" title=${t('announcements.preview_unread')}></span>
 				<h3 class="announce-card-title">${title || html`<span class="muted">${t('announcements.preview_no_title')}</span>`}</h3>
 				${a.pinned && html`<span class="announce-pin"><${Icon} name="pin" size=${14} />${t('announcements.pinned')}</span>`}
+				<span class="badge badge-ok" title=${t('announcements.preview_unread')}>${t('announce.new')}</span>
 			</header>
 			<p class="announce-card-text">${text || html`<span class="muted">${t('announcements.preview_no_text')}</span>`}</p>
 			<footer class="announce-card-foot muted small">${formatDate(a.created || Date.now() / 1000, true)}</footer>
