@@ -140,6 +140,7 @@ async function shot(pg, name, size) {
 }
 async function shots(pg, name, back = null) {
 	const was = pg.viewportSize();
+	await closeToasts(pg);
 	for (const size of SIZES) await shot(pg, name, size);
 	await pg.setViewportSize(back || was);
 }
@@ -507,6 +508,43 @@ if (has.vouchers) {
 		skip('a voucher extends the signed-in account', 'POST /api/v1/vouchers/redeem is not on this server yet');
 	}
 }
+// States other than active say what they mean for the devices.
+{
+	W('user', 'set', 'alice', '--expires', '2020-01-31');
+	await pg.goto(`${BASE}/`);
+	const banner = pg.locator('.state-banner');
+	check('an expired account says so on the account page, with the way to a voucher',
+		await attempt(() => banner.waitFor({ timeout: 10000 })) && (await banner.innerText()).includes(fill(en['portal.state_expired'], { when: 'Jan 31, 2020' }))
+		&& await banner.getByRole('link', { name: en['portal.redeem_cta'] }).count() === 1
+		&& (await pg.locator('.badge').first().innerText()).includes(en['state.expired']), await pg.locator('.pmain').innerText().catch(() => ''));
+	await shots(pg, 'account-expired-en');
+	W('user', 'set', 'alice', '--expires', '60d');
+	W('user', 'disable', 'alice');
+	await pg.goto(`${BASE}/`);
+	const out = await Promise.race([
+		banner.waitFor({ timeout: 10000 }).then(() => 'banner'),
+		pg.locator('h1', { hasText: en['login.title.portal'] }).waitFor({ timeout: 10000 }).then(() => 'login'),
+	]).catch(() => 'nothing');
+	if (out === 'banner') {
+		check('a disabled account says it was disabled by an administrator', (await banner.innerText()).includes(en['portal.state_disabled']));
+		await shots(pg, 'account-disabled-en');
+	} else {
+		check('a disabled account\'s session ends: the portal shows the sign-in', out === 'login', out);
+	}
+	W('user', 'enable', 'alice');
+	if (out === 'login') await signIn(pg, en, 'alice', 'alice portal pass');
+	await pg.locator('h1', { hasText: fill(en['account.hello'], { name: 'alice' }) }).waitFor({ timeout: 15000 });
+}
+
+// The dark scheme, for the screenshots.
+await pg.emulateMedia({ colorScheme: 'dark' });
+await go(pg, 'account', fill(en['account.hello'], { name: 'alice' }));
+await shots(pg, 'account-dark-en');
+await go(pg, 'devices', en['account.devices']);
+await shots(pg, 'devices-dark-en');
+await go(pg, 'announcements', en['announce.title']);
+await shots(pg, 'announcements-dark-en');
+await pg.emulateMedia({ colorScheme: 'light' });
 await checkClean('alice\'s portal', A, true);
 
 // ---- signed out: a voucher makes an account, which signs in and connects

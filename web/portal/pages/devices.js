@@ -85,7 +85,7 @@ function KeysDialog({ result, onClose }) {
 	</${Modal}>`;
 }
 
-function AddDialog({ open, onClose, onDone }) {
+function AddDialog({ open, browserKeys, onClose, onDone }) {
 	const [name, setName] = useState('');
 	const [error, setError] = useState('');
 	const [fieldError, setFieldError] = useState('');
@@ -118,10 +118,11 @@ function AddDialog({ open, onClose, onDone }) {
 	return html`<${Modal} open=${open} title=${t('devices.add_title')} onClose=${onClose}>
 		<form class="form" onSubmit=${submit} novalidate>
 			<${FormError} message=${error} />
-			<${TextField} label=${t('device.name')} value=${name} onInput=${setName} error=${fieldError}
+			<${TextField} label=${t('device.name')} value=${name} error=${fieldError}
+				onInput=${(v) => { setName(v); setFieldError(''); }}
 				hint=${t('devices.name_hint')} autocomplete="off" autocapitalize="none" spellcheck=${false}
 				maxlength="32" autofocus />
-			<p class="muted small">${t('devices.add_keys_note')}</p>
+			${browserKeys !== false && html`<p class="muted small">${t('devices.add_keys_note')}</p>`}
 			<div class="form-actions">
 				<${Button} kind="secondary" onClick=${onClose}>${t('common.cancel')}</${Button}>
 				<${Button} type="submit" busy=${busy} icon="plus">${t('device.add')}</${Button}>
@@ -208,7 +209,7 @@ function Devices({ me }) {
 			<${Icon} name="device" size=${32} />
 			<p>${t('devices.none')}</p>
 		</div>`}
-		<${AddDialog} open=${!!dialog && dialog.kind === 'add'} onClose=${close} onDone=${(r) => made(r, 'add')} />
+		<${AddDialog} open=${!!dialog && dialog.kind === 'add'} browserKeys=${browserKeys} onClose=${close} onDone=${(r) => made(r, 'add')} />
 		${dialog && dialog.kind === 'qr' && html`<${ServerQr} device=${d} onClose=${close} />`}
 		${dialog && dialog.kind === 'keys' && html`<${KeysDialog} result=${dialog.result} onClose=${close} />`}
 		<${ConfirmDialog} open=${!!dialog && dialog.kind === 'rotate'} title=${d ? t('device.rotate_title', { name: d.name }) : ''}
