@@ -8,12 +8,19 @@ import user from './pages/user.js';
 import status from './pages/status.js';
 import sessions from './pages/sessions.js';
 import groups from './pages/groups.js';
+import announcements from './pages/announcements.js';
+import services from './pages/services.js';
+import vouchers from './pages/vouchers.js';
+import voucher from './pages/voucher.js';
 import settings from './pages/settings.js';
 import admins from './pages/admins.js';
 import audit from './pages/audit.js';
 import account from './pages/account.js';
 
-export const pages = [dashboard, users, user, status, sessions, groups, settings, admins, audit, account];
+export const pages = [
+	dashboard, users, user, status, sessions, groups, announcements, services, vouchers, voucher,
+	settings, admins, audit, account,
+];
 
 // The page for path, with the params of its pattern.
 export function pageFor(path, match) {

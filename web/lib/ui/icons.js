@@ -50,6 +50,9 @@ const paths = {
 	keyNew: 'M8 16a4 4 0 1 0 0-8 4 4 0 0 0 0 8zM12 12h9M18 12v3M21 12v2',
 	pin: 'M12 17v5M9 3h6l-1 7 4 3v2H6v-2l4-3z',
 	key: 'M14.5 9.5a4.5 4.5 0 1 1-9 0 4.5 4.5 0 0 1 9 0zM13 13l7 7M17 17l2-2M15 15l2-2',
+	// announcements, services, vouchers
+	megaphone: 'M4 10v4a1 1 0 0 0 1 1h2.5l6.5 4V5L7.5 9H5a1 1 0 0 0-1 1zM17 9a4.5 4.5 0 0 1 0 6M19.5 6.5a8 8 0 0 1 0 11',
+	print: 'M7 9V4h10v5M7 17H5a2 2 0 0 1-2-2v-4a2 2 0 0 1 2-2h14a2 2 0 0 1 2 2v4a2 2 0 0 1-2 2h-2M7 14h10v6H7z',
 };
 
 export function Icon({ name, size = 20, class: cls = '', label }) {
