@@ -831,3 +831,87 @@ const struct api_op op_device_delete = {
 	sizeof(struct dev_req), dev_fields, device_delete,
 	"Revoke a device: its peer leaves the link, its addresses go back to the pools", NULL,
 };
+
+/* ---- a user's own devices (the portal): the same operations, on the caller ---- */
+
+static const struct api_field me_add_fields[] = {
+	API_FIELD_L(struct dev_add_req, name, API_NAME, API_REQUIRED, "device name"),
+	API_FIELD(struct dev_add_req, public_key, API_KEY, 0),
+	API_FIELD_END,
+};
+
+static const struct api_field me_dev_fields[] = {
+	API_FIELD_L(struct dev_req, device, API_NAME, API_REQUIRED | API_PATH, "device name"),
+	API_FIELD_END,
+};
+
+static const struct api_field me_rotate_fields[] = {
+	API_FIELD_L(struct dev_req, device, API_NAME, API_REQUIRED | API_PATH, "device name"),
+	API_FIELD(struct dev_req, public_key, API_KEY, 0),
+	API_FIELD_END,
+};
+
+/* The user is the session's, never the request's: no field names it. */
+static int me_user(struct api_call *c, char *user, bool *has_user)
+{
+	if (c->who.kind != API_CALLER_USER || !c->who.name[0])
+		return api_fail(c, -EACCES, "forbidden");
+	snprintf(user, DB_NAME_MAX + 1, "%s", c->who.name);
+	*has_user = true;
+	return 0;
+}
+
+static int me_device_add(struct api_call *c)
+{
+	struct dev_add_req *q = c->req;
+	int r = me_user(c, q->user, &q->has_user);
+
+	if (r < 0)
+		return r;
+	q->kind = DB_DEVICE_CONFIG;
+	return device_add(c);
+}
+
+#define ME_DEVICE_OP(fn) \
+	static int me_##fn(struct api_call *c) \
+	{ \
+		struct dev_req *q = c->req; \
+		int r = me_user(c, q->user, &q->has_user); \
+		return r < 0 ? r : fn(c); \
+	}
+ME_DEVICE_OP(device_config)
+ME_DEVICE_OP(device_qr)
+ME_DEVICE_OP(device_rotate)
+ME_DEVICE_OP(device_delete)
+
+const struct api_op op_me_device_add = {
+	"me.device.add", "POST", "/api/v1/me/devices", API_USER, API_CHANGES,
+	sizeof(struct dev_add_req), me_add_fields, me_device_add,
+	"Add a device of one's own (up to server.max_devices); keys made here unless "
+	"public_key is given", NULL,
+};
+
+const struct api_op op_me_device_config = {
+	"me.device.config", "GET", "/api/v1/me/devices/{device}/config", API_USER, 0,
+	sizeof(struct dev_req), me_dev_fields, me_device_config,
+	"One's device's wg-quick file", NULL,
+};
+
+const struct api_op op_me_device_qr = {
+	"me.device.qr", "GET", "/api/v1/me/devices/{device}/qr.svg", API_USER, 0,
+	sizeof(struct dev_req), me_dev_fields, me_device_qr,
+	"One's device's wg-quick file as a QR code (SVG)", NULL,
+};
+
+const struct api_op op_me_device_rotate = {
+	"me.device.rotate", "POST", "/api/v1/me/devices/{device}/rotate", API_USER, API_CHANGES,
+	sizeof(struct dev_req), me_rotate_fields, me_device_rotate,
+	"New keys for one's device (public_key: made in the browser); the old key stops at once",
+	NULL,
+};
+
+const struct api_op op_me_device_delete = {
+	"me.device.delete", "DELETE", "/api/v1/me/devices/{device}", API_USER, API_CHANGES,
+	sizeof(struct dev_req), me_dev_fields, me_device_delete,
+	"Revoke one's device", NULL,
+};

@@ -20,6 +20,8 @@ extern const struct api_op op_user_add, op_user_list, op_user_show, op_user_set,
 extern const struct api_op op_device_list, op_device_all, op_device_add, op_device_show,
 	op_device_config, op_device_qr, op_device_rotate, op_device_delete, op_user_config,
 	op_user_qr, op_user_rotate;
+extern const struct api_op op_me_device_add, op_me_device_config, op_me_device_qr,
+	op_me_device_rotate, op_me_device_delete;
 /* sessions.c */
 extern const struct api_op op_session_list, op_stats_traffic, op_stats_sessions,
 	op_dashboard;

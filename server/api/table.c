@@ -5,6 +5,8 @@
 
 const struct api_op *const api_ops[] = {
 	&op_login, &op_logout, &op_password, &op_me, &op_totp_begin, &op_totp_confirm,
+	&op_me_device_add, &op_me_device_config, &op_me_device_qr, &op_me_device_rotate,
+	&op_me_device_delete,
 	&op_dashboard,
 	/* Before /users/{user}: these names are routes, not users. */
 	&op_user_list, &op_user_add, &op_user_bulk, &op_user_export, &op_user_import,

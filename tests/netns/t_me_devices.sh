@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# tests/netns/t_me_devices.sh: a VPN user's own devices through the portal's API
+# (/api/v1/me/devices): added with keys made by the server or only a public key from the
+# browser, downloaded, rotated and revoked, each seen on the server's link at once; the
+# device limit; nobody else's devices reachable; console accounts and the unauthenticated
+# turned away.
+#
+#   ns srv (warren server)  vs 10.203.0.1/24 ---- vc 10.203.0.2/24  ns cl (curl)
+#   portal https://10.203.0.1:8443
+. "$(dirname "$0")/lib.sh"
+[ "$WARREN_BACKEND" = kernel ] &&
+	skip_all "the user's routes call the same device code as the admin's; the host tier runs them"
+require ip wg jq openssl curl
+need_warren
+
+VS=$(lname vs) VC=$(lname vc) WGS=$(lname wgm)
+ns_new srv cl
+veth srv "$VS" 10.203.0.1/24 cl "$VC" 10.203.0.2/24
+SOCK=$WT_DIR/server.sock CONF=$WT_DIR/server.conf URL=https://10.203.0.1:8443
+test_ca 10.203.0.1 || finish
+cat >"$CONF" <<EOF2
+daemon = { state_dir = "$WT_DIR/state"; socket = "$SOCK"; };
+server = { interface = "$WGS"; listen_port = 51820; private_key = "$(wg_genkey)";
+           endpoint = "10.203.0.1:51820"; pool = [ "10.9.0.0/24" ];
+           client_allowed_ips = [ "10.9.0.0/24" ]; egress = "$VS"; snat = false;
+           database = "$WT_DIR/warren.db"; max_devices = 3;
+           portal = { listen = "10.203.0.1:8443"; tls_cert_file = "$WT_DIR/portal.crt";
+                      tls_key_file = "$WT_DIR/portal.key"; }; };
+EOF2
+W() { in_ns srv "$WARREN" "$@" -s "$SOCK"; }
+spawn srv server "$WARREN" server -c "$CONF"
+portal_up() { in_ns cl curl -s -o /dev/null --cacert "$WT_DIR/ca.pem" "$URL/"; }
+wait_for 10 test -S "$SOCK" && wait_for 5 portal_up
+check "the server starts with its portal" test $? = 0
+
+COOKIE= CSRF=
+req() {   # req METHOD PATH [BODY]: status in $ST, body in $WT_DIR/body
+	local a=()
+	[ -n "$COOKIE" ] && a+=(-H "Cookie: __Host-warren=$COOKIE")
+	[ -n "$CSRF" ] && a+=(-H "X-CSRF-Token: $CSRF")
+	[ -n "${3:-}" ] && a+=(-H 'Content-Type: application/json' --data-binary "$3")
+	ST=$(in_ns cl curl -s -X "$1" -o "$WT_DIR/body" -D "$WT_DIR/hdr" -w '%{http_code}' \
+		--cacert "$WT_DIR/ca.pem" "${a[@]}" "$URL$2")
+}
+err() { jq -r .error "$WT_DIR/body"; }
+login() {   # login NAME PASSWORD: the session in COOKIE and CSRF; a one-time one changed
+	COOKIE= CSRF=
+	req POST /api/v1/login "{\"name\":\"$1\",\"password\":\"$2\"}"
+	COOKIE=$(sed -n 's/^[Ss]et-[Cc]ookie: __Host-warren=\([^;]*\).*/\1/p' "$WT_DIR/hdr" | tr -d '\r')
+	CSRF=$(jq -r '.csrf // empty' "$WT_DIR/body")
+}
+peers() { in_ns srv wg show "$WGS" peers | sort | xargs; }
+dev_json() { W device list --user "$1" --json | jq -c --arg d "$2" '.[] | select(.name == $d)'; }
+pub_of() { dev_json "$1" "$2" | jq -r .public_key; }
+
+W user add alice >/dev/null && W user add bob >/dev/null
+AP=$(W user passwd alice)
+login alice "$AP"
+req POST /api/v1/password "{\"old\":\"$AP\",\"new\":\"alice's own words\"}"
+login alice "alice's own words"
+check_eq "alice signs in to the portal" 200 "$ST"
+
+# ---- a device with keys made by the server: its file carries them
+req POST /api/v1/me/devices '{"name":"laptop"}'
+check_eq "alice adds a device" "201 laptop config" "$ST $(jq -r '"\(.name) \(.kind)"' "$WT_DIR/body")"
+LAPTOP=$(jq -r .public_key "$WT_DIR/body")
+check "its peer is on the link at once" bash -c "grep -qF -- '$LAPTOP' <<<'$(peers)'"
+req GET /api/v1/me/devices/laptop/config
+check_eq "its file downloads as an attachment" "200 laptop.conf" \
+	"$ST $(sed -n 's/^[Cc]ontent-[Dd]isposition:.*filename="\([^"]*\)".*/\1/p' "$WT_DIR/hdr" | tr -d '\r')"
+check "with its private key, whose public key is the peer's" \
+	test "$(sed -n 's/^PrivateKey = //p' "$WT_DIR/body" | wg pubkey)" = "$LAPTOP"
+req GET /api/v1/me/devices/laptop/qr.svg
+check_eq "and as a QR code" "200 image/svg+xml" \
+	"$ST $(sed -n 's/^[Cc]ontent-[Tt]ype: \([^;[:space:]]*\).*/\1/p' "$WT_DIR/hdr")"
+
+# ---- a device whose key the browser made: the server holds only the public key
+PRIV=$(wg genkey) PUB=$(echo "$PRIV" | wg pubkey)
+req POST /api/v1/me/devices "{\"name\":\"phone\",\"public_key\":\"$PUB\"}"
+check_eq "alice adds a device with only its public key" "201 $PUB" "$ST $(jq -r .public_key "$WT_DIR/body")"
+req GET /api/v1/me/devices/phone/config
+check "its file has no private key" bash -c "! grep -q '^PrivateKey' '$WT_DIR/body'"
+check "and says which key belongs there" grep -qF "public key is $PUB" "$WT_DIR/body"
+check "no private key of it in the database" test \
+	"$(sqlite3 "$WT_DIR/warren.db" "SELECT private_key_enc IS NULL FROM devices WHERE name = 'phone'")" = 1
+
+# ---- rotation with a browser-made key: the old key is off the link at once
+PRIV2=$(wg genkey) PUB2=$(echo "$PRIV2" | wg pubkey)
+ADDR=$(dev_json alice phone | jq -r '.addresses[0]')
+req POST /api/v1/me/devices/phone/rotate "{\"public_key\":\"$PUB2\"}"
+check_eq "alice rotates the phone's key" "200 $PUB2" "$ST $(jq -r .public_key "$WT_DIR/body")"
+check "the old key is off the link" bash -c "! grep -qF -- '$PUB' <<<'$(peers)'"
+check "the new one is on it" bash -c "grep -qF -- '$PUB2' <<<'$(peers)'"
+check_eq "with the same address" "${ADDR:-none}" "$(dev_json alice phone | jq -r '.addresses[0]')"
+req POST /api/v1/me/devices/laptop/rotate '{}'
+check_eq "a rotation with keys made by the server" 200 "$ST"
+check "takes the laptop's old key off the link" bash -c "! grep -qF -- '$LAPTOP' <<<'$(peers)'"
+
+# ---- the limit, and nobody else's devices
+req POST /api/v1/me/devices '{"name":"tablet"}'
+check_eq "a third device (alice's first, laptop, phone: at the limit of 3)" 409 "$ST"
+check_eq "is refused with the limit named" "a user has at most 3 devices (server.max_devices)" "$(err)"
+req POST /api/v1/me/devices '{"name":"phone"}'
+check_eq "so is a second device of a name" 409 "$ST"
+req GET /api/v1/me/devices/bob/config
+check_eq "bob's device is not alice's to read" "404" "$ST"
+BOB=$(pub_of bob bob)
+check "bob has a key on the link" test -n "$BOB"
+req DELETE /api/v1/me/devices/bob
+check_eq "nor to revoke" 404 "$ST"
+check "bob stays on the link" bash -c "grep -qF -- '$BOB' <<<'$(peers)'"
+req POST /api/v1/me/devices '{"name":"x","user":"bob"}'
+check_eq "a request cannot name another user" 400 "$ST"
+req POST /api/v1/me/devices/phone/rotate '{"public_key":"not a key"}'
+check_eq "a bad key is refused, naming the field" "400" "$ST"
+check "with the field named" bash -c "jq -r .error '$WT_DIR/body' | grep -q public_key"
+check_eq "and the phone keeps its key" "$PUB2" "$(pub_of alice phone)"
+SAVE=$CSRF CSRF=
+req DELETE /api/v1/me/devices/phone
+check_eq "a revocation without the CSRF token" 403 "$ST"
+CSRF=$SAVE
+
+# ---- revocation
+req DELETE /api/v1/me/devices/phone
+check_eq "alice revokes the phone" 204 "$ST"
+check "its key is off the link" bash -c "! grep -qF -- '$PUB2' <<<'$(peers)'"
+check_eq "and the device is gone" "alice laptop" "$(W device list --user alice --json | jq -r '.[].name' | sort | xargs)"
+check_eq "the audit names alice" "user:alice me.device.delete alice/phone" \
+	"$(sqlite3 "$WT_DIR/warren.db" "SELECT actor || ' ' || op || ' ' || target FROM audit WHERE op = 'me.device.delete' AND status = 204")" 
+
+# ---- console accounts and strangers
+P=$(W admin add root)
+login root "$P"
+req POST /api/v1/password "{\"old\":\"$P\",\"new\":\"root's own words\"}"
+login root "root's own words"
+req POST /api/v1/me/devices '{"name":"rootbox"}'
+check_eq "an admin has no devices of its own" "403 forbidden" "$ST $(err)"
+COOKIE= CSRF=
+req GET /api/v1/me/devices/laptop/config
+check_eq "nobody signed in reads nothing" 401 "$ST"
+finish
