@@ -396,6 +396,22 @@ const struct api_op op_password = {
 
 /* ---- who am I ---- */
 
+/* What the portal shows beyond the console's view of a user: DESIGN 9's names for quota
+ * and use, and how many devices the user may have. */
+static void me_user_fields(struct server *s, const struct db_user *u, struct json *j)
+{
+	const struct acct_user *au = account_user(&s->acct, u->id);
+
+	if (u->quota_bytes)
+		json_u64(j, "quota", u->quota_bytes);
+	else
+		json_null(j, "quota");
+	json_u64(j, "used", !au ? (u->quota_period == DB_QUOTA_MONTH && u->quota_bytes ?
+				    u->rx_period + u->tx_period : u->rx_total + u->tx_total) :
+		 u->quota_bytes ? account_quota_used(au) : au->rx_total + au->tx_total);
+	json_u64(j, "max_devices", s->c->server.max_devices);
+}
+
 static int me(struct api_call *c)
 {
 	struct db_admin a;
@@ -406,7 +422,10 @@ static int me(struct api_call *c)
 		r = db_user_get(c->s->db, c->who.id, &u);
 		if (r < 0)
 			return api_fail(c, r, "no such user");
-		api_user_json(c->s, &u, c->reply, NULL);
+		json_obj_begin(c->reply, NULL);
+		api_user_fields(c->s, &u, c->reply);
+		me_user_fields(c->s, &u, c->reply);
+		json_end(c->reply);
 		db_user_wipe(&u);
 		return 0;
 	}

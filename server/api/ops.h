@@ -72,6 +72,8 @@ void api_status_row(struct server *s, const struct acct_device *d, struct json *
 
 /* The JSON object of a user (with its devices) and of a device, for every route. */
 void api_user_json(struct server *s, const struct db_user *u, struct json *j, const char *key);
+/* The same, into an object the caller has open. */
+void api_user_fields(struct server *s, const struct db_user *u, struct json *j);
 void api_device_json(struct server *s, const struct db_device *d, struct json *j,
 		     const char *key);
 

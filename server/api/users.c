@@ -81,13 +81,19 @@ static int put_device(const struct db_device *d, void *data)
 
 void api_user_json(struct server *s, const struct db_user *u, struct json *j, const char *key)
 {
+	json_obj_begin(j, key);
+	api_user_fields(s, u, j);
+	json_end(j);
+}
+
+void api_user_fields(struct server *s, const struct db_user *u, struct json *j)
+{
 	const struct acct_user *au = account_user(&s->acct, u->id);
 	const struct acct_device *best = NULL, *d;
 	struct devs_ctx x = { s, j };
 	char group[DB_NAME_MAX + 1], buf[CIDR_STRLEN];
 	size_t i = 0, k;
 
-	json_obj_begin(j, key);
 	json_str(j, "name", u->name);
 	json_str(j, "state", api_state_names[u->disabled]);
 	api_group_name(s, u->group_id, group);
@@ -150,7 +156,6 @@ void api_user_json(struct server *s, const struct db_user *u, struct json *j, co
 	}
 	json_arr_begin(j, "devices");
 	db_device_list(s->db, u->id, put_device, &x);
-	json_end(j);
 	json_end(j);
 }
 

@@ -59,6 +59,10 @@ login alice "$AP"
 req POST /api/v1/password "{\"old\":\"$AP\",\"new\":\"alice's own words\"}"
 login alice "alice's own words"
 check_eq "alice signs in to the portal" 200 "$ST"
+W user set alice --quota 2GiB >/dev/null
+req GET /api/v1/me
+check_eq "her account says her quota, use and device limit" "2147483648 0 3" \
+	"$(jq -r '"\(.quota) \(.used) \(.max_devices)"' "$WT_DIR/body")"
 
 # ---- a device with keys made by the server: its file carries them
 req POST /api/v1/me/devices '{"name":"laptop"}'
