@@ -386,15 +386,11 @@ const struct api_op op_password = {
  * and use, and how many devices the user may have. */
 static void me_user_fields(struct server *s, const struct db_user *u, struct json *j)
 {
-	const struct acct_user *au = account_user(&s->acct, u->id);
-
 	if (u->quota_bytes)
 		json_u64(j, "quota", u->quota_bytes);
 	else
 		json_null(j, "quota");
-	json_u64(j, "used", !au ? (u->quota_period == DB_QUOTA_MONTH && u->quota_bytes ?
-				    u->rx_period + u->tx_period : u->rx_total + u->tx_total) :
-		 u->quota_bytes ? account_quota_used(au) : au->rx_total + au->tx_total);
+	json_u64(j, "used", api_user_used(s, u));
 	json_u64(j, "max_devices", s->c->server.max_devices);
 }
 

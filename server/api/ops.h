@@ -98,6 +98,9 @@ void api_status_row(struct server *s, const struct acct_device *d, struct json *
 void api_user_json(struct server *s, const struct db_user *u, struct json *j, const char *key);
 /* The same, into an object the caller has open. */
 void api_user_fields(struct server *s, const struct db_user *u, struct json *j);
+/* The bytes a user's quota counts (this month's for a monthly quota), or all its bytes
+ * when it has none; from memory while the account holds the user. */
+uint64_t api_user_used(struct server *s, const struct db_user *u);
 void api_device_json(struct server *s, const struct db_device *d, struct json *j,
 		     const char *key);
 

@@ -79,6 +79,16 @@ static int put_device(const struct db_device *d, void *data)
 	return 0;
 }
 
+uint64_t api_user_used(struct server *s, const struct db_user *u)
+{
+	const struct acct_user *au = account_user(&s->acct, u->id);
+
+	if (au)
+		return u->quota_bytes ? account_quota_used(au) : au->rx_total + au->tx_total;
+	return u->quota_bytes && u->quota_period == DB_QUOTA_MONTH ? u->rx_period + u->tx_period :
+	       u->rx_total + u->tx_total;
+}
+
 void api_user_json(struct server *s, const struct db_user *u, struct json *j, const char *key)
 {
 	json_obj_begin(j, key);
@@ -111,9 +121,7 @@ void api_user_fields(struct server *s, const struct db_user *u, struct json *j)
 			json_u64(j, "quota_reset_day", (uint64_t)u->quota_reset_day);
 			json_i64(j, "period_start", u->period_start);
 		}
-		json_u64(j, "quota_used", au ? account_quota_used(au) :
-			 u->quota_period == DB_QUOTA_MONTH ? u->rx_period + u->tx_period :
-			 u->rx_total + u->tx_total);
+		json_u64(j, "quota_used", api_user_used(s, u));
 	} else {
 		json_null(j, "quota_bytes");
 		json_null(j, "quota_period");

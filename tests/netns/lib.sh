@@ -316,6 +316,35 @@ test_ca() {
 	chmod 600 "$WT_DIR/portal.key"
 }
 
+# The administration API over HTTPS, as the portal's tests call it: curl in namespace
+# $API_NS (default cl) against $URL, trusting test_ca's CA. AUTH (a token), COOKIE and
+# CSRF are sent when set, and the curl arguments in the array FROM (a source address).
+# req METHOD PATH [BODY [CURL ARGS...]]: the status in $ST, the body in $WT_DIR/body, the
+# headers in $WT_DIR/hdr.
+AUTH= COOKIE= CSRF= FROM=()
+req() {
+	local m=$1 p=$2 b=${3:-} a=()
+	shift 3 2>/dev/null || shift $#
+	[ -n "$AUTH" ] && a+=(-H "Authorization: Bearer $AUTH")
+	[ -n "$COOKIE" ] && a+=(-H "Cookie: __Host-warren=$COOKIE")
+	[ -n "$CSRF" ] && a+=(-H "X-CSRF-Token: $CSRF")
+	[ -n "$b" ] && a+=(-H 'Content-Type: application/json' --data-binary "$b")
+	ST=$(in_ns "${API_NS:-cl}" curl -s -X "$m" -o "$WT_DIR/body" -D "$WT_DIR/hdr" \
+		-w '%{http_code}' --cacert "$WT_DIR/ca.pem" "${FROM[@]}" "${a[@]}" "$@" "$URL$p")
+}
+body() { cat "$WT_DIR/body"; }
+err() { jq -r .error "$WT_DIR/body"; }
+set_cookie() { sed -n 's/^[Ss]et-[Cc]ookie: __Host-warren=\([^;]*\).*/\1/p' "$WT_DIR/hdr" | tr -d '\r'; }
+# login NAME PASSWORD [TOTP]: the session that results in COOKIE and CSRF.
+login() {
+	local extra=
+	[ -n "${3:-}" ] && extra=",\"totp\":\"$3\""
+	COOKIE= CSRF=
+	req POST /api/v1/login "{\"name\":\"$1\",\"password\":\"$2\"$extra}"
+	COOKIE=$(set_cookie)
+	CSRF=$(jq -r '.csrf // empty' "$WT_DIR/body" 2>/dev/null)
+}
+
 # ---------------------------------------------------------------- state digests
 
 # state_dump NS: canonical text of NS's configuration: links (name, kind, flags, mtu,

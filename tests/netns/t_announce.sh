@@ -43,22 +43,7 @@ portal_up() { in_ns cl curl -s -o /dev/null --cacert "$WT_DIR/ca.pem" "$URL/"; }
 wait_for 10 test -S "$SOCK" && wait_for 5 portal_up
 check "the server starts with its portal" test $? = 0
 
-# req METHOD PATH [BODY] [CURL ARGS...]: status in $ST, body in $WT_DIR/body. AUTH is a
-# header for a token; COOKIE and CSRF a session's.
-AUTH= COOKIE= CSRF=
-req() {
-	local m=$1 p=$2 b=${3:-} a=()
-	shift 3 2>/dev/null || shift $#
-	[ -n "$AUTH" ] && a+=(-H "Authorization: Bearer $AUTH")
-	[ -n "$COOKIE" ] && a+=(-H "Cookie: __Host-warren=$COOKIE")
-	[ -n "$CSRF" ] && a+=(-H "X-CSRF-Token: $CSRF")
-	[ -n "$b" ] && a+=(-H 'Content-Type: application/json' --data-binary "$b")
-	ST=$(in_ns cl curl -s -X "$m" -o "$WT_DIR/body" -D "$WT_DIR/hdr" -w '%{http_code}' \
-		--cacert "$WT_DIR/ca.pem" "${a[@]}" "$@" "$URL$p")
-}
 j() { jq -r "$1" "$WT_DIR/body"; }
-err() { j .error; }
-set_cookie() { sed -n 's/^[Ss]et-[Cc]ookie: __Host-warren=\([^;]*\).*/\1/p' "$WT_DIR/hdr" | tr -d '\r'; }
 # as_admin / as_viewer / as NAME: who the next requests are
 as_admin() { AUTH=$ADMIN_TOKEN COOKIE= CSRF=; }
 as_viewer() { AUTH=$VIEWER_TOKEN COOKIE= CSRF=; }

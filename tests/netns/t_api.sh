@@ -32,30 +32,6 @@ portal_up() { in_ns cl curl -s -o /dev/null --cacert "$WT_DIR/ca.pem" "$URL/"; }
 wait_for 10 test -S "$SOCK" && wait_for 5 portal_up
 check "the server starts with its portal" test $? = 0
 
-# req METHOD PATH [BODY] [CURL ARGS...]: status in $ST, body in $WT_DIR/body, headers in
-# $WT_DIR/hdr. The cookie jar is ours: COOKIE and CSRF are sent when set.
-COOKIE= CSRF=
-req() {
-	local m=$1 p=$2 b=${3:-} a=()
-	shift 3 2>/dev/null || shift $#
-	[ -n "$COOKIE" ] && a+=(-H "Cookie: __Host-warren=$COOKIE")
-	[ -n "$CSRF" ] && a+=(-H "X-CSRF-Token: $CSRF")
-	[ -n "$b" ] && a+=(-H 'Content-Type: application/json' --data-binary "$b")
-	ST=$(in_ns cl curl -s -X "$m" -o "$WT_DIR/body" -D "$WT_DIR/hdr" -w '%{http_code}' \
-		--cacert "$WT_DIR/ca.pem" "${a[@]}" "$@" "$URL$p")
-}
-body() { cat "$WT_DIR/body"; }
-err() { jq -r .error "$WT_DIR/body"; }
-set_cookie() { sed -n 's/^[Ss]et-[Cc]ookie: __Host-warren=\([^;]*\).*/\1/p' "$WT_DIR/hdr" | tr -d '\r'; }
-login() {   # login NAME PASSWORD [TOTP]: the session in COOKIE and CSRF
-	local extra=
-	[ -n "${3:-}" ] && extra=",\"totp\":\"$3\""
-	COOKIE= CSRF=
-	req POST /api/v1/login "{\"name\":\"$1\",\"password\":\"$2\"$extra}"
-	COOKIE=$(set_cookie)
-	CSRF=$(jq -r '.csrf // empty' "$WT_DIR/body" 2>/dev/null)
-}
-
 # ---- a console account: a one-time password, changed at the first login
 P1=$(W admin add root)
 check "admin add prints one line, the one-time password" bash -c "[[ '$P1' =~ ^[a-z2-9]{4}(-[a-z2-9]{4}){3}\$ ]]"

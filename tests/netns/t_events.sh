@@ -52,23 +52,12 @@ PORTAL_PID=$(portal_pid)
 streams() { W status --json | jq -r .server.event_streams; }
 streams_are() { [ "$(streams)" = "$1" ]; }
 
-# ---- sessions and requests, as t_api.sh makes them
-COOKIE= CSRF=
-req() {
-	local m=$1 p=$2 b=${3:-} a=()
-	[ -n "$COOKIE" ] && a+=(-H "Cookie: __Host-warren=$COOKIE")
-	[ -n "$CSRF" ] && a+=(-H "X-CSRF-Token: $CSRF")
-	[ -n "$b" ] && a+=(-H 'Content-Type: application/json' --data-binary "$b")
-	ST=$(in_ns c1 curl -s -X "$m" -o "$WT_DIR/body" -D "$WT_DIR/hdr" -w '%{http_code}' \
-		--cacert "$WT_DIR/ca.pem" "${a[@]}" "$URL$p")
-}
-set_cookie() { sed -n 's/^[Ss]et-[Cc]ookie: __Host-warren=\([^;]*\).*/\1/p' "$WT_DIR/hdr" | tr -d '\r'; }
+# ---- sessions and requests (lib.sh's req and login, from c1)
+API_NS=c1
 # session NAME ONE-TIME-PASSWORD NEW: log in, change the password; COOKIE and CSRF hold
 # the session that results.
 session() {
-	COOKIE= CSRF=
-	req POST /api/v1/login "{\"name\":\"$1\",\"password\":\"$2\"}"
-	COOKIE=$(set_cookie) CSRF=$(jq -r .csrf "$WT_DIR/body")
+	login "$1" "$2"
 	req POST /api/v1/password "{\"old\":\"$2\",\"new\":\"$3\"}"
 	COOKIE=$(set_cookie) CSRF=$(jq -r .csrf "$WT_DIR/body")
 	[ "$ST" = 200 ]

@@ -33,26 +33,7 @@ portal_up() { in_ns cl curl -s -o /dev/null --cacert "$WT_DIR/ca.pem" "$URL/"; }
 wait_for 10 test -S "$SOCK" && wait_for 5 portal_up
 check "the server starts with its portal" test $? = 0
 
-# req METHOD PATH [BODY] [CURL ARGS...]: status in $ST, body in $WT_DIR/body, headers in
-# $WT_DIR/hdr; COOKIE and CSRF are sent when set.
-COOKIE= CSRF= FROM=()
-req() {
-	local m=$1 p=$2 b=${3:-} a=()
-	shift 3 2>/dev/null || shift $#
-	[ -n "$COOKIE" ] && a+=(-H "Cookie: __Host-warren=$COOKIE")
-	[ -n "$CSRF" ] && a+=(-H "X-CSRF-Token: $CSRF")
-	[ -n "$b" ] && a+=(-H 'Content-Type: application/json' --data-binary "$b")
-	ST=$(in_ns cl curl -s -X "$m" -o "$WT_DIR/body" -D "$WT_DIR/hdr" -w '%{http_code}' \
-		--cacert "$WT_DIR/ca.pem" "${FROM[@]}" "${a[@]}" "$@" "$URL$p")
-}
-err() { jq -r .error "$WT_DIR/body"; }
 js() { jq -r "$1" "$WT_DIR/body"; }
-login() {   # login NAME PASSWORD: the session in COOKIE and CSRF
-	COOKIE= CSRF=
-	req POST /api/v1/login "{\"name\":\"$1\",\"password\":\"$2\"}"
-	COOKIE=$(sed -n 's/^[Ss]et-[Cc]ookie: __Host-warren=\([^;]*\).*/\1/p' "$WT_DIR/hdr" | tr -d '\r')
-	CSRF=$(jq -r '.csrf // empty' "$WT_DIR/body" 2>/dev/null)
-}
 logout() { COOKIE= CSRF=; }
 redeem() {  # redeem CODE [NAME]: with a name a new account (password PW), else the session's
 	if [ -n "${2:-}" ]; then
