@@ -71,7 +71,7 @@ check "admin add prints the one-time passwords" test -n "$P_ROOT" -a -n "$P_EVE"
 mkdir -p "$WT_DIR/home" "$WT_DIR/dl" "$WT_ROOT/build/web-shots"
 in_ns cli env HOME="$WT_DIR/home" CHROMIUM="$CHROMIUM" SPKI="$SPKI" URL="$URL" \
 	SHOTS="$WT_ROOT/build/web-shots" WEB="$WT_ROOT/web" WORK="$WT_DIR" \
-	P_ROOT="$P_ROOT" P_EVE="$P_EVE" MOCK13="${MOCK13:-}" \
+	P_ROOT="$P_ROOT" P_EVE="$P_EVE" \
 	node "$WT_ROOT/tests/web/console13.mjs" >"$WT_DIR/console13.out" 2>&1
 rc=$?
 cat "$WT_DIR/console13.out"
