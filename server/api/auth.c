@@ -156,6 +156,13 @@ static void on_login_verdict(void *data, const struct pwhash_verdict *v)
 	}
 	api_caller_sockaddr(&c->who, &peer);
 	throttle_success(c->s->throttle, (struct sockaddr *)&peer, q->name, loop_now_ms());
+	/* Told only to whoever knows the password, so the portal can say why (an expired or
+	 * over-quota account signs in: a voucher may revive it). */
+	if (x->kind == WEBSESSION_USER && x->user.disabled == DB_DISABLED_ADMIN) {
+		log_info("login as user %s from %s refused: disabled", x->user.name, c->who.source);
+		login_answer(x, api_fail(c, -EACCES, "account disabled by an administrator"));
+		return;
+	}
 	if (x->kind == WEBSESSION_ADMIN) {
 		r = session_start(c, x->kind, x->admin.id, x->admin.role == DB_ROLE_ADMIN ?
 				  WEBSESSION_ROLE_ADMIN : WEBSESSION_ROLE_VIEWER);
@@ -209,8 +216,7 @@ static int login(struct api_call *c)
 		x->kind = WEBSESSION_ADMIN;
 		x->found = true;
 		encoded = x->admin.password_hash;
-	} else if (db_user_get_by_name(s->db, q->name, &x->user) == 0 && x->user.password_hash[0] &&
-		   x->user.disabled != DB_DISABLED_ADMIN) {
+	} else if (db_user_get_by_name(s->db, q->name, &x->user) == 0 && x->user.password_hash[0]) {
 		x->kind = WEBSESSION_USER;
 		x->found = true;
 		encoded = x->user.password_hash;

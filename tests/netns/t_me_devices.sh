@@ -118,6 +118,19 @@ check_eq "and the device is gone" "alice laptop" "$(W device list --user alice -
 check_eq "the audit names alice" "user:alice me.device.delete alice/phone" \
 	"$(sqlite3 "$WT_DIR/warren.db" "SELECT actor || ' ' || op || ' ' || target FROM audit WHERE op = 'me.device.delete' AND status = 204")" 
 
+# ---- an account an administrator disabled
+W user disable alice >/dev/null
+req GET /api/v1/me
+check_eq "disabling alice ends her session" 401 "$ST"
+login alice "alice's own words"
+check_eq "her right password is told the account is disabled, with no session" \
+	"403 account disabled by an administrator " "$ST $(err) $COOKIE"
+login alice "not her password"
+check_eq "a wrong one hears only that it is wrong" "401 wrong name or password" "$ST $(err)"
+W user enable alice >/dev/null
+login alice "alice's own words"
+check_eq "enabled again, she signs in" 200 "$ST"
+
 # ---- console accounts and strangers
 P=$(W admin add root)
 login root "$P"

@@ -12,7 +12,7 @@
 // the unread count on the navigation, live by SSE; vouchers: an account made, signed
 // in, connected, the code refused a second time, an account extended; the same flows in
 // Chinese; no console errors, no CSP violations anywhere.
-import { chromium, request } from 'playwright-core';
+import { chromium } from 'playwright-core';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -37,7 +37,6 @@ function notOk(d, ...detail) {
 	for (const l of detail.flat().slice(0, 20)) console.log(`#   ${String(l).slice(0, 400)}`);
 }
 const check = (d, cond, ...detail) => (cond ? ok(d) : notOk(d, ...detail));
-const skip = (d, why) => console.log(`ok - ${d} # SKIP ${why}`);
 const sh = (cmd, args, opt = {}) => execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], ...opt });
 const W = (...args) => sh('ip', ['netns', 'exec', WEB_NS, process.env.WARREN, ...args, '-s', process.env.SOCK]);
 const inTun = (...args) => sh('ip', ['netns', 'exec', TUN_NS, ...args],
@@ -238,16 +237,6 @@ mkdirSync(SHOTS, { recursive: true });
 mkdirSync(join(WORK, 'dl'), { recursive: true });
 const ctxOpts = { viewport: PHONE, acceptDownloads: true };
 
-// Which of the routes the server has (the portal's parts that land later).
-const rq = await request.newContext({ ignoreHTTPSErrors: true });
-const has = {};
-for (const [k, method, path] of [['announcements', 'GET', '/api/v1/me/announcements'], ['services', 'GET', '/api/v1/me/services'],
-	['vouchers', 'POST', '/api/v1/vouchers/redeem']]) {
-	const r = await rq.fetch(`${BASE}${path}`, { method, data: method === 'POST' ? {} : undefined, headers: { 'Content-Type': 'application/json' } });
-	has[k] = r.status() !== 404 && r.status() !== 405;
-}
-await rq.dispose();
-console.log(`# routes here: ${Object.entries(has).map(([k, v]) => `${k} ${v ? 'yes' : 'no'}`).join(', ')}`);
 
 // ============================================================ alice, in English
 const actx = await browser.newContext({ ...ctxOpts, locale: 'en' });
@@ -428,23 +417,21 @@ let conf1 = '';
 
 // ---- services and resources
 {
-	if (has.services) {
-		W('service', 'add', 'intranet', '--address', 'https://intranet.corp.example/', '--description', 'The company wiki, the calendar and the phone book.');
-		W('service', 'add', 'files', '--address', '10.20.0.5:445', '--description', 'Shared drives (SMB).');
-	}
+	W('service', 'add', 'intranet', '--address', 'https://intranet.corp.example/', '--description', 'The company wiki, the calendar and the phone book.');
+	W('service', 'add', 'files', '--address', '10.20.0.5:445', '--description', 'Shared drives (SMB).');
+
 	await go(pg, 'services', en['services.title']);
 	await pg.waitForFunction(() => !document.querySelector('.pmain [aria-busy="true"]'));
-	if (has.services) {
-		const txt = await pg.locator('.pmain').innerText();
-		check('the services page lists the services offered (a URL as a link) and the networks the tunnel reaches',
-			await pg.locator('.service').count() === 2 && await pg.locator('a.service-address[href="https://intranet.corp.example/"]').count() === 1
-			&& txt.includes('10.20.0.5:445') && txt.includes('10.9.0.0/16'), txt.slice(0, 500));
-	} else skip('the services page loads the services and networks', 'GET /api/v1/me/services is not on this server yet');
+	const txt = await pg.locator('.pmain').innerText();
+	check('the services page lists the services offered (a URL as a link) and the networks the tunnel reaches',
+		await pg.locator('.service').count() === 2 && await pg.locator('a.service-address[href="https://intranet.corp.example/"]').count() === 1
+		&& txt.includes('10.20.0.5:445') && txt.includes('10.9.0.0/16'), txt.slice(0, 500));
+
 	await shots(pg, 'services-en');
 }
 
 // ---- announcements: the unread count on the navigation, live
-if (has.announcements) {
+{
 	const addAnn = (title, text, more = []) => W('announce', 'add', '--title', title, '--text', text, ...more);
 	addAnn('Maintenance on Saturday', 'The gateway restarts at 02:00 for about five minutes.\nSessions come back by themselves.');
 	addAnn('Welcome', 'Your devices can reach the office network through the VPN.', ['--pinned']);
@@ -466,18 +453,11 @@ if (has.announcements) {
 	addAnn('New DNS', 'Names under corp.example resolve through the tunnel now.');
 	check('a new announcement raises the count without a reload (SSE)', await attempt(() => badge.filter({ hasText: '2' }).waitFor({ timeout: 15000 })));
 	check('and appears in the open feed', await attempt(() => pg.locator('.announcement-title', { hasText: 'New DNS' }).waitFor({ timeout: 10000 })));
-} else {
-	skip('announcements and the unread count on the navigation', 'GET /api/v1/me/announcements is not on this server yet');
-	await go(pg, 'announcements', en['announce.title']);
-	await shots(pg, 'announcements-en');
 }
 
 // ---- vouchers: signed in, a code extends the account
-let codes = [];
-if (has.vouchers) {
-	codes = W('voucher', 'add', '--count', '4', '--duration', '30d', '--quota', '5GiB').split('\n').map((s) => s.trim()).filter(Boolean);
-	check('voucher add prints 4 codes', codes.length === 4, codes);
-}
+const codes = W('voucher', 'add', '--count', '4', '--duration', '30d', '--quota', '5GiB').split('\n').map((s) => s.trim()).filter(Boolean);
+check('voucher add prints 4 codes', codes.length === 4, codes);
 {
 	await go(pg, 'redeem', en['voucher.title']);
 	const field = pg.getByRole('textbox', { name: en['voucher.code'], exact: true });
@@ -491,22 +471,18 @@ if (has.vouchers) {
 	await field.fill(good.toLowerCase().replace(/-/g, ' ').replace(/0/g, 'o'));
 	check('the same code in lower case with spaces and O for 0 is right', await attempt(() => pg.locator('.code-status', { hasText: en['voucher.code_ok'] }).waitFor({ timeout: 2000 })));
 	await shots(pg, 'redeem-en');
-	if (has.vouchers) {
-		const before = await me(pg);
-		await field.fill(codes[0]);
-		await pg.getByRole('button', { name: en['voucher.redeem'] }).click();
-		await pg.locator('.redeem-done').waitFor({ timeout: 10000 });
-		const after = await me(pg);
-		check('Redeem extends the account: the page shows the new expiry and quota, as the server has them',
-			after.expires > before.expires && (await pg.locator('.redeem-done').innerText()).includes(en['voucher.extended']),
-			`${before.expires} -> ${after.expires}`);
-		await shots(pg, 'redeem-done-en');
-		await field.fill(codes[0]);
-		await pg.getByRole('button', { name: en['voucher.redeem'] }).click();
-		check('the same code again is refused: used', await attempt(() => pg.locator('.form-error', { hasText: en['voucher.used'] }).waitFor({ timeout: 10000 })));
-	} else {
-		skip('a voucher extends the signed-in account', 'POST /api/v1/vouchers/redeem is not on this server yet');
-	}
+	const before = await me(pg);
+	await field.fill(codes[0]);
+	await pg.getByRole('button', { name: en['voucher.redeem'] }).click();
+	await pg.locator('.redeem-done').waitFor({ timeout: 10000 });
+	const after = await me(pg);
+	check('Redeem extends the account: the page shows the new expiry and quota, as the server has them',
+		after.expires > before.expires && (await pg.locator('.redeem-done').innerText()).includes(en['voucher.extended']),
+		`${before.expires} -> ${after.expires}`);
+	await shots(pg, 'redeem-done-en');
+	await field.fill(codes[0]);
+	await pg.getByRole('button', { name: en['voucher.redeem'] }).click();
+	check('the same code again is refused: used', await attempt(() => pg.locator('.form-error', { hasText: en['voucher.used'] }).waitFor({ timeout: 10000 })));
 }
 // States other than active say what they mean for the devices.
 {
@@ -521,18 +497,14 @@ if (has.vouchers) {
 	W('user', 'set', 'alice', '--expires', '60d');
 	W('user', 'disable', 'alice');
 	await pg.goto(`${BASE}/`);
-	const out = await Promise.race([
-		banner.waitFor({ timeout: 10000 }).then(() => 'banner'),
-		pg.locator('h1', { hasText: en['login.title.portal'] }).waitFor({ timeout: 10000 }).then(() => 'login'),
-	]).catch(() => 'nothing');
-	if (out === 'banner') {
-		check('a disabled account says it was disabled by an administrator', (await banner.innerText()).includes(en['portal.state_disabled']));
-		await shots(pg, 'account-disabled-en');
-	} else {
-		check('a disabled account\'s session ends: the portal shows the sign-in', out === 'login', out);
-	}
+	check('a disabled account\'s session ends: the portal shows the sign-in',
+		await attempt(() => pg.locator('h1', { hasText: en['login.title.portal'] }).waitFor({ timeout: 10000 })));
+	await signIn(pg, en, 'alice', 'alice portal pass');
+	check('signing in with the right password says an administrator disabled the account',
+		await attempt(() => pg.locator('.form-error', { hasText: en['error.account_disabled'] }).waitFor({ timeout: 10000 })));
+	await shots(pg, 'login-disabled-en');
 	W('user', 'enable', 'alice');
-	if (out === 'login') await signIn(pg, en, 'alice', 'alice portal pass');
+	await signIn(pg, en, 'alice', 'alice portal pass');
 	await pg.locator('h1', { hasText: fill(en['account.hello'], { name: 'alice' }) }).waitFor({ timeout: 15000 });
 }
 
@@ -559,39 +531,32 @@ async function signup(lang, code, name) {
 	await shots(p, `signup-${lang}`);
 	return { ctx, P, p, c };
 }
-if (has.vouchers) {
-	const { ctx, P, p, c } = await signup('en', codes[1], 'dana');
-	await p.getByRole('textbox', { name: c['voucher.code'], exact: true }).fill(codes[1]);
-	await p.getByLabel(c['voucher.name'], { exact: true }).fill('dana');
-	await p.getByLabel(c['password.new'], { exact: true }).fill('dana portal pass');
-	await p.getByLabel(c['password.again'], { exact: true }).fill('dana portal pass');
-	await p.locator('button[type=submit]').click();
-	check('the voucher makes the account dana and signs it in', await attempt(() => p.locator('h1', { hasText: fill(c['account.hello'], { name: 'dana' }) }).waitFor({ timeout: 15000 })));
-	await go(p, 'devices', c['account.devices']);
-	await p.getByRole('button', { name: c['device.add'] }).click();
-	await dialog(p).getByLabel(c['device.name'], { exact: true }).fill('dana-laptop');
-	await dialog(p).locator('button[type=submit]').click();
-	const k = await takeKeys(p, 'dana-laptop', 'dana');
-	if (up(k.conf, 'dana\'s file')) check('dana\'s new device connects (ping 10.9.0.1)', pings());
-	down();
-	await checkClean('the voucher sign-up', P, true);
-	await ctx.close();
-	const again = await signup('en', codes[1], 'erik');
-	await again.p.getByRole('textbox', { name: en['voucher.code'], exact: true }).fill(codes[1]);
-	await again.p.getByLabel(en['voucher.name'], { exact: true }).fill('erik');
-	await again.p.getByLabel(en['password.new'], { exact: true }).fill('erik portal pass');
-	await again.p.getByLabel(en['password.again'], { exact: true }).fill('erik portal pass');
-	await again.p.locator('button[type=submit]').click();
-	check('a second redemption of the same code fails, and says it was used',
-		await attempt(() => again.p.locator('.form-error', { hasText: en['voucher.used'] }).waitFor({ timeout: 10000 })));
-	await shots(again.p, 'signup-used-en');
-	await again.ctx.close();
-} else {
-	const { ctx, p } = await signup('en');
-	skip('a voucher makes an account that signs in and connects; the same code a second time fails', 'POST /api/v1/vouchers/redeem is not on this server yet');
-	await ctx.close();
-	void p;
-}
+const { ctx, P, p, c } = await signup('en', codes[1], 'dana');
+await p.getByRole('textbox', { name: c['voucher.code'], exact: true }).fill(codes[1]);
+await p.getByLabel(c['voucher.name'], { exact: true }).fill('dana');
+await p.getByLabel(c['password.new'], { exact: true }).fill('dana portal pass');
+await p.getByLabel(c['password.again'], { exact: true }).fill('dana portal pass');
+await p.locator('button[type=submit]').click();
+check('the voucher makes the account dana and signs it in', await attempt(() => p.locator('h1', { hasText: fill(c['account.hello'], { name: 'dana' }) }).waitFor({ timeout: 15000 })));
+await go(p, 'devices', c['account.devices']);
+await p.getByRole('button', { name: c['device.add'] }).click();
+await dialog(p).getByLabel(c['device.name'], { exact: true }).fill('dana-laptop');
+await dialog(p).locator('button[type=submit]').click();
+const k = await takeKeys(p, 'dana-laptop', 'dana');
+if (up(k.conf, 'dana\'s file')) check('dana\'s new device connects (ping 10.9.0.1)', pings());
+down();
+await checkClean('the voucher sign-up', P, true);
+await ctx.close();
+const again = await signup('en', codes[1], 'erik');
+await again.p.getByRole('textbox', { name: en['voucher.code'], exact: true }).fill(codes[1]);
+await again.p.getByLabel(en['voucher.name'], { exact: true }).fill('erik');
+await again.p.getByLabel(en['password.new'], { exact: true }).fill('erik portal pass');
+await again.p.getByLabel(en['password.again'], { exact: true }).fill('erik portal pass');
+await again.p.locator('button[type=submit]').click();
+check('a second redemption of the same code fails, and says it was used',
+	await attempt(() => again.p.locator('.form-error', { hasText: en['voucher.used'] }).waitFor({ timeout: 10000 })));
+await shots(again.p, 'signup-used-en');
+await again.ctx.close();
 await actx.close();
 
 // ============================================================ chen, in Chinese
@@ -629,11 +594,10 @@ await actx.close();
 	const field = p.getByRole('textbox', { name: zh['voucher.code'], exact: true });
 	await field.fill('K7M2-9QXA-R4TZ-0HJW-PB8Z');
 	check('zh-CN: a wrong code is caught in Chinese', await attempt(() => p.locator('.code-status', { hasText: zh['voucher.wrong_check'] }).waitFor({ timeout: 2000 })));
-	if (has.vouchers) {
-		await field.fill(codes[2]);
-		await p.getByRole('button', { name: zh['voucher.redeem'] }).click();
-		check('zh-CN: a voucher extends chen\'s account', await attempt(() => p.locator('.redeem-done', { hasText: zh['voucher.extended'] }).waitFor({ timeout: 10000 })));
-	}
+	await field.fill(codes[2]);
+	await p.getByRole('button', { name: zh['voucher.redeem'] }).click();
+	check('zh-CN: a voucher extends chen\'s account', await attempt(() => p.locator('.redeem-done', { hasText: zh['voucher.extended'] }).waitFor({ timeout: 10000 })));
+
 	await shots(p, 'redeem-zh');
 	await checkClean('chen\'s portal (zh-CN)', Z, true);
 
@@ -666,21 +630,16 @@ await actx.close();
 	check('zh-CN: a device whose key the server holds downloads its file again from the list', readFileSync(again, 'utf8') === kn.conf);
 	await checkClean('the portal without X25519', N, true);
 	await ctx.close();
-	if (has.vouchers) {
-		const s = await signup('zh-CN');
-		await s.p.getByRole('textbox', { name: zh['voucher.code'], exact: true }).fill(codes[3]);
-		await s.p.getByLabel(zh['voucher.name'], { exact: true }).fill('fang');
-		await s.p.getByLabel(zh['password.new'], { exact: true }).fill('fang portal pass');
-		await s.p.getByLabel(zh['password.again'], { exact: true }).fill('fang portal pass');
-		await s.p.locator('button[type=submit]').click();
-		check('zh-CN: a voucher makes the account fang and signs it in',
-			await attempt(() => s.p.locator('h1', { hasText: fill(zh['account.hello'], { name: 'fang' }) }).waitFor({ timeout: 15000 })));
-		await checkClean('the voucher sign-up (zh-CN)', s.P, true);
-		await s.ctx.close();
-	} else {
-		const s = await signup('zh-CN');
-		await s.ctx.close();
-	}
+	const s = await signup('zh-CN');
+	await s.p.getByRole('textbox', { name: zh['voucher.code'], exact: true }).fill(codes[3]);
+	await s.p.getByLabel(zh['voucher.name'], { exact: true }).fill('fang');
+	await s.p.getByLabel(zh['password.new'], { exact: true }).fill('fang portal pass');
+	await s.p.getByLabel(zh['password.again'], { exact: true }).fill('fang portal pass');
+	await s.p.locator('button[type=submit]').click();
+	check('zh-CN: a voucher makes the account fang and signs it in',
+		await attempt(() => s.p.locator('h1', { hasText: fill(zh['account.hello'], { name: 'fang' }) }).waitFor({ timeout: 15000 })));
+	await checkClean('the voucher sign-up (zh-CN)', s.P, true);
+	await s.ctx.close();
 }
 
 await browser.close();

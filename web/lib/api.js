@@ -29,6 +29,7 @@ const KNOWN = {
 	'old: wrong password': 'error.old_wrong',
 	'CSRF token missing or wrong': 'error.csrf',
 	'forbidden': 'error.forbidden',
+	'account disabled by an administrator': 'error.account_disabled',
 	'unauthorized': 'error.signed_out',
 	'not found': 'error.not_found',
 	'method not allowed': 'error.not_available',

@@ -35,22 +35,20 @@ const usedOf = (me) => me.used ?? me.quota_used ?? 0;
 
 // What an account that is not active means for its devices, and what to do.
 function StateBanner({ me }) {
-	if (!me.state || me.state === 'enabled') return null;
+	// An account an administrator disabled has no session: signing in says why.
+	if (!me.state || me.state === 'enabled' || me.state === 'disabled') return null;
 	const redeem = html`<${Link} href="/redeem" class="button button-secondary">${t('portal.redeem_cta')}</${Link}>`;
 	let text;
 	let action = redeem;
-	if (me.state === 'disabled') {
-		text = t('portal.state_disabled');
-		action = null;
-	} else if (me.state === 'expired') {
+	if (me.state === 'expired') {
 		text = t('portal.state_expired', { when: me.expires ? formatDate(isEndOfDay(me.expires) ? me.expires - 1 : me.expires) : '—' });
 	} else {
 		const reset = nextReset(me);
 		text = reset ? t('portal.state_quota_reset', { quota: formatBytes(quotaOf(me)), when: formatDate(reset) })
 			: t('portal.state_quota', { quota: formatBytes(quotaOf(me)) });
 	}
-	return html`<div class=${`banner banner-${me.state === 'disabled' ? 'neutral' : 'warn'} state-banner`} role="status">
-		<${Icon} name=${me.state === 'disabled' ? 'ban' : 'alert'} />
+	return html`<div class="banner banner-warn state-banner" role="status">
+		<${Icon} name="alert" />
 		<span>${text}</span>
 		${action}
 	</div>`;
