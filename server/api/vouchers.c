@@ -477,6 +477,7 @@ static void redeem_answer(struct api_call *c, const struct db_user *u, bool crea
 		json_u64(c->reply, "quota", u->quota_bytes);
 	else
 		json_null(c->reply, "quota");
+	json_str(c->reply, "quota_period", u->quota_period == DB_QUOTA_MONTH ? "month" : "total");
 	json_end(c->reply);
 	c->status = created ? 201 : 200;
 	c->no_audit = false;
@@ -566,24 +567,15 @@ out:
 	api_finish(c, r);
 }
 
-/* A quota of the batch's added to the user's: to one of the same period, else the
- * batch's replaces it. A user without expiry or quota has no end to push back. */
-static void extend(struct db_user *u, const struct db_voucher_batch *b,
-		   int64_t now, bool *new_period)
+/* A quota of the batch's added to the user's (redeem_extend has refused one of another
+ * period). A user without expiry or quota has no end to push back. */
+static void extend(struct db_user *u, const struct db_voucher_batch *b, int64_t now)
 {
-	*new_period = false;
 	if (b->duration && u->expires)
 		u->expires = (u->expires > now ? u->expires : now) + b->duration;
-	if (b->quota_bytes && u->quota_bytes) {
-		if (u->quota_period == b->quota_period) {
-			u->quota_bytes = u->quota_bytes > (uint64_t)INT64_MAX - b->quota_bytes ?
-					 (uint64_t)INT64_MAX : u->quota_bytes + b->quota_bytes;
-		} else {
-			u->quota_bytes = b->quota_bytes;
-			u->quota_period = b->quota_period;
-			*new_period = u->quota_period == DB_QUOTA_MONTH;
-		}
-	}
+	if (b->quota_bytes && u->quota_bytes)
+		u->quota_bytes = u->quota_bytes > (uint64_t)INT64_MAX - b->quota_bytes ?
+				 (uint64_t)INT64_MAX : u->quota_bytes + b->quota_bytes;
 	if (b->group_id)
 		u->group_id = b->group_id;
 }
@@ -595,12 +587,20 @@ static int redeem_extend(struct api_call *c, int64_t voucher_id,
 	struct acct_user *au;
 	struct db_user u;
 	int64_t now = time(NULL);
-	bool fresh;
 	int r;
 
 	r = db_user_get(s->db, c->who.id, &u);
 	if (r < 0)
 		return api_fail(c, r == -ENOENT ? -EACCES : r, "no such user");
+	/* Bytes a month and bytes in all do not add up; neither may silently replace the
+	 * other (20 GiB a month is not to become 5 GiB in all). The code stays unused. */
+	if (b->quota_bytes && u.quota_bytes && b->quota_period != u.quota_period) {
+		bool monthly = b->quota_period == DB_QUOTA_MONTH;
+
+		db_user_wipe(&u);
+		return api_fail(c, -EPERM, "code: its quota is counted %s, this account's %s",
+				monthly ? "a month" : "in all", monthly ? "in all" : "a month");
+	}
 	/* The use, the account and the record together, or none of them. */
 	r = db_begin(s->db);
 	if (r == 0 && (r = db_voucher_reserve(s->db, voucher_id, now)) == -EPERM) {
@@ -609,15 +609,9 @@ static int redeem_extend(struct api_call *c, int64_t voucher_id,
 		return api_fail(c, -EPERM, "code: already used");
 	}
 	if (r == 0) {
-		extend(&u, b, now, &fresh);
-		if (fresh) {
-			u.period_start = now;
-			r = db_counters_reset_period(s->db, u.id, now);
-			u.rx_period = u.tx_period = 0;
-		}
-	}
-	if (r == 0)
+		extend(&u, b, now);
 		r = db_user_update(s->db, &u);
+	}
 	if (r == 0) {
 		struct db_voucher_redemption red = { .voucher_id = voucher_id };
 

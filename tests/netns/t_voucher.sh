@@ -156,12 +156,18 @@ check "the batch says when it was revoked" test "$(W voucher show withdrawn --js
 W voucher add --count 3 --duration 10d --quota 5GiB --name more >"$WT_DIR/more"
 login carol "$PW"
 redeem "$(sed -n 1p "$WT_DIR/more")"
-check_eq "with a session the code extends the caller" "200 carol false 16106127360" \
-	"$ST $(js '"\(.user) \(.created) \(.quota)"')"
+check_eq "with a session the code extends the caller" "200 carol false 16106127360 total" \
+	"$ST $(js '"\(.user) \(.created) \(.quota) \(.quota_period)"')"
 check_eq "its expiry 10 days after the one it had, the quotas added" "$((E + 864000)) 16106127360" \
 	"$(W user show carol | jq -r '"\(.expires) \(.quota_bytes)"')"
 redeem "$(sed -n 1p "$WT_DIR/more")"
 check_eq "the same code again" "409 code: already used" "$ST $(err)"
+W voucher add --count 1 --quota 20GiB/month --name monthly >"$WT_DIR/monthly"
+redeem "$(cat "$WT_DIR/monthly")"
+check_eq "a monthly quota does not replace an account's quota in all" \
+	"409 code: its quota is counted a month, this account's in all" "$ST $(err)"
+check_eq "which keeps its quota, the code unused" "16106127360 total 1" \
+	"$(W user show carol | jq -r '"\(.quota_bytes) \(.quota_period)"') $(W voucher show monthly --json | jq .unused)"
 req POST /api/v1/vouchers/redeem "{\"code\":\"$(sed -n 2p "$WT_DIR/more")\",\"name\":\"x\",\"password\":\"$PW\"}"
 check_eq "a session makes no other account" "400 name: not with a session: the code extends this session's account" "$ST $(err)"
 SAVED=$CSRF; CSRF=
@@ -189,11 +195,11 @@ check_eq "an admin token cannot redeem for itself" "403" "$ST"
 req POST /api/v1/vouchers '{"count":1,"duration":"1d"}' -H "Authorization: Bearer $VT"
 check_eq "a viewer cannot add" "403 forbidden" "$ST $(err)"
 req GET /api/v1/vouchers '' -H "Authorization: Bearer $VT"
-check_eq "but lists, newest first" "200 4 more" "$ST $(js '"\(.total) \(.vouchers[0].name)"')"
+check_eq "but lists, newest first" "200 5 monthly" "$ST $(js '"\(.total) \(.vouchers[0].name)"')"
 req GET '/api/v1/vouchers?limit=2' '' -H "Authorization: Bearer $VT"
 P1=$(js '[.vouchers[].name] | join(" ")')
 req GET "/api/v1/vouchers?limit=2&cursor=$(js .next)" '' -H "Authorization: Bearer $VT"
-check_eq "keyset-paged" "more withdrawn|brief spring" "$P1|$(js '[.vouchers[].name] | join(" ")')"
+check_eq "keyset-paged" "monthly more|withdrawn brief" "$P1|$(js '[.vouchers[].name] | join(" ")')"
 req PATCH /api/v1/vouchers/more '{"revoked":true}' -H "Authorization: Bearer $VT"
 check_eq "nor revokes" 403 "$ST"
 req POST /api/v1/vouchers '{"count":2,"duration":"1d"}' -H "Authorization: Bearer $AT"

@@ -25,6 +25,8 @@ export function voucherError(e) {
 		if (/^code: revoked/.test(m)) return t('voucher.revoked');
 		if (/^code: expired/.test(m)) return t('voucher.expired');
 		if (/^code: already used/.test(m)) return t('voucher.used');
+		if (/^code: its quota is counted a month/.test(m)) return t('voucher.period_month');
+		if (/^code: its quota is counted in all/.test(m)) return t('voucher.period_total');
 		if (/^name: taken/.test(m)) return t('voucher.name_taken');
 	}
 	return errorText(e);
