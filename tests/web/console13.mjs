@@ -394,8 +394,8 @@ const BATCH = 'spring-2031';
 	const landed = await attempt(() => ap.locator('h1', { hasText: en['voucher.signup_title'] }).waitFor({ timeout: 10000 }));
 	check('a card\'s link opens the portal\'s voucher page', landed, (await ap.locator('body').innerText()).slice(0, 200));
 	const typed = await ap.getByLabel(en['voucher.code'], { exact: true }).inputValue().catch(() => '');
-	if (typed.replace(/-/g, '') === codes[2].replace(/-/g, '')) ok('and fills the code in from the link');
-	else console.log(`# the portal's /redeem does not fill the code in from #code= yet (its field holds "${typed}")`);
+	check('and fills the code in from the link, the fragment gone from the address', typed.replace(/-/g, '') === codes[2].replace(/-/g, '')
+		&& !ap.url().includes('#'), `field "${typed}", address ${ap.url()}`);
 	await anon.close();
 
 	await pg.goto(`${BASE}/admin/vouchers`);

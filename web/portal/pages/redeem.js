@@ -67,7 +67,7 @@ export function CodeField({ value, onInput, forced, inputRef, autofocus }) {
 
 // Signed out: a new account from a voucher.
 export function RedeemSignup() {
-	const [code, setCode] = useState('');
+	const [code, setCode] = useState(codeFromLink);
 	const [name, setName] = useState('');
 	const [pw, setPw] = useState('');
 	const [again, setAgain] = useState('');
@@ -124,15 +124,28 @@ export function RedeemSignup() {
 	</${AuthFrame}>`;
 }
 
-function quotaText(q) {
+function quotaText(q, period) {
 	if (q == null) return t('quota.unlimited');
-	if (typeof q === 'number') return formatBytes(q);
-	return String(q);
+	if (typeof q !== 'number') return String(q);
+	return period === 'month' ? t('vouchers.quota_month', { size: formatBytes(q) }) : formatBytes(q);
+}
+
+// A card's QR code opens /redeem#code=CODE (a fragment no server sees): the code goes
+// into the field once, and out of the address bar and the history.
+function codeFromLink() {
+	const m = /^#code=([^&]*)/.exec(location.hash);
+	if (!m) return '';
+	history.replaceState(history.state, '', location.pathname + location.search);
+	try {
+		return formatCode(decodeURIComponent(m[1]));
+	} catch {
+		return '';
+	}
 }
 
 // Signed in: a code extends the account.
 function Redeem() {
-	const [code, setCode] = useState('');
+	const [code, setCode] = useState(codeFromLink);
 	const [tried, setTried] = useState(false);
 	const [busy, setBusy] = useState(false);
 	const [error, setError] = useState('');
@@ -147,7 +160,7 @@ function Redeem() {
 		try {
 			const before = currentMe();
 			const r = await request('POST', '/vouchers/redeem', { body: { code: formatCode(code) } });
-			setDone({ ...(r || {}), was: before ? { expires: before.expires, quota: before.quota ?? before.quota_bytes ?? null } : null });
+			setDone({ ...(r || {}), was: before ? { expires: before.expires, quota: before.quota ?? before.quota_bytes ?? null, quota_period: before.quota_period } : null });
 			setCode('');
 			setTried(false);
 			refreshMe().catch(() => {});
@@ -168,8 +181,8 @@ function Redeem() {
 			<dl class="details">
 				<div class="details-row"><dt>${t('users.expires')}</dt><dd class="redeem-value"><span class="strong" data-field="expires">${expiryText(done.expires)}</span>
 					${done.was && done.was.expires !== done.expires && html`<span class="muted small">${t('voucher.was', { value: expiryText(done.was.expires) })}</span>`}</dd></div>
-				<div class="details-row"><dt>${t('voucher.quota')}</dt><dd class="redeem-value"><span class="strong" data-field="quota">${quotaText(done.quota)}</span>
-					${done.was && done.was.quota !== done.quota && html`<span class="muted small">${t('voucher.was', { value: quotaText(done.was.quota) })}</span>`}</dd></div>
+				<div class="details-row"><dt>${t('voucher.quota')}</dt><dd class="redeem-value"><span class="strong" data-field="quota">${quotaText(done.quota, done.quota_period)}</span>
+					${done.was && done.was.quota !== done.quota && html`<span class="muted small">${t('voucher.was', { value: quotaText(done.was.quota, done.was.quota_period) })}</span>`}</dd></div>
 			</dl>
 		</section>`}
 		<section class="card panel" aria-labelledby="redeem-h">
