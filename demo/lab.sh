@@ -335,6 +335,12 @@ cmd_start() {
 	say "   \$ warren admin add admin > $LAB/admin.password    (the console's first account)"
 	(umask 077 && W user passwd alice >"$LAB/alice.password") || fail "warren user passwd alice"
 	say "   \$ warren user passwd alice > $LAB/alice.password    (alice's user portal)"
+	SHOW announce add --title "Welcome to the demo" --pinned \
+		--text "This gateway is a lab in network namespaces. make demo-stop removes it."
+	SHOW service add portal --address "$URL/" --description "This portal: your account, devices and vouchers"
+	(umask 077 && W voucher add --count 2 --duration 7d --quota 5GiB/month --name demo \
+		>"$LAB/vouchers") || fail "warren voucher add"
+	say "   \$ warren voucher add --count 2 --duration 7d --quota 5GiB/month --name demo > $LAB/vouchers"
 
 	step "4. the gateway: $CONF, warren enroll, warren agent"
 	(umask 077 && write_agent_conf)
@@ -449,6 +455,8 @@ cmd_start() {
 	say "The console, in a browser on this host (the certificate is self-signed: $CERT):"
 	say "  $CONSOLE/admin/   sign in as admin, password $(cat "$LAB/admin.password") (one-time: you choose your own)"
 	say "  $CONSOLE/         alice's user portal, password $(cat "$LAB/alice.password") (one-time too)"
+	say "  $CONSOLE/redeem   a new account from the voucher $(sed -n 1p "$LAB/vouchers");"
+	say "                     signed in as alice, the Voucher tab adds $(sed -n 2p "$LAB/vouchers") to her account"
 	say "  (from elsewhere: ssh -L 8443:$CONSOLE_ADDR:8443 this-host, then https://localhost:8443/admin/)"
 	say "The administration API (docs/api.yaml; for example /api/v1/users, /api/v1/status):"
 	say "  curl --cacert $CERT -H \"Authorization: Bearer \$(cat $LAB/admin.token)\" $CONSOLE/api/v1/users"

@@ -52,6 +52,16 @@ check_eq "the console's page answers on this host" 200 \
 check_eq "and the printed admin password signs in, to be changed" "200 admin true" \
 	"$(curl -s -o "$WT_DIR/login.json" -w '%{http_code}' --cacert "$LAB/portal.crt" -H 'Content-Type: application/json' \
 		-d "{\"name\":\"admin\",\"password\":\"$PW\"}" https://198.18.9.2:8443/api/v1/login) $(jq -r '"\(.role) \(.must_change_password)"' "$WT_DIR/login.json")"
+# The user portal: alice's printed password, and a printed voucher making an account.
+APW=$(sed -n "s|.*alice's user portal, password \([a-z2-9-]*\) .*|\1|p" "$WT_DIR/start.out")
+check_eq "alice's printed password signs in to the portal, to be changed" "200 user true" \
+	"$(curl -s -o "$WT_DIR/login.json" -w '%{http_code}' --cacert "$LAB/portal.crt" -H 'Content-Type: application/json' \
+		-d "{\"name\":\"alice\",\"password\":\"$APW\"}" https://198.18.9.2:8443/api/v1/login) $(jq -r '"\(.role) \(.must_change_password)"' "$WT_DIR/login.json")"
+CODE=$(sed -n 's|.*/redeem   a new account from the voucher \([0-9A-Z*~$=-]*\);|\1|p' "$WT_DIR/start.out")
+check_eq "the printed voucher makes an account" "201 visitor true" \
+	"$(curl -s -o "$WT_DIR/redeem.json" -w '%{http_code}' --cacert "$LAB/portal.crt" -H 'Content-Type: application/json' \
+		-d "{\"code\":\"$CODE\",\"name\":\"visitor\",\"password\":\"a visitor's words\"}" \
+		https://198.18.9.2:8443/api/v1/vouchers/redeem) $(jq -r '"\(.user) \(.created)"' "$WT_DIR/redeem.json")"
 
 # What the lab printed, checked again from the outside.
 A() { "$WARREN" "$@" -s "$LAB/agent.sock"; }
@@ -72,7 +82,7 @@ check "the phone has a handshake with the server" \
 	bash -c "ip netns exec wdemo-phone wg show wdemo-phone latest-handshakes | awk '\$2 > 0 { f = 1 } END { exit !f }'"
 check_not "its configuration holds no DNS line (resolv.conf stays alone)" grep -q '^DNS' "$LAB/phone/wdemo-phone.conf"
 check "the LAN host still reaches the internet host" N wdemo-lan ping -n -q -c 1 -W 2 198.51.100.1
-check_eq "the admin API answers with the lab's token" "200 alice branch1" \
+check_eq "the admin API answers with the lab's token (the voucher's account too)" "200 alice branch1 visitor" \
 	"$(N wdemo-gw curl -s -o "$WT_DIR/users.json" -w '%{http_code}' --cacert "$LAB/portal.crt" \
 		-H "Authorization: Bearer $(cat "$LAB/admin.token")" https://198.18.2.2:8443/api/v1/users) $(jq -r '[.users[].name] | join(" ")' "$WT_DIR/users.json")"
 
