@@ -456,7 +456,7 @@ let conf1 = '';
 }
 
 // ---- vouchers: signed in, a code extends the account
-const codes = W('voucher', 'add', '--count', '4', '--duration', '30d', '--quota', '5GiB').split('\n').map((s) => s.trim()).filter(Boolean);
+const codes = W('voucher', 'add', '--count', '4', '--duration', '30d', '--quota', '5GiB/month', '--name', 'month').split('\n').map((s) => s.trim()).filter(Boolean);
 check('voucher add prints 4 codes', codes.length === 4, codes);
 {
 	await go(pg, 'redeem', en['voucher.title']);
@@ -472,13 +472,20 @@ check('voucher add prints 4 codes', codes.length === 4, codes);
 	check('the same code in lower case with spaces and O for 0 is right', await attempt(() => pg.locator('.code-status', { hasText: en['voucher.code_ok'] }).waitFor({ timeout: 2000 })));
 	await shots(pg, 'redeem-en');
 	const before = await me(pg);
+	await field.fill(W('voucher', 'add', '--count', '1', '--quota', '5GiB', '--name', 'inall').trim());
+	await pg.getByRole('button', { name: en['voucher.redeem'] }).click();
+	check('a code whose data counts in all does not add to alice\'s monthly quota, and says so',
+		await attempt(() => pg.locator('.form-error', { hasText: en['voucher.period_total'] }).waitFor({ timeout: 10000 }))
+		&& (await me(pg)).quota === before.quota);
 	await field.fill(codes[0]);
 	await pg.getByRole('button', { name: en['voucher.redeem'] }).click();
-	await pg.locator('.redeem-done').waitFor({ timeout: 10000 });
+	await attempt(() => pg.locator('.redeem-done').waitFor({ timeout: 10000 }));
 	const after = await me(pg);
-	check('Redeem extends the account: the page shows the new expiry and quota, as the server has them',
-		after.expires > before.expires && (await pg.locator('.redeem-done').innerText()).includes(en['voucher.extended']),
-		`${before.expires} -> ${after.expires}`);
+	const doneText = await pg.locator('.redeem-done').innerText().catch(() => '');
+	check('Redeem extends the account: the page shows the new expiry and the monthly quota, as the server has them',
+		after.expires > before.expires && after.quota === before.quota + 5 * 2 ** 30 && doneText.includes(en['voucher.extended'])
+		&& doneText.includes(fill(en['vouchers.quota_month'], { size: '25 GiB' })),
+		`${before.expires} -> ${after.expires}, ${before.quota} -> ${after.quota}`, doneText);
 	await shots(pg, 'redeem-done-en');
 	await field.fill(codes[0]);
 	await pg.getByRole('button', { name: en['voucher.redeem'] }).click();
