@@ -110,5 +110,9 @@ int api_group_id(struct api_call *c, const char *name, int64_t *id);
 
 /* Write the c->error message and return r. */
 int api_fail(struct api_call *c, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* The end of a keyset page whose rows a query r wrote into an array the caller opened in
+ * an open object: closes both with "total" (when total is not NULL) and "next"; or, for
+ * r < 0, drops the reply and fails (-EINVAL: a cursor this server did not give). */
+int api_page_end(struct api_call *c, int r, const uint64_t *total, const char *next);
 
 #endif

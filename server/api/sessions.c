@@ -127,16 +127,7 @@ static int session_list(struct api_call *c)
 	json_obj_begin(c->reply, NULL);
 	json_arr_begin(c->reply, "sessions");
 	r = db_session_query(c->s->db, &dq, session_row, &x, &total, next);
-	if (r < 0) {
-		json_reset(c->reply);
-		return api_fail(c, r, r == -EINVAL ? "cursor: not one this server gave" :
-				"database: %s", db_errmsg(c->s->db));
-	}
-	json_end(c->reply);
-	json_u64(c->reply, "total", total);
-	json_str(c->reply, "next", next[0] ? next : NULL);
-	json_end(c->reply);
-	return 0;
+	return api_page_end(c, r, &total, next);
 }
 
 const struct api_op op_session_list = {

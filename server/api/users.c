@@ -30,6 +30,21 @@ int api_fail(struct api_call *c, int r, const char *fmt, ...)
 	return r;
 }
 
+int api_page_end(struct api_call *c, int r, const uint64_t *total, const char *next)
+{
+	if (r < 0) {
+		json_reset(c->reply);
+		return api_fail(c, r, r == -EINVAL ? "cursor: not one this server gave" :
+				"database: %s", db_errmsg(c->s->db));
+	}
+	json_end(c->reply);
+	if (total)
+		json_u64(c->reply, "total", *total);
+	json_str(c->reply, "next", next[0] ? next : NULL);
+	json_end(c->reply);
+	return 0;
+}
+
 int api_user_find(struct api_call *c, const char *name, struct db_user *u)
 {
 	int r = db_user_get_by_name(c->s->db, name, u);
@@ -360,16 +375,7 @@ static int user_list(struct api_call *c)
 	json_obj_begin(c->reply, NULL);
 	json_arr_begin(c->reply, "users");
 	r = db_user_query(c->s->db, &dq, list_row, &l, &total, next);
-	if (r < 0) {
-		json_reset(c->reply);
-		return api_fail(c, r, r == -EINVAL ? "cursor: not one this server gave" :
-				"database: %s", db_errmsg(c->s->db));
-	}
-	json_end(c->reply);
-	json_u64(c->reply, "total", total);
-	json_str(c->reply, "next", next[0] ? next : NULL);
-	json_end(c->reply);
-	return 0;
+	return api_page_end(c, r, &total, next);
 }
 
 const struct api_op op_user_list = {

@@ -270,16 +270,7 @@ static int voucher_list(struct api_call *c)
 	json_arr_begin(c->reply, "vouchers");
 	r = db_voucher_batch_query(c->s->db, q->has_limit ? q->limit : 50, q->cursor, list_row, &l,
 				   &total, next);
-	if (r < 0) {
-		json_reset(c->reply);
-		return api_fail(c, r, r == -EINVAL ? "cursor: not one this server gave" :
-				"database: %s", db_errmsg(c->s->db));
-	}
-	json_end(c->reply);
-	json_u64(c->reply, "total", total);
-	json_str(c->reply, "next", next[0] ? next : NULL);
-	json_end(c->reply);
-	return 0;
+	return api_page_end(c, r, &total, next);
 }
 
 const struct api_op op_voucher_list = {
@@ -332,15 +323,7 @@ static int voucher_show(struct api_call *c)
 	json_arr_begin(c->reply, "redemptions");
 	r = db_voucher_redemptions(c->s->db, b.id, q->has_limit ? q->limit : 100, q->cursor,
 				   redemption_row, c->reply, next);
-	if (r < 0) {
-		json_reset(c->reply);
-		return api_fail(c, r, r == -EINVAL ? "cursor: not one this server gave" :
-				"database: %s", db_errmsg(c->s->db));
-	}
-	json_end(c->reply);
-	json_str(c->reply, "next", next[0] ? next : NULL);
-	json_end(c->reply);
-	return 0;
+	return api_page_end(c, r, NULL, next);
 }
 
 const struct api_op op_voucher_show = {
