@@ -61,27 +61,9 @@ static void announcement_json(struct server *s, const struct db_announcement *a,
 
 /* ---- the admins' list ---- */
 
-struct list_req {
-	uint64_t limit;
-	bool has_limit;
-	char cursor[DB_CURSOR_MAX + 1];
-	bool has_cursor;
-};
-
-static const struct api_field list_fields[] = {
-	API_FIELD_U64(struct list_req, limit, 1, DB_PAGE_MAX, 0),
-	API_FIELD(struct list_req, cursor, API_CURSOR, 0),
-	API_FIELD_END,
-};
-
-struct list_ctx {
-	struct server *s;
-	struct json *j;
-};
-
 static int list_row(const struct db_announcement *a, void *data)
 {
-	struct list_ctx *l = data;
+	struct api_rows *l = data;
 
 	announcement_json(l->s, a, l->j, NULL);
 	return 0;
@@ -89,9 +71,9 @@ static int list_row(const struct db_announcement *a, void *data)
 
 static int announce_list(struct api_call *c)
 {
-	struct list_req *q = c->req;
+	struct api_page_req *q = c->req;
 	struct db_announcement_query dq = { q->has_limit ? q->limit : 50, q->cursor };
-	struct list_ctx l = { c->s, c->reply };
+	struct api_rows l = { c->s, c->reply };
 	char next[DB_CURSOR_MAX + 1] = "";
 	uint64_t total = 0;
 	int r;
@@ -104,7 +86,7 @@ static int announce_list(struct api_call *c)
 
 const struct api_op op_announce_list = {
 	"announcement.list", "GET", "/api/v1/announcements", API_VIEWER, 0,
-	sizeof(struct list_req), list_fields, announce_list,
+	sizeof(struct api_page_req), api_page_fields, announce_list,
 	"Every announcement, newest first, with how many users read each", NULL,
 };
 
@@ -387,7 +369,7 @@ static int me_announcements(struct api_call *c)
 
 const struct api_op op_me_announcements = {
 	"me.announcements", "GET", "/api/v1/me/announcements", API_USER, 0,
-	sizeof(struct list_req), no_fields, me_announcements,
+	sizeof(struct api_page_req), no_fields, me_announcements,
 	"The caller's feed: its group's announcements and everyone's, pinned first, with read marks",
 	NULL,
 };

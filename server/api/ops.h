@@ -110,6 +110,18 @@ int api_group_id(struct api_call *c, const char *name, int64_t *id);
 
 /* Write the c->error message and return r. */
 int api_fail(struct api_call *c, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* A plain keyset page's request (?limit=&cursor=), and what row callbacks write with. */
+struct api_page_req {
+	uint64_t limit;
+	bool has_limit;
+	char cursor[DB_CURSOR_MAX + 1];
+	bool has_cursor;
+};
+extern const struct api_field api_page_fields[];
+struct api_rows {
+	struct server *s;
+	struct json *j;
+};
 /* The end of a keyset page whose rows a query r wrote into an array the caller opened in
  * an open object: closes both with "total" (when total is not NULL) and "next"; or, for
  * r < 0, drops the reply and fails (-EINVAL: a cursor this server did not give). */

@@ -141,27 +141,9 @@ bad:
 
 /* ---- list ---- */
 
-struct list_req {
-	uint64_t limit;
-	bool has_limit;
-	char cursor[DB_CURSOR_MAX + 1];
-	bool has_cursor;
-};
-
-static const struct api_field list_fields[] = {
-	API_FIELD_U64(struct list_req, limit, 1, DB_PAGE_MAX, 0),
-	API_FIELD(struct list_req, cursor, API_CURSOR, 0),
-	API_FIELD_END,
-};
-
-struct list_ctx {
-	struct server *s;
-	struct json *j;
-};
-
 static int list_row(const struct db_service *sv, void *data)
 {
-	struct list_ctx *l = data;
+	struct api_rows *l = data;
 
 	service_json(l->s, sv, l->j);
 	return 0;
@@ -169,9 +151,9 @@ static int list_row(const struct db_service *sv, void *data)
 
 static int service_list(struct api_call *c)
 {
-	struct list_req *q = c->req;
+	struct api_page_req *q = c->req;
 	struct db_service_query dq = { q->has_limit ? q->limit : 50, q->cursor };
-	struct list_ctx l = { c->s, c->reply };
+	struct api_rows l = { c->s, c->reply };
 	char next[DB_CURSOR_MAX + 1] = "";
 	uint64_t total = 0;
 	int r;
@@ -184,7 +166,7 @@ static int service_list(struct api_call *c)
 
 const struct api_op op_service_list = {
 	"service.list", "GET", "/api/v1/services", API_VIEWER, 0,
-	sizeof(struct list_req), list_fields, service_list,
+	sizeof(struct api_page_req), api_page_fields, service_list,
 	"The services catalog, by name", NULL,
 };
 

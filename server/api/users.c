@@ -30,6 +30,12 @@ int api_fail(struct api_call *c, int r, const char *fmt, ...)
 	return r;
 }
 
+const struct api_field api_page_fields[] = {
+	API_FIELD_U64(struct api_page_req, limit, 1, DB_PAGE_MAX, 0),
+	API_FIELD(struct api_page_req, cursor, API_CURSOR, 0),
+	API_FIELD_END,
+};
+
 int api_page_end(struct api_call *c, int r, const uint64_t *total, const char *next)
 {
 	if (r < 0) {

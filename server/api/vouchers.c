@@ -232,27 +232,9 @@ const struct api_op op_voucher_add = {
 
 /* ---- list ---- */
 
-struct list_req {
-	uint64_t limit;
-	bool has_limit;
-	char cursor[DB_CURSOR_MAX + 1];
-	bool has_cursor;
-};
-
-static const struct api_field list_fields[] = {
-	API_FIELD_U64(struct list_req, limit, 1, DB_PAGE_MAX, 0),
-	API_FIELD(struct list_req, cursor, API_CURSOR, 0),
-	API_FIELD_END,
-};
-
-struct list_ctx {
-	struct server *s;
-	struct json *j;
-};
-
 static int list_row(const struct db_voucher_batch *b, void *data)
 {
-	struct list_ctx *l = data;
+	struct api_rows *l = data;
 
 	batch_json(l->s, b, l->j, NULL, false);
 	return 0;
@@ -260,8 +242,8 @@ static int list_row(const struct db_voucher_batch *b, void *data)
 
 static int voucher_list(struct api_call *c)
 {
-	struct list_req *q = c->req;
-	struct list_ctx l = { c->s, c->reply };
+	struct api_page_req *q = c->req;
+	struct api_rows l = { c->s, c->reply };
 	char next[DB_CURSOR_MAX + 1] = "";
 	uint64_t total = 0;
 	int r;
@@ -275,7 +257,7 @@ static int voucher_list(struct api_call *c)
 
 const struct api_op op_voucher_list = {
 	"voucher.list", "GET", "/api/v1/vouchers", API_VIEWER, 0,
-	sizeof(struct list_req), list_fields, voucher_list,
+	sizeof(struct api_page_req), api_page_fields, voucher_list,
 	"One page of voucher batches, newest first, with how many codes each has used", NULL,
 };
 
