@@ -345,6 +345,36 @@ login() {
 	CSRF=$(jq -r '.csrf // empty' "$WT_DIR/body" 2>/dev/null)
 }
 
+# server_with_portal [SERVER KEYS]: the setup of the API and portal scenarios. ns srv runs
+# a server on wg $WGS with pool 10.9.0.0/24, no SNAT, its database $DB, its socket $SOCK
+# and its portal on $URL (https://10.201.0.1:8443, test_ca's certificate); ns cl, across
+# the veth vs 10.201.0.1/24 ---- vc 10.201.0.2/24, calls it. SERVER KEYS go into the
+# server section. Defines W (the CLI against the server) and portal_up; the server's pid
+# is in SERVER. Reports "the server starts with its portal".
+server_with_portal() {
+	VS=$(lname vs) VC=$(lname vc) WGS=$(lname wgs)
+	SOCK=$WT_DIR/server.sock CONF=$WT_DIR/server.conf DB=$WT_DIR/warren.db
+	URL=https://10.201.0.1:8443
+	ns_new srv cl
+	veth srv "$VS" 10.201.0.1/24 cl "$VC" 10.201.0.2/24
+	test_ca 10.201.0.1 || finish
+	cat >"$CONF" <<EOF
+daemon = { state_dir = "$WT_DIR/state"; socket = "$SOCK"; };
+server = { interface = "$WGS"; listen_port = 51820; private_key = "$(wg_genkey)";
+           endpoint = "10.201.0.1:51820"; pool = [ "10.9.0.0/24" ];
+           client_allowed_ips = [ "10.9.0.0/24" ]; egress = "$VS"; snat = false;
+           database = "$DB"; ${1:-}
+           portal = { listen = "10.201.0.1:8443"; tls_cert_file = "$WT_DIR/portal.crt";
+                      tls_key_file = "$WT_DIR/portal.key"; }; };
+EOF
+	W() { in_ns srv "$WARREN" "$@" -s "$SOCK"; }
+	portal_up() { in_ns cl curl -s -o /dev/null --cacert "$WT_DIR/ca.pem" "$URL/"; }
+	spawn srv server "$WARREN" server -c "$CONF"
+	SERVER=$WT_LAST_PID
+	wait_for 10 test -S "$SOCK" && wait_for 5 portal_up
+	check "the server starts with its portal" test $? = 0
+}
+
 # ---------------------------------------------------------------- state digests
 
 # state_dump NS: canonical text of NS's configuration: links (name, kind, flags, mtu,

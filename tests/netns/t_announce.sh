@@ -15,21 +15,7 @@
 require ip wg jq openssl curl sqlite3
 need_warren
 
-VS=$(lname vs) VC=$(lname vc) WGS=$(lname wgs)
-ns_new srv cl
-veth srv "$VS" 10.201.0.1/24 cl "$VC" 10.201.0.2/24
-SOCK=$WT_DIR/server.sock CONF=$WT_DIR/server.conf URL=https://10.201.0.1:8443 DB=$WT_DIR/warren.db
-test_ca 10.201.0.1 || finish
-cat >"$CONF" <<EOF
-daemon = { state_dir = "$WT_DIR/state"; socket = "$SOCK"; };
-server = { interface = "$WGS"; listen_port = 51820; private_key = "$(wg_genkey)";
-           endpoint = "10.201.0.1:51820"; pool = [ "10.9.0.0/24" ];
-           client_allowed_ips = [ "10.9.0.0/24" ]; egress = "$VS"; snat = false;
-           database = "$DB";
-           portal = { listen = "10.201.0.1:8443"; tls_cert_file = "$WT_DIR/portal.crt";
-                      tls_key_file = "$WT_DIR/portal.key"; }; };
-EOF
-W() { in_ns srv "$WARREN" "$@" -s "$SOCK"; }
+server_with_portal
 # cli ARGS...: the CLI's exit status, stdout and stderr as "RC|OUT|ERR"
 cli() {
 	local out err rc
@@ -38,10 +24,6 @@ cli() {
 	printf '%s|%s|%s' "$rc" "$out" "$err"
 }
 sql() { sqlite3 -separator ' ' "$DB" "$1"; }
-spawn srv server "$WARREN" server -c "$CONF"
-portal_up() { in_ns cl curl -s -o /dev/null --cacert "$WT_DIR/ca.pem" "$URL/"; }
-wait_for 10 test -S "$SOCK" && wait_for 5 portal_up
-check "the server starts with its portal" test $? = 0
 
 j() { jq -r "$1" "$WT_DIR/body"; }
 # as_admin / as_viewer / as NAME: who the next requests are

@@ -5,33 +5,15 @@
 # device limit; nobody else's devices reachable; console accounts and the unauthenticated
 # turned away.
 #
-#   ns srv (warren server)  vs 10.203.0.1/24 ---- vc 10.203.0.2/24  ns cl (curl)
-#   portal https://10.203.0.1:8443
+#   ns srv (warren server)  vs 10.201.0.1/24 ---- vc 10.201.0.2/24  ns cl (curl)
+#   portal https://10.201.0.1:8443
 . "$(dirname "$0")/lib.sh"
 [ "$WARREN_BACKEND" = kernel ] &&
 	skip_all "the user's routes call the same device code as the admin's; the host tier runs them"
 require ip wg jq openssl curl
 need_warren
 
-VS=$(lname vs) VC=$(lname vc) WGS=$(lname wgm)
-ns_new srv cl
-veth srv "$VS" 10.203.0.1/24 cl "$VC" 10.203.0.2/24
-SOCK=$WT_DIR/server.sock CONF=$WT_DIR/server.conf URL=https://10.203.0.1:8443
-test_ca 10.203.0.1 || finish
-cat >"$CONF" <<EOF2
-daemon = { state_dir = "$WT_DIR/state"; socket = "$SOCK"; };
-server = { interface = "$WGS"; listen_port = 51820; private_key = "$(wg_genkey)";
-           endpoint = "10.203.0.1:51820"; pool = [ "10.9.0.0/24" ];
-           client_allowed_ips = [ "10.9.0.0/24" ]; egress = "$VS"; snat = false;
-           database = "$WT_DIR/warren.db"; max_devices = 3;
-           portal = { listen = "10.203.0.1:8443"; tls_cert_file = "$WT_DIR/portal.crt";
-                      tls_key_file = "$WT_DIR/portal.key"; }; };
-EOF2
-W() { in_ns srv "$WARREN" "$@" -s "$SOCK"; }
-spawn srv server "$WARREN" server -c "$CONF"
-portal_up() { in_ns cl curl -s -o /dev/null --cacert "$WT_DIR/ca.pem" "$URL/"; }
-wait_for 10 test -S "$SOCK" && wait_for 5 portal_up
-check "the server starts with its portal" test $? = 0
+server_with_portal "max_devices = 3;"
 
 # on_link KEY / off_link KEY: whether the server's link has that peer; an empty KEY is
 # neither, so a key that was never read cannot pass.
