@@ -15,6 +15,8 @@
 #include "nftset.h"
 #include "../common/util.h"
 
+static uint32_t set_ids;
+
 void nftset_put_set(struct nl *nl, struct nftx_buf *b, const char *table,
 		    const struct nftset_def *d, uint16_t type, uint16_t flags)
 {
@@ -29,7 +31,8 @@ void nftset_put_set(struct nl *nl, struct nftx_buf *b, const char *table,
 		nftnl_set_set_u32(s, NFTNL_SET_FLAGS, d->flags);
 		nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, d->key_type);
 		nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, d->key_len);
-		nftnl_set_set_u32(s, NFTNL_SET_ID, ++nl->seq);
+		/* Not from nl->seq: a batch's sequence numbers must run on unbroken. */
+		nftnl_set_set_u32(s, NFTNL_SET_ID, ++set_ids);
 		if (d->flags & NFT_SET_MAP) {
 			nftnl_set_set_u32(s, NFTNL_SET_DATA_TYPE, d->data_type);
 			nftnl_set_set_u32(s, NFTNL_SET_DATA_LEN, d->data_len);

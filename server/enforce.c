@@ -57,6 +57,30 @@ struct enforce {
 
 /* ---- the model ---- */
 
+/* A group's policy as enforce keeps it: what the table is made of, deep-copied. */
+static void pol_copy(struct policy *dst, const struct policy *src)
+{
+	memset(dst, 0, sizeof(*dst));
+	if (!src)
+		return;
+	*dst = *src;
+	dst->dests = NULL;
+	dst->sources = (struct cidrv){ 0 };
+	if (src->n_dests) {
+		dst->dests = xcalloc(src->n_dests, sizeof(*dst->dests));
+		memcpy(dst->dests, src->dests, src->n_dests * sizeof(*dst->dests));
+	}
+	for (size_t i = 0; i < src->sources.n; i++)
+		cidrv_push(&dst->sources, &src->sources.v[i]);
+}
+
+static void pol_free(struct policy *p)
+{
+	free(p->dests);
+	cidrv_clear(&p->sources);
+	memset(p, 0, sizeof(*p));
+}
+
 static struct egroup *group_find(const struct enforce *e, uint32_t id)
 {
 	size_t i;
@@ -87,7 +111,7 @@ static void model_clear(struct enforce *e)
 	size_t i;
 
 	for (i = 0; i < e->ng; i++)
-		policy_clear(&e->g[i].p);
+		pol_free(&e->g[i].p);
 	free(e->g);
 	free(e->d);
 	free(e->ifname);
@@ -836,12 +860,59 @@ static size_t build_dev(struct enforce *e, struct nftx_buf *b, const struct enfo
 
 /* ---- sending ---- */
 
+static const char *msg_what(uint16_t type)
+{
+	switch (type) {
+	case NFT_MSG_NEWTABLE: case NFT_MSG_DELTABLE: return "table";
+	case NFT_MSG_NEWCHAIN: case NFT_MSG_DELCHAIN: return "chain";
+	case NFT_MSG_NEWRULE: case NFT_MSG_DELRULE: return "rule";
+	case NFT_MSG_NEWSET: case NFT_MSG_DELSET: return "set";
+	case NFT_MSG_NEWSETELEM: return "set elements (add)";
+	case NFT_MSG_DELSETELEM: return "set elements (delete)";
+	default: return "message";
+	}
+}
+
+/* nl->err = "table inet warren_server: set NAME: why" for message idx of the batch. */
+static void describe(struct nl *nl, const void *buf, size_t len, int idx, int err)
+{
+	char why[sizeof(nl->err)], name[64] = "";
+	const struct nlmsghdr *m;
+	int left = (int)len, i = 0;
+
+	snprintf(why, sizeof(why), "%s", nl_strerror(nl, err));
+	for (m = buf; idx >= 0 && mnl_nlmsg_ok(m, left); m = mnl_nlmsg_next(m, &left), i++) {
+		const struct nlattr *a;
+		uint16_t want;
+
+		if (i != idx)
+			continue;
+		switch (m->nlmsg_type & 0xff) {
+		case NFT_MSG_NEWCHAIN: case NFT_MSG_DELCHAIN: want = NFTA_CHAIN_NAME; break;
+		case NFT_MSG_NEWRULE: case NFT_MSG_DELRULE: want = NFTA_RULE_CHAIN; break;
+		case NFT_MSG_NEWSET: case NFT_MSG_DELSET: want = NFTA_SET_NAME; break;
+		case NFT_MSG_NEWSETELEM: case NFT_MSG_DELSETELEM: want = NFTA_SET_ELEM_LIST_SET;
+			break;
+		default: want = 0;
+		}
+		mnl_attr_for_each(a, m, sizeof(struct nfgenmsg))
+			if (want && mnl_attr_get_type(a) == want)
+				snprintf(name, sizeof(name), " %.*s",
+					 (int)mnl_attr_get_payload_len(a),
+					 (const char *)mnl_attr_get_payload(a));
+		if (snprintf(nl->err, sizeof(nl->err), "table inet %s: %s%s: %s", TABLE,
+			     msg_what(m->nlmsg_type & 0xff), name, why) >= (int)sizeof(nl->err))
+			nl->err[sizeof(nl->err) - 1] = '\0';
+		return;
+	}
+}
+
 typedef void (*build_fn)(struct enforce *e, struct nftx_buf *b, const void *arg);
 
 static int send_batch(struct enforce *e, build_fn fn, const void *arg)
 {
 	uint32_t g = 0;
-	int err = -ERESTART, tries, failed;
+	int err = -ERESTART, tries, failed = -1;
 
 	for (tries = 0; tries < TRIES && err == -ERESTART; tries++) {
 		struct nftx_buf b = { NULL, 0, 0 };
@@ -859,6 +930,9 @@ static int send_batch(struct enforce *e, build_fn fn, const void *arg)
 		err = 0;
 		if (e->nl->sock)
 			err = nl_talk_atomic(e->nl, b.p, b.len, &failed);
+		if (err < 0 && err != -ERESTART)
+			describe(e->nl, b.p, b.len, failed, err);
+		if (getenv("ENF_DEBUG")) fprintf(stderr, "failed=%d err=%d\n", failed, err);
 		free(b.p);
 	}
 	if (err == -ERESTART)
@@ -937,9 +1011,7 @@ int enforce_converge(struct enforce *e, const struct enforce_conf *c,
 		for (i = 0; i < ng; i++) {
 			e->g[i].id = g[i].id;
 			e->g[i].open = g[i].open;
-			policy_init(&e->g[i].p);
-			if (g[i].p)
-				policy_copy(&e->g[i].p, g[i].p);
+			pol_copy(&e->g[i].p, g[i].p);
 		}
 		e->ng = ng;
 		e->d = xcalloc(nd ? nd : 1, sizeof(*e->d));
@@ -1043,18 +1115,16 @@ int enforce_group_set(struct enforce *e, const struct enforce_group *g)
 		return -ENOTCONN;
 	if (!g->id)
 		return -EINVAL;
-	policy_init(&next.p);
-	if (g->p)
-		policy_copy(&next.p, g->p);
+	pol_copy(&next.p, g->p);
 	old = group_find(e, g->id);
 	ch.create = !old;
 	err = send_batch(e, b_group, &ch);
 	if (err < 0) {
-		policy_clear(&next.p);
+		pol_free(&next.p);
 		return err;
 	}
 	if (old) {
-		policy_clear(&old->p);
+		pol_free(&old->p);
 		*old = next;
 	} else {
 		*(struct egroup *)array_push(&e->g, &e->ng, sizeof(*e->g)) = next;
@@ -1077,7 +1147,7 @@ int enforce_group_del(struct enforce *e, uint32_t id)
 	err = send_batch(e, b_group, &ch);
 	if (err < 0)
 		return err;
-	policy_clear(&g->p);
+	pol_free(&g->p);
 	*g = e->g[--e->ng];
 	return 0;
 }
