@@ -91,16 +91,16 @@ void nftx_verdict(struct nftnl_rule *r, int verdict, const char *chain)
 	nftnl_rule_add_expr(r, e);
 }
 
-void nftx_lookup(struct nftnl_rule *r, const char *set, uint32_t sreg, uint32_t dreg, bool inv)
+void nftx_lookup(struct nftnl_rule *r, const char *set, uint32_t sreg, int dreg, bool inv)
 {
 	struct nftnl_expr *e = nftx_expr("lookup");
 
 	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, sreg);
-	if (dreg)
-		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_DREG, dreg);
+	if (dreg >= 0)
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_DREG, (uint32_t)dreg);
 	nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, set);
-	if (inv)
-		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_FLAGS, NFT_LOOKUP_F_INV);
+	/* always: the kernel dumps the flags back, 0 included */
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_FLAGS, inv ? NFT_LOOKUP_F_INV : 0);
 	nftnl_rule_add_expr(r, e);
 }
 

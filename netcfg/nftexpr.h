@@ -29,9 +29,8 @@ void nftx_bitwise(struct nftnl_rule *r, const void *mask, uint32_t len);
 void nftx_payload(struct nftnl_rule *r, uint32_t base, uint32_t off, uint32_t len,
 		  uint32_t reg);
 void nftx_verdict(struct nftnl_rule *r, int verdict, const char *chain);
-/* lookup reg @set [dreg]: dreg 0 for a plain set, NFT_REG_VERDICT for a vmap. */
-void nftx_lookup(struct nftnl_rule *r, const char *set, uint32_t sreg, uint32_t dreg,
-		 bool inv);
+/* lookup reg @set [dreg]: dreg -1 for a plain set, NFT_REG_VERDICT for a vmap. */
+void nftx_lookup(struct nftnl_rule *r, const char *set, uint32_t sreg, int dreg, bool inv);
 /* iifname/oifname ==/!= name: the whole 16 bytes, NUL padded. */
 void nftx_ifname(struct nftnl_rule *r, uint32_t key, uint32_t op, const char *name);
 /* meta nfproto ipv4/ipv6 */

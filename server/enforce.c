@@ -511,7 +511,7 @@ static void r_lookup(struct chain *c, int f, bool src, const char *set, bool inv
 	struct nftnl_rule *r = rule(c);
 
 	nftx_addr_load(r, f, src, NFT_REG_1);
-	nftx_lookup(r, set, NFT_REG_1, 0, inv);
+	nftx_lookup(r, set, NFT_REG_1, -1, inv);
 	nftx_verdict(r, verdict, to);
 }
 
@@ -570,11 +570,11 @@ static void group_rules(const struct enforce *e, const struct egroup *g, struct 
 		r = rule(c);
 		/* daddr . l4proto . th dport, each in its own 32-bit register as nft lays a
 		 * concatenation out */
-		nftx_addr_load(r, f, false, NFT_REG32_00);
-		nftx_meta(r, NFT_META_L4PROTO, f == AF_INET ? NFT_REG32_01 : NFT_REG32_04);
+		nftx_addr_load(r, f, false, NFT_REG_1);   /* = NFT_REG32_00, dumped so */
+		nftx_meta(r, NFT_META_L4PROTO, f == AF_INET ? NFT_REG32_01 : NFT_REG_2);
 		nftx_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2,
 			     f == AF_INET ? NFT_REG32_02 : NFT_REG32_05);
-		nftx_lookup(r, names[2 + i], NFT_REG32_00, 0, false);
+		nftx_lookup(r, names[2 + i], NFT_REG_1, -1, false);
 		nftx_verdict(r, NF_ACCEPT, NULL);
 	}
 	nftx_verdict(rule(c), NFT_GOTO, "blocked");
@@ -932,7 +932,6 @@ static int send_batch(struct enforce *e, build_fn fn, const void *arg)
 			err = nl_talk_atomic(e->nl, b.p, b.len, &failed);
 		if (err < 0 && err != -ERESTART)
 			describe(e->nl, b.p, b.len, failed, err);
-		if (getenv("ENF_DEBUG")) fprintf(stderr, "failed=%d err=%d\n", failed, err);
 		free(b.p);
 	}
 	if (err == -ERESTART)
@@ -1371,8 +1370,13 @@ static bool chain_ok(const struct chain *want, const struct nftnl_chain *have)
 static bool rule_ok(const struct nftnl_rule *want, const struct nftnl_rule *have)
 {
 	char *a = xmalloc(NFTX_TEXT_MAX), *b = xmalloc(NFTX_TEXT_MAX);
-	bool eq = nftx_rule_text(want, a, NFTX_TEXT_MAX) && nftx_rule_text(have, b, NFTX_TEXT_MAX) &&
-		  strcmp(a, b) == 0;
+	bool eq = nftx_rule_text(want, a, NFTX_TEXT_MAX) && nftx_rule_text(have, b, NFTX_TEXT_MAX);
+	char *t;
+
+	/* A dynset is dumped with "timeout 0ms", which a set without timeouts refuses. */
+	while (eq && (t = strstr(b, "timeout 0ms ")))
+		memmove(t, t + 12, strlen(t + 12) + 1);
+	eq = eq && strcmp(a, b) == 0;
 
 	free(a);
 	free(b);

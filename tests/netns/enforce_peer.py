@@ -9,18 +9,21 @@ import sys
 def serve(specs):
     sel = selectors.DefaultSelector()
     for spec in specs:
-        kind, port = spec.split(":")
+        # kind:port[:addr,addr]: a UDP reply leaves from the address asked, so with
+        # several addresses each gets its own socket
+        kind, port, *hosts = spec.split(":", 2)
         fam = socket.AF_INET6 if "v6" in kind else socket.AF_INET
-        host = "::" if fam == socket.AF_INET6 else "0.0.0.0"
-        if kind.startswith("tcp"):
-            s = socket.socket(fam, socket.SOCK_STREAM)
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            s.bind((host, int(port)))
-            s.listen(64)
-        else:
-            s = socket.socket(fam, socket.SOCK_DGRAM)
-            s.bind((host, int(port)))
-        sel.register(s, selectors.EVENT_READ, kind)
+        for host in (hosts[0].split(",") if hosts else
+                     ["::" if fam == socket.AF_INET6 else "0.0.0.0"]):
+            if kind.startswith("tcp"):
+                s = socket.socket(fam, socket.SOCK_STREAM)
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                s.bind((host, int(port)))
+                s.listen(64)
+            else:
+                s = socket.socket(fam, socket.SOCK_DGRAM)
+                s.bind((host, int(port)))
+            sel.register(s, selectors.EVENT_READ, kind)
     while True:
         for key, _ in sel.select():
             s = key.fileobj

@@ -117,8 +117,9 @@ static int topo_up(void)
 		  "ip -n %s addr add 198.51.100.1/32 dev lo && ip -n %s addr add 198.51.100.2/32 dev lo && "
 		  "ip route add 198.51.100.0/24 via 192.0.2.2",
 		  ns_srv, ns_srv, ns_srv, ns_srv, ns_srv, ns_srv);
-	peers[0] = spawn(ns_srv, "tcp:80 tcp:443 udp:5000 udp:5001");
-	peers[1] = spawn(NULL, "udp:53 tcp:53 tcp:8443 tcp:2222");
+	peers[0] = spawn(ns_srv, "tcp:80 tcp:443 udp:5000:198.51.100.1,198.51.100.2 "
+			 "udp:5001:198.51.100.1,198.51.100.2");
+	peers[1] = spawn(NULL, "udp:53:10.7.0.1 tcp:53 tcp:8443 tcp:2222");
 	peers[2] = spawn(ns_c2, "tcp:7000");
 	usleep(500 * 1000);
 	return err;
@@ -421,7 +422,7 @@ static void test_one_dev_change(void **state)
 {
 	struct fixture *f = live_f(state);
 	struct enforce_dev *many = calloc(1000, sizeof(*many)), d;
-	struct count c = { .key = { 10, 7, 3, 7 } };
+	struct count c = { .key = { 10, 7, 4, 7 } };
 	size_t i;
 
 	for (i = 0; i < 1000; i++)
@@ -433,7 +434,7 @@ static void test_one_dev_change(void **state)
 		many[i].addr.addr[3] = (uint8_t)(i % 250 + 1);
 	}
 	assert_int_equal(enforce_converge(f->e, &f->conf, &f->g, 1, many, 1000), 0);
-	d = many[3 * 250 + 6];    /* 10.7.3.7 */
+	d = many[3 * 250 + 6];    /* 10.7.4.7 */
 	d.ep_ok = true;
 	d.class_up = 4000;
 	enforce_observe(f->e, count_cb, &c);
