@@ -1005,18 +1005,16 @@ int enforce_converge(struct enforce *e, const struct enforce_conf *c,
 		cidrv_push(&e->pool, &c->pool.v[i]);
 	for (i = 0; i < c->server_addrs.n; i++)
 		cidrv_push(&e->server_addrs, &c->server_addrs.v[i]);
-	if (c->policy) {
-		e->g = xcalloc(ng ? ng : 1, sizeof(*e->g));
-		for (i = 0; i < ng; i++) {
-			e->g[i].id = g[i].id;
-			e->g[i].open = g[i].open;
-			pol_copy(&e->g[i].p, g[i].p);
-		}
-		e->ng = ng;
-		e->d = xcalloc(nd ? nd : 1, sizeof(*e->d));
-		memcpy(e->d, d, nd * sizeof(*d));
-		e->nd = nd;
+	/* array_push's growth is what dev_set and group_set extend later */
+	for (i = 0; c->policy && i < ng; i++) {
+		struct egroup *eg = array_push(&e->g, &e->ng, sizeof(*e->g));
+
+		eg->id = g[i].id;
+		eg->open = g[i].open;
+		pol_copy(&eg->p, g[i].p);
 	}
+	for (i = 0; c->policy && i < nd; i++)
+		*(struct enforce_dev *)array_push(&e->d, &e->nd, sizeof(*e->d)) = d[i];
 	err = send_batch(e, b_converge, NULL);
 	e->made = err == 0 && table_wanted(e);
 	return err;
