@@ -20,16 +20,14 @@
 #include <libnftnl/table.h>
 
 #include "nft.h"
+#include "nftexpr.h"
 #include "nlattr.h"
 #include "../common/util.h"
 
 _Static_assert(NFT_NETLINK_BUS == NETLINK_NETFILTER, "netfilter bus");
 _Static_assert(FAMILY_IPV4 == 1 && FAMILY_IPV6 == 2, "family mask bits");
 
-#define IFNAMSZ 16              /* IFNAMSIZ: meta iifname/oifname compare all 16 bytes */
-#define MSG_ROOM 8192           /* room reserved per message; the largest rule is < 1 KiB */
 #define TRIES 5                 /* interrupted dumps and generation races, then give up */
-#define TEXT_MAX 4096           /* one rule's expressions as text */
 
 #define TCP_FLAGS_OFF 13
 #define TCP_SYN 0x02
@@ -64,14 +62,6 @@ struct plan {
 	size_t n[CH_N];
 };
 
-static void *must(void *p)
-{
-	if (!p) {
-		fputs("warren: out of memory\n", stderr);
-		abort();
-	}
-	return p;
-}
 
 /* ---- validation ---- */
 
@@ -79,9 +69,9 @@ static int ifname_check(const char *name, const char *what, char *why, size_t wh
 {
 	size_t i, len = name ? strlen(name) : 0;
 
-	if (len >= IFNAMSZ) {
+	if (len >= NFTX_IFNAMSZ) {
 		snprintf(why, whylen, "%s \"%.20s...\": longer than %d bytes", what, name,
-			 IFNAMSZ - 1);
+			 NFTX_IFNAMSZ - 1);
 		return -ENAMETOOLONG;
 	}
 	if (len == 0 || strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
@@ -246,117 +236,17 @@ int nft_spec_check(const struct nft_spec *s, char *why, size_t whylen)
 
 /* ---- the plan: expressions as nft itself would generate them ---- */
 
-static void add(struct nftnl_rule *r, struct nftnl_expr *e)
-{
-	nftnl_rule_add_expr(r, e);
-}
 
-static struct nftnl_expr *expr(const char *name)
-{
-	return must(nftnl_expr_alloc(name));
-}
 
-static void e_meta(struct nftnl_rule *r, uint32_t key)
-{
-	struct nftnl_expr *e = expr("meta");
 
-	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, key);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, NFT_REG_1);
-	add(r, e);
-}
 
-static void e_cmp(struct nftnl_rule *r, uint32_t op, const void *data, uint32_t len)
-{
-	struct nftnl_expr *e = expr("cmp");
 
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, op);
-	nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, data, len);
-	add(r, e);
-}
 
-static void e_bitwise(struct nftnl_rule *r, const void *mask, uint32_t len)
-{
-	static const uint8_t zero[16];
-	struct nftnl_expr *e = expr("bitwise");
 
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, len);
-	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, mask, len);
-	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, zero, len);
-	add(r, e);
-}
-
-static void e_payload(struct nftnl_rule *r, uint32_t base, uint32_t off, uint32_t len)
-{
-	struct nftnl_expr *e = expr("payload");
-
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, base);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, off);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, len);
-	add(r, e);
-}
-
-static void e_verdict(struct nftnl_rule *r, int verdict, const char *chain)
-{
-	struct nftnl_expr *e = expr("immediate");
-
-	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, (uint32_t)verdict);
-	if (chain)
-		nftnl_expr_set_str(e, NFTNL_EXPR_IMM_CHAIN, chain);
-	add(r, e);
-}
-
-/* iifname/oifname ==/!= name: the whole 16 bytes, NUL padded, as nft matches a name. */
-static void m_ifname(struct nftnl_rule *r, uint32_t key, uint32_t op, const char *name)
-{
-	char buf[IFNAMSZ] = { 0 };
-
-	memcpy(buf, name, strlen(name));
-	e_meta(r, key);
-	e_cmp(r, op, buf, sizeof(buf));
-}
-
-static void m_nfproto(struct nftnl_rule *r, int family)
-{
-	uint8_t p = family == AF_INET ? NFPROTO_IPV4 : NFPROTO_IPV6;
-
-	e_meta(r, NFT_META_NFPROTO);
-	e_cmp(r, NFT_CMP_EQ, &p, sizeof(p));
-}
-
-/* ip/ip6 saddr/daddr within c: the covering bytes, masked when the prefix ends mid-byte. */
-static void m_addr(struct nftnl_rule *r, const struct cidr *c, bool src)
-{
-	uint32_t off = c->family == AF_INET ? (src ? 12 : 16) : (src ? 8 : 24);
-	uint32_t whole = (uint32_t)c->prefix / 8u, bytes = whole;
-	uint8_t data[16] = { 0 }, mask[16] = { 0 };
-
-	m_nfproto(r, c->family);
-	if (!c->prefix)
-		return;
-	/* Whole bytes compare directly; a prefix ending mid-byte loads the address and masks
-	 * it, as nft does, so nft lists it back as a prefix. */
-	if (c->prefix % 8) {
-		bytes = (uint32_t)cidr_addrlen(c);
-		memset(mask, 0xff, whole);
-		mask[whole] = (uint8_t)(0xff << (8 - c->prefix % 8));
-	}
-	memcpy(data, c->addr, whole + (c->prefix % 8 ? 1 : 0));
-	e_payload(r, NFT_PAYLOAD_NETWORK_HEADER, off, bytes);
-	if (c->prefix % 8) {
-		data[whole] &= mask[whole];
-		e_bitwise(r, mask, bytes);
-	}
-	e_cmp(r, NFT_CMP_EQ, data, bytes);
-}
 
 static struct nftnl_rule *rule_new(const struct plan *p, enum chain_id ch)
 {
-	struct nftnl_rule *r = must(nftnl_rule_alloc());
+	struct nftnl_rule *r = nftx_must(nftnl_rule_alloc());
 
 	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_INET);
 	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, p->table);
@@ -391,15 +281,15 @@ static void plan_antispoof(struct plan *p, const struct nft_tunnel *t, const str
 	uint32_t local = RTN_LOCAL;
 
 	host.prefix = (uint8_t)(cidr_addrlen(a) * 8);
-	m_addr(r, &host, false);
-	m_ifname(r, NFT_META_IIFNAME, NFT_CMP_NEQ, t->ifname);
-	e = expr("fib");
+	nftx_addr(r, &host, false);
+	nftx_ifname(r, NFT_META_IIFNAME, NFT_CMP_NEQ, t->ifname);
+	e = nftx_expr("fib");
 	nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_DREG, NFT_REG_1);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_RESULT, NFT_FIB_RESULT_ADDRTYPE);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_FLAGS, NFTA_FIB_F_SADDR);
-	add(r, e);
-	e_cmp(r, NFT_CMP_NEQ, &local, sizeof(local));
-	e_verdict(r, NF_DROP, NULL);
+	nftnl_rule_add_expr(r, e);
+	nftx_cmp(r, NFT_CMP_NEQ, &local, sizeof(local));
+	nftx_verdict(r, NF_DROP, NULL);
 	plan_push(p, CH_PRE, r);
 }
 
@@ -409,12 +299,12 @@ static void plan_mss_jump(struct plan *p)
 	struct nftnl_rule *r = rule_new(p, CH_FWD);
 	uint8_t tcp = IPPROTO_TCP, mask = TCP_SYN | TCP_RST, syn = TCP_SYN;
 
-	e_meta(r, NFT_META_L4PROTO);
-	e_cmp(r, NFT_CMP_EQ, &tcp, sizeof(tcp));
-	e_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, TCP_FLAGS_OFF, 1);
-	e_bitwise(r, &mask, sizeof(mask));
-	e_cmp(r, NFT_CMP_EQ, &syn, sizeof(syn));
-	e_verdict(r, NFT_JUMP, chain_defs[CH_MSS].name);
+	nftx_meta(r, NFT_META_L4PROTO, NFT_REG_1);
+	nftx_cmp(r, NFT_CMP_EQ, &tcp, sizeof(tcp));
+	nftx_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, TCP_FLAGS_OFF, 1, NFT_REG_1);
+	nftx_bitwise(r, &mask, sizeof(mask));
+	nftx_cmp(r, NFT_CMP_EQ, &syn, sizeof(syn));
+	nftx_verdict(r, NFT_JUMP, chain_defs[CH_MSS].name);
 	plan_push(p, CH_FWD, r);
 }
 
@@ -425,27 +315,27 @@ static void plan_mss(struct plan *p, const struct nft_tunnel *t, uint32_t key)
 	struct nftnl_rule *r = rule_new(p, CH_MSS);
 	struct nftnl_expr *e;
 
-	m_ifname(r, key, NFT_CMP_EQ, t->ifname);
+	nftx_ifname(r, key, NFT_CMP_EQ, t->ifname);
 	if (t->families != FAMILY_BOTH)
-		m_nfproto(r, t->families == FAMILY_IPV4 ? AF_INET : AF_INET6);
-	e = expr("rt");
+		nftx_nfproto(r, t->families == FAMILY_IPV4 ? AF_INET : AF_INET6);
+	e = nftx_expr("rt");
 	nftnl_expr_set_u32(e, NFTNL_EXPR_RT_KEY, NFT_RT_TCPMSS);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_RT_DREG, NFT_REG_1);
-	add(r, e);
-	e = expr("byteorder");
+	nftnl_rule_add_expr(r, e);
+	e = nftx_expr("byteorder");
 	nftnl_expr_set_u32(e, NFTNL_EXPR_BYTEORDER_SREG, NFT_REG_1);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_BYTEORDER_DREG, NFT_REG_1);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_BYTEORDER_OP, NFT_BYTEORDER_HTON);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_BYTEORDER_LEN, 2);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_BYTEORDER_SIZE, 2);
-	add(r, e);
-	e = expr("exthdr");
+	nftnl_rule_add_expr(r, e);
+	e = nftx_expr("exthdr");
 	nftnl_expr_set_u32(e, NFTNL_EXPR_EXTHDR_SREG, NFT_REG_1);
 	nftnl_expr_set_u8(e, NFTNL_EXPR_EXTHDR_TYPE, TCPOPT_MSS);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_EXTHDR_OFFSET, 2);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_EXTHDR_LEN, 2);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_EXTHDR_OP, NFT_EXTHDR_OP_TCPOPT);
-	add(r, e);
+	nftnl_rule_add_expr(r, e);
 	plan_push(p, CH_MSS, r);
 }
 
@@ -458,15 +348,15 @@ static void plan_inbound(struct plan *p, const struct nft_tunnel *t, const char 
 	uint32_t mask = CT_ESTABLISHED_RELATED, zero = 0;
 	struct nftnl_expr *e;
 
-	m_ifname(r, NFT_META_IIFNAME, NFT_CMP_EQ, t->ifname);
-	m_ifname(r, NFT_META_OIFNAME, NFT_CMP_EQ, lan);
-	e = expr("ct");
+	nftx_ifname(r, NFT_META_IIFNAME, NFT_CMP_EQ, t->ifname);
+	nftx_ifname(r, NFT_META_OIFNAME, NFT_CMP_EQ, lan);
+	e = nftx_expr("ct");
 	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_STATE);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
-	add(r, e);
-	e_bitwise(r, &mask, sizeof(mask));
-	e_cmp(r, NFT_CMP_EQ, &zero, sizeof(zero));
-	e_verdict(r, NF_DROP, NULL);
+	nftnl_rule_add_expr(r, e);
+	nftx_bitwise(r, &mask, sizeof(mask));
+	nftx_cmp(r, NFT_CMP_EQ, &zero, sizeof(zero));
+	nftx_verdict(r, NF_DROP, NULL);
 	plan_push(p, CH_FWD, r);
 }
 
@@ -477,16 +367,16 @@ static void plan_snat(struct plan *p, const struct nft_tunnel *t, const struct c
 	struct nftnl_rule *r = rule_new(p, CH_POST);
 	struct nftnl_expr *e;
 
-	m_ifname(r, NFT_META_OIFNAME, NFT_CMP_EQ, t->ifname);
-	m_addr(r, subnet, true);
+	nftx_ifname(r, NFT_META_OIFNAME, NFT_CMP_EQ, t->ifname);
+	nftx_addr(r, subnet, true);
 	if (!to->family) {
-		add(r, expr("masq"));
+		nftnl_rule_add_expr(r, nftx_expr("masq"));
 	} else {
-		e = expr("immediate");
+		e = nftx_expr("immediate");
 		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_1);
 		nftnl_expr_set(e, NFTNL_EXPR_IMM_DATA, to->addr, (uint32_t)cidr_addrlen(to));
-		add(r, e);
-		e = expr("nat");
+		nftnl_rule_add_expr(r, e);
+		e = nftx_expr("nat");
 		nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_TYPE, NFT_NAT_SNAT);
 		nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_FAMILY,
 				   to->family == AF_INET ? NFPROTO_IPV4 : NFPROTO_IPV6);
@@ -494,7 +384,7 @@ static void plan_snat(struct plan *p, const struct nft_tunnel *t, const struct c
 		nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_ADDR_MIN, NFT_REG_1);
 		nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_ADDR_MAX, NFT_REG_1);
 		nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_FLAGS, NF_NAT_RANGE_MAP_IPS);
-		add(r, e);
+		nftnl_rule_add_expr(r, e);
 	}
 	plan_push(p, CH_POST, r);
 }
@@ -545,7 +435,7 @@ static void plan_build(const struct nft_spec *s, struct plan *p)
 static struct nftnl_chain *chain_new(const char *table, enum chain_id ch)
 {
 	const struct chain_def *d = &chain_defs[ch];
-	struct nftnl_chain *c = must(nftnl_chain_alloc());
+	struct nftnl_chain *c = nftx_must(nftnl_chain_alloc());
 
 	nftnl_chain_set_u32(c, NFTNL_CHAIN_FAMILY, NFPROTO_INET);
 	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, table);
@@ -561,65 +451,20 @@ static struct nftnl_chain *chain_new(const char *table, enum chain_id ch)
 
 /* ---- the batch ---- */
 
-struct nbuf {
-	char *p;
-	size_t len, cap;
-};
 
-/* Room for one more message, zeroed: libmnl leaves attribute padding as it finds it. */
-static char *nbuf_room(struct nbuf *b)
-{
-	if (b->cap - b->len < MSG_ROOM) {
-		b->cap = b->cap * 2 + MSG_ROOM;
-		b->p = xrealloc(b->p, b->cap);
-	}
-	memset(b->p + b->len, 0, MSG_ROOM);
-	return b->p + b->len;
-}
 
-static void nbuf_done(struct nbuf *b, const struct nlmsghdr *nlh)
-{
-	if (nlh->nlmsg_len > MSG_ROOM)
-		abort();   /* a rule larger than any plan_* makes: memory is already corrupt */
-	b->len += nlh->nlmsg_len;
-}
-
-static void put_table(struct nl *nl, struct nbuf *b, const char *table, uint16_t type,
-		      uint16_t flags)
-{
-	struct nftnl_table *t = must(nftnl_table_alloc());
-	struct nlmsghdr *nlh;
-
-	nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, NFPROTO_INET);
-	nftnl_table_set_str(t, NFTNL_TABLE_NAME, table);
-	nlh = nftnl_table_nlmsg_build_hdr(nbuf_room(b), type, NFPROTO_INET, flags | NLM_F_ACK,
-					  ++nl->seq);
-	nftnl_table_nlmsg_build_payload(nlh, t);
-	nbuf_done(b, nlh);
-	nftnl_table_free(t);
-}
-
-static void put_chain(struct nl *nl, struct nbuf *b, const char *table, enum chain_id ch)
+static void put_chain(struct nl *nl, struct nftx_buf *b, const char *table, enum chain_id ch)
 {
 	struct nftnl_chain *c = chain_new(table, ch);
 	struct nlmsghdr *nlh;
 
-	nlh = nftnl_chain_nlmsg_build_hdr(nbuf_room(b), NFT_MSG_NEWCHAIN, NFPROTO_INET,
+	nlh = nftnl_chain_nlmsg_build_hdr(nftx_room(b), NFT_MSG_NEWCHAIN, NFPROTO_INET,
 					  NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK, ++nl->seq);
 	nftnl_chain_nlmsg_build_payload(nlh, c);
-	nbuf_done(b, nlh);
+	nftx_done(b, nlh);
 	nftnl_chain_free(c);
 }
 
-static void put_rule(struct nl *nl, struct nbuf *b, struct nftnl_rule *r)
-{
-	struct nlmsghdr *nlh;
-
-	nlh = nftnl_rule_nlmsg_build_hdr(nbuf_room(b), NFT_MSG_NEWRULE, NFPROTO_INET,
-					 NLM_F_CREATE | NLM_F_APPEND | NLM_F_ACK, ++nl->seq);
-	nftnl_rule_nlmsg_build_payload(nlh, r);
-	nbuf_done(b, nlh);
-}
 
 static bool spec_empty(const struct nft_spec *s)
 {
@@ -629,7 +474,7 @@ static bool spec_empty(const struct nft_spec *s)
 int nft_batch_build(struct nl *nl, const struct nft_spec *spec, uint32_t genid, void **buf,
 		    size_t *len)
 {
-	struct nbuf b = { NULL, 0, 0 };
+	struct nftx_buf b = { NULL, 0, 0 };
 	struct nlmsghdr *nlh;
 	struct plan p;
 	size_t c, i;
@@ -639,26 +484,26 @@ int nft_batch_build(struct nl *nl, const struct nft_spec *spec, uint32_t genid, 
 	if (err < 0)
 		return err;
 	/* Batch delimiters ask for no ACK: kernels before 6.0 never send one. */
-	nlh = nftnl_batch_begin(nbuf_room(&b), ++nl->seq);
-	if (genid && !mnl_attr_put_u32_check(nlh, MSG_ROOM, NFNL_BATCH_GENID, htonl(genid)))
+	nlh = nftnl_batch_begin(nftx_room(&b), ++nl->seq);
+	if (genid && !mnl_attr_put_u32_check(nlh, NFTX_MSG_ROOM, NFNL_BATCH_GENID, htonl(genid)))
 		abort();
-	nbuf_done(&b, nlh);
+	nftx_done(&b, nlh);
 	/* Create-if-absent then delete: a removal that also works on a missing table. */
-	put_table(nl, &b, spec_table(spec), NFT_MSG_NEWTABLE, NLM_F_CREATE);
-	put_table(nl, &b, spec_table(spec), NFT_MSG_DELTABLE, 0);
+	nftx_put_table(nl, &b, spec_table(spec), NFT_MSG_NEWTABLE, NLM_F_CREATE);
+	nftx_put_table(nl, &b, spec_table(spec), NFT_MSG_DELTABLE, 0);
 	if (!spec_empty(spec)) {
 		plan_build(spec, &p);
-		put_table(nl, &b, p.table, NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_EXCL);
+		nftx_put_table(nl, &b, p.table, NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_EXCL);
 		for (c = 0; c < CH_N; c++)
 			if (p.n[c])
 				put_chain(nl, &b, p.table, c);
 		for (c = 0; c < CH_N; c++)
 			for (i = 0; i < p.n[c]; i++)
-				put_rule(nl, &b, p.rules[c][i]);
+				nftx_put_rule(nl, &b, p.rules[c][i]);
 		plan_free(&p);
 	}
-	nlh = nftnl_batch_end(nbuf_room(&b), ++nl->seq);
-	nbuf_done(&b, nlh);
+	nlh = nftnl_batch_end(nftx_room(&b), ++nl->seq);
+	nftx_done(&b, nlh);
 	*buf = b.p;
 	*len = b.len;
 	return 0;
@@ -672,14 +517,14 @@ static const char *msg_chain(const struct nlmsghdr *m, char *name, size_t size)
 
 	name[0] = '\0';
 	if (type == NFT_MSG_NEWRULE) {
-		struct nftnl_rule *r = must(nftnl_rule_alloc());
+		struct nftnl_rule *r = nftx_must(nftnl_rule_alloc());
 
 		if (nftnl_rule_nlmsg_parse(m, r) == 0 &&
 		    (s = nftnl_rule_get_str(r, NFTNL_RULE_CHAIN)))
 			snprintf(name, size, "%s", s);
 		nftnl_rule_free(r);
 	} else if (type == NFT_MSG_NEWCHAIN) {
-		struct nftnl_chain *c = must(nftnl_chain_alloc());
+		struct nftnl_chain *c = nftx_must(nftnl_chain_alloc());
 
 		if (nftnl_chain_nlmsg_parse(m, c) == 0 &&
 		    (s = nftnl_chain_get_str(c, NFTNL_CHAIN_NAME)))
@@ -747,19 +592,7 @@ static int batch_send(struct nl *nl, const struct nft_spec *spec, uint32_t genid
 
 /* ---- reading ---- */
 
-static struct nlmsghdr *req(struct nl *nl, void *buf, uint16_t type, uint16_t family,
-			    uint16_t flags)
-{
-	/* Dumps end with NLMSG_DONE; anything else must ask for the ACK nl_talk waits for. */
-	if ((flags & NLM_F_DUMP) != NLM_F_DUMP)
-		flags |= NLM_F_ACK;
-	return nftnl_nlmsg_build_hdr(buf, type, family, flags, ++nl->seq);
-}
 
-static bool msg_is(const struct nlmsghdr *nlh, uint16_t type)
-{
-	return nlh->nlmsg_type == ((NFNL_SUBSYS_NFTABLES << 8) | type);
-}
 
 static const struct nlattr_policy gen_policy[NFTA_GEN_MAX + 1] = {
 	[NFTA_GEN_ID] = { MNL_TYPE_U32, 0 },
@@ -770,7 +603,7 @@ static int gen_cb(const struct nlmsghdr *nlh, void *data)
 	const struct nlattr *tb[NFTA_GEN_MAX + 1];
 	int err;
 
-	if (!msg_is(nlh, NFT_MSG_NEWGEN))
+	if (!nftx_msg_is(nlh, NFT_MSG_NEWGEN))
 		return MNL_CB_OK;
 	err = nlattr_parse(nlh, sizeof(struct nfgenmsg), gen_policy, NFTA_GEN_MAX, tb);
 	if (err == 0 && !tb[NFTA_GEN_ID])
@@ -786,7 +619,7 @@ static int gen_cb(const struct nlmsghdr *nlh, void *data)
 int nft_gen(struct nl *nl, uint32_t *gen)
 {
 	uint32_t buf[64] = { 0 };
-	struct nlmsghdr *nlh = req(nl, buf, NFT_MSG_GETGEN, AF_UNSPEC, 0);
+	struct nlmsghdr *nlh = nftx_req(nl, buf, NFT_MSG_GETGEN, AF_UNSPEC, 0);
 	int err;
 
 	*gen = 0;
@@ -806,9 +639,9 @@ static int table_cb(const struct nlmsghdr *nlh, void *data)
 	struct table_info *ti = data;
 	struct nftnl_table *t;
 
-	if (!msg_is(nlh, NFT_MSG_NEWTABLE))
+	if (!nftx_msg_is(nlh, NFT_MSG_NEWTABLE))
 		return MNL_CB_OK;
-	t = must(nftnl_table_alloc());
+	t = nftx_must(nftnl_table_alloc());
 	if (nftnl_table_nlmsg_parse(nlh, t) < 0) {
 		nftnl_table_free(t);
 		errno = EBADMSG;
@@ -824,8 +657,8 @@ static int table_cb(const struct nlmsghdr *nlh, void *data)
 static int table_get(struct nl *nl, const char *table, struct table_info *ti)
 {
 	uint32_t buf[128] = { 0 };
-	struct nftnl_table *t = must(nftnl_table_alloc());
-	struct nlmsghdr *nlh = req(nl, buf, NFT_MSG_GETTABLE, NFPROTO_INET, 0);
+	struct nftnl_table *t = nftx_must(nftnl_table_alloc());
+	struct nlmsghdr *nlh = nftx_req(nl, buf, NFT_MSG_GETTABLE, NFPROTO_INET, 0);
 	int err;
 
 	nftnl_table_set_str(t, NFTNL_TABLE_NAME, table);
@@ -875,9 +708,9 @@ static int chain_cb(const struct nlmsghdr *nlh, void *data)
 	struct current *cur = data;
 	struct nftnl_chain *c;
 
-	if (!msg_is(nlh, NFT_MSG_NEWCHAIN))
+	if (!nftx_msg_is(nlh, NFT_MSG_NEWCHAIN))
 		return MNL_CB_OK;
-	c = must(nftnl_chain_alloc());
+	c = nftx_must(nftnl_chain_alloc());
 	if (nftnl_chain_nlmsg_parse(nlh, c) < 0) {
 		nftnl_chain_free(c);
 		cur->foreign = true;
@@ -898,11 +731,11 @@ static int rule_cb(const struct nlmsghdr *nlh, void *data)
 	struct current *cur = data;
 	struct nftnl_rule *r;
 
-	if (!msg_is(nlh, NFT_MSG_NEWRULE))
+	if (!nftx_msg_is(nlh, NFT_MSG_NEWRULE))
 		return MNL_CB_OK;
 	/* A rule with an expression this libnftnl does not know (someone's newer nft) does not
 	 * parse; it cannot be ours, so it is a difference, not an error. */
-	r = must(nftnl_rule_alloc());
+	r = nftx_must(nftnl_rule_alloc());
 	if (nftnl_rule_nlmsg_parse(nlh, r) < 0) {
 		nftnl_rule_free(r);
 		cur->foreign = true;
@@ -925,8 +758,8 @@ static int current_dump(struct nl *nl, struct current *cur)
 	struct nftnl_rule *r;
 	int err;
 
-	nlh = req(nl, buf, NFT_MSG_GETCHAIN, NFPROTO_INET, NLM_F_DUMP);
-	c = must(nftnl_chain_alloc());
+	nlh = nftx_req(nl, buf, NFT_MSG_GETCHAIN, NFPROTO_INET, NLM_F_DUMP);
+	c = nftx_must(nftnl_chain_alloc());
 	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, cur->table);
 	nftnl_chain_nlmsg_build_payload(nlh, c);
 	nftnl_chain_free(c);
@@ -934,8 +767,8 @@ static int current_dump(struct nl *nl, struct current *cur)
 	if (err < 0)
 		return err;
 	memset(buf, 0, sizeof(buf));
-	nlh = req(nl, buf, NFT_MSG_GETRULE, NFPROTO_INET, NLM_F_DUMP);
-	r = must(nftnl_rule_alloc());
+	nlh = nftx_req(nl, buf, NFT_MSG_GETRULE, NFPROTO_INET, NLM_F_DUMP);
+	r = nftx_must(nftnl_rule_alloc());
 	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, cur->table);
 	nftnl_rule_nlmsg_build_payload(nlh, r);
 	nftnl_rule_free(r);
@@ -968,46 +801,10 @@ static bool chain_equal(const struct nftnl_chain *want, const struct nftnl_chain
 		       nftnl_chain_get_u32(have, NFTNL_CHAIN_POLICY);
 }
 
-/* A rule's expressions as libnftnl prints them ("[ meta load iifname => reg 1 ] ..."):
- * everything that decides what the rule does, and no handle, position or counter. false
- * when it does not fit, which no rule of ours comes near. */
-static bool rule_text(const struct nftnl_rule *r, char *buf, size_t size)
-{
-	struct nftnl_expr_iter *it = must(nftnl_expr_iter_create(r));
-	struct nftnl_expr *e;
-	size_t off = 0;
-	bool ok = true;
-	int n;
-
-	buf[0] = '\0';
-	while (ok && (e = nftnl_expr_iter_next(it))) {
-		n = snprintf(buf + off, size - off, "[ %s ",
-			     nftnl_expr_get_str(e, NFTNL_EXPR_NAME));
-		if (n < 0 || (size_t)n >= size - off) {
-			ok = false;
-			break;
-		}
-		off += (size_t)n;
-		n = nftnl_expr_snprintf(buf + off, size - off, e, NFTNL_OUTPUT_DEFAULT, 0);
-		if (n < 0 || (size_t)n >= size - off) {
-			ok = false;
-			break;
-		}
-		off += (size_t)n;
-		n = snprintf(buf + off, size - off, "] ");
-		if (n < 0 || (size_t)n >= size - off)
-			ok = false;
-		else
-			off += (size_t)n;
-	}
-	nftnl_expr_iter_destroy(it);
-	return ok;
-}
-
 static bool rule_equal(const struct nftnl_rule *want, const struct nftnl_rule *have)
 {
-	char *a = xmalloc(TEXT_MAX), *b = xmalloc(TEXT_MAX);
-	bool eq = rule_text(want, a, TEXT_MAX) && rule_text(have, b, TEXT_MAX) &&
+	char *a = xmalloc(NFTX_TEXT_MAX), *b = xmalloc(NFTX_TEXT_MAX);
+	bool eq = nftx_rule_text(want, a, NFTX_TEXT_MAX) && nftx_rule_text(have, b, NFTX_TEXT_MAX) &&
 		  strcmp(a, b) == 0 && !nftnl_rule_is_set(have, NFTNL_RULE_COMPAT_PROTO);
 
 	free(a);

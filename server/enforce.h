@@ -87,4 +87,10 @@ uint32_t enforce_gen(const struct enforce *e);
 /* Delete the table; absent is fine. */
 int enforce_remove(struct enforce *e);
 
+/* Every batch, BATCH_BEGIN ... END as it goes to the kernel, is shown to fn first (tests,
+ * benchmarks). With a netfilter handle that has no socket nothing is sent at all, so the
+ * batches can be built without the kernel. */
+typedef void (*enforce_batch_fn)(const void *buf, size_t len, void *arg);
+void enforce_observe(struct enforce *e, enforce_batch_fn fn, void *arg);
+
 #endif
