@@ -123,7 +123,8 @@ static const struct opt service_opts[] = {
 static const struct verb verbs[] = {
 	{ "user", "add", "user.add", "name", user_add_opts, R_USER_ADDED,
 	  "user add NAME [--expires DATE|DURATION] [--quota SIZE[/month]] [--reset-day DAY] "
-	  "[--public-key KEY] [--device NAME|--no-device] [--group GROUP] [--email ADDRESS]" },
+	  "[--public-key KEY] [--device NAME|--no-device] [--group GROUP] [--email ADDRESS] "
+	  "[--rate RATE]" },
 	{ "user", "list", "user.list", NULL, user_list_opts, R_USER_LIST,
 	  "user list [--json] [--state STATE] [--group GROUP] [--search TEXT] [--sort name|created|expires|used]" },
 	{ "user", "show", "user.show", "user", no_opts, R_JSON, "user show NAME [--json]" },
