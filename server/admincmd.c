@@ -160,7 +160,8 @@ static const struct verb verbs[] = {
 	  "[--isolate|--no-isolate] [--portal-login|--no-portal-login] [--idle DURATION] "
 	  "[--max-maps N]" },
 	{ "group", "list", "group.list", NULL, no_opts, R_GROUPS, "group list [--json]" },
-	{ "group", "show", "group.show", "name", no_opts, R_GROUP_SHOW, "group show NAME [--json]" },
+	{ "group", "show", "group.show", "name", no_opts, R_GROUP_SHOW,
+	  "group show NAME [--json]" },
 	{ "group", "set", "group.set", "name", group_set_opts, R_GROUP_SHOW,
 	  "group set NAME [--destinations LIST] [--schedule TEXT] [--sources LIST] [--rate RATE] "
 	  "[--isolate|--no-isolate] [--portal-login|--no-portal-login] [--idle DURATION] "
