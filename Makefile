@@ -76,13 +76,18 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/unit/%)
 TESTLIB_SRC := $(wildcard tests/unit/support/*.c)
 TESTLIB_OBJ := $(TESTLIB_SRC:%.c=$(B)/%.o)
 
+# C drivers of the netns scenarios (tests/netns/*.c), one program each, linked as unit tests
+# are; the kernel tier carries them into its VM, which has no compiler.
+NETNS_SRC := $(sort $(wildcard tests/netns/*.c))
+NETNS_BIN := $(NETNS_SRC:tests/netns/%.c=$(B)/tests/netns/%)
+
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
 FUZZ_CC ?= clang
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
 FUZZ_OBJ := $(LIB_SRC:%.c=$(B)/fuzz/obj/%.o) $(B)/fuzz/obj/gen/web_assets.o
 
-.PHONY: all check unit fuzz deps bench-deps install uninstall clean demo demo-stop bench FORCE
+.PHONY: all check unit netns-drivers fuzz deps bench-deps install uninstall clean demo demo-stop bench FORCE
 all: $(B)/warren
 
 $(B)/%.o: %.c
@@ -121,6 +126,11 @@ $(B)/tests/unit/%: tests/unit/%.c $(B)/libwarren.a $(TESTLIB_OBJ)
 	$(Q)$(CC) $(ALL_CFLAGS) $(shell $(PKG_CONFIG) --cflags cmocka) $(DEPFLAGS) -Itests/unit \
 		-o $@ $< $(TESTLIB_OBJ) $(B)/libwarren.a $(PC_LIBS) $(shell $(PKG_CONFIG) --libs cmocka) $(LDFLAGS)
 
+$(B)/tests/netns/%: tests/netns/%.c $(B)/libwarren.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  DRIVER  $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -o $@ $< $(B)/libwarren.a $(PC_LIBS) $(LDFLAGS)
+
 $(B)/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  FUZZCC  $<")
@@ -144,9 +154,10 @@ $(B)/fuzz/%: tests/fuzz/%.c $(B)/fuzz/libwarren.a
 		-o $@ $< $(B)/fuzz/libwarren.a $(PC_LIBS)
 
 unit: $(UNIT_BIN)
+netns-drivers: $(NETNS_BIN)
 fuzz: $(FUZZ_BIN)
 
-check: $(B)/warren unit fuzz
+check: $(B)/warren unit netns-drivers fuzz
 	$(Q)tests/run.sh
 
 bench: $(B)/warren
@@ -158,6 +169,7 @@ DEB_PKGS := build-essential pkg-config clang libmnl-dev libnftnl-dev libsodium-d
 	libconfig-dev libcurl4-openssl-dev libsqlite3-dev libqrencode-dev zlib1g-dev \
 	libmicrohttpd-dev libsystemd-dev libcmocka-dev wireguard-go wireguard-tools \
 	nftables iproute2 iputils-ping netcat-openbsd tcpdump procps kmod jq sqlite3 openssl curl python3 \
+	iperf3 \
 	qemu-system-x86 busybox-static linux-image-amd64 cpio \
 	openresolv dbus-daemon libsystemd-shared \
 	chromium fonts-noto-cjk librsvg2-bin zbar-tools

@@ -34,9 +34,10 @@ REQUIRED_TOOLS="bash ip nft wg ping timeout sha256sum sort modprobe"
 OPTIONAL_TOOLS="ss bridge tc tracepath grep sed awk find xargs diff cmp gzip
 	mount umount flock setsid unshare nsenter getopt ps pgrep pkill pidof sysctl kill
 	insmod rmmod lsmod modinfo depmod wg-quick wireguard-go nc socat tcpdump jq curl
-	xxd hexdump openssl sqlite3 strace conntrack dig file less resolvconf getent"
+	xxd hexdump openssl sqlite3 strace conntrack dig file less resolvconf getent iperf3"
 # Modules loaded on demand (modprobe resolves their dependencies).
-MODULES="wireguard veth dummy bridge macvlan ipvlan vrf tun ifb sch_netem sch_tbf
+MODULES="wireguard veth dummy bridge macvlan ipvlan vrf tun ifb sch_netem sch_tbf sch_htb
+	sch_fq_codel
 	nf_tables nfnetlink nf_conntrack nf_conntrack_netlink nf_nat nft_chain_nat nft_masq
 	nft_nat nft_redir nft_ct nft_fib_inet nft_fib_ipv4 nft_fib_ipv6 nft_reject_inet
 	nft_limit nft_quota nft_hash nft_numgen nft_log nft_socket nft_tproxy nft_connlimit
@@ -237,14 +238,15 @@ build_overlay() {
 	mkdir -p "$STAGE/repo/build" "$STAGE/etc/warren-vm"
 	write_init "$STAGE/init"
 	tar -C "$ROOT" --exclude=tests/fuzz --exclude=tests/unit -cf - tests | tar -C "$STAGE/repo" -xf -
-	# build/warren and the unit-test binaries (live tests run them against wireguard.ko),
-	# moved to /repo/build in the guest; their libraries stay where ldd found them.
+	# build/warren, the unit-test binaries (live tests run them against wireguard.ko) and
+	# the scenarios' C drivers (build/tests/netns/*), moved to /repo/build in the guest;
+	# their libraries stay where ldd found them.
 	# Libraries warren loads only when it needs them (a portal), with theirs.
 	for s in libcurl.so.4 libmicrohttpd.so.12; do
 		s=$(ldconfig -p 2>/dev/null | awk -v n="$s" '$1 == n && /x86-64/ { print $NF; exit }')
 		[ -n "$s" ] && install_bin "$s"
 	done
-	for s in "$BDIR/warren" "$BDIR"/tests/unit/test_*; do
+	for s in "$BDIR/warren" "$BDIR"/tests/unit/test_* "$BDIR"/tests/netns/*; do
 		[ -f "$s" ] && [ -x "$s" ] || continue
 		install_bin "$s"
 		d=$STAGE/repo/build${s#"$BDIR"}
