@@ -19,11 +19,11 @@ const struct command cli_commands[] = {
 	{ "server", cmd_server, "run the server role (foreground)", "[-c FILE]" },
 	{ "user", cmd_user, "manage the server's users",
 	  "add NAME [--expires DATE|DURATION] [--quota SIZE[/month]] [--reset-day DAY] "
-	  "[--public-key KEY] [--device NAME|--no-device] [--group GROUP] [--email ADDRESS] | "
-	  "list [--json] [--state STATE] [--group GROUP] [--search TEXT] | show NAME [--json] | "
+	  "[--public-key KEY] [--device NAME|--no-device] [--group GROUP] [--email ADDRESS] "
+	  "[--rate RATE] | list [--json] [--state STATE] [--group GROUP] [--search TEXT] | show NAME [--json] | "
 	  "config NAME [--device NAME] | qr NAME [--device NAME] [--png F|--svg F] | "
 	  "set NAME [--expires DATE|DURATION|never] [--quota SIZE[/month]|none] [--reset-day DAY] "
-	  "[--group GROUP] [--email ADDRESS] | disable NAME | enable NAME | delete NAME | "
+	  "[--group GROUP] [--email ADDRESS] [--rate RATE|--rate-inherit] | disable NAME | enable NAME | delete NAME | "
 	  "rotate NAME [--device NAME] [--public-key KEY] | passwd NAME | export | "
 	  "import FILE [--dry-run]   [-s SOCKET] [-c FILE]" },
 	{ "session", cmd_session, "list the server's session log",
@@ -35,7 +35,11 @@ const struct command cli_commands[] = {
 	{ "token", cmd_token, "manage the administration API's tokens",
 	  "add NAME [--role admin|viewer] | list [--json] | delete NAME [-s SOCKET] [-c FILE]" },
 	{ "group", cmd_group, "manage the server's groups of users",
-	  "add NAME | list [--json] | delete NAME [-s SOCKET] [-c FILE]" },
+	  "add NAME [POLICY] | list [--json] | show NAME [--json] | "
+	  "set NAME [POLICY] [--inherit FIELD]... | delete NAME [-s SOCKET] [-c FILE]   "
+	  "(POLICY: [--destinations LIST] [--schedule TEXT] [--sources LIST] [--rate RATE] "
+	  "[--isolate|--no-isolate] [--portal-login|--no-portal-login] [--idle DURATION] "
+	  "[--max-maps N])" },
 	{ "voucher", cmd_voucher, "manage the server's prepaid vouchers",
 	  "add --count N [--duration DURATION] [--quota SIZE[/month]] [--group GROUP] "
 	  "[--expires DATE|DURATION] [--uses N] [--name BATCH] | list [--json] | "

@@ -18,6 +18,7 @@
 
 #include "conf.h"
 #include "dns.h"
+#include "policy.h"
 #include "wgquick.h"
 #include "../common/util.h"
 
@@ -1735,6 +1736,178 @@ static void k_server_portal(struct pctx *p, const config_setting_t *s, void *obj
 		perr(p, s, "portal: tls_cert_file and tls_key_file are needed: the portal speaks only HTTPS");
 }
 
+/* A zone is an IANA name whose file the C library will read: no way out of the tree. */
+#define ZONEINFO "/usr/share/zoneinfo"
+
+static void k_server_timezone(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	struct server_conf *sc = obj;
+	struct stat st;
+	char *path;
+	const char *v;
+
+	if (!want_string(p, s, &v))
+		return;
+	if (!*v || *v == '/' || strstr(v, "..") || strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789/_+-") != strlen(v)) {
+		perr(p, s, "timezone \"%s\": not a zone name such as \"Europe/Berlin\"", v);
+		return;
+	}
+	if (asprintf(&path, ZONEINFO "/%s", v) < 0)
+		abort();
+	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
+		perr(p, s, "timezone \"%s\": no such zone in " ZONEINFO, v);
+	else {
+		free(sc->timezone);
+		sc->timezone = xstrdup(v);
+	}
+	free(path);
+}
+
+/* A list field of the policy: a list of strings or one string, each item in the
+ * policy's notation. */
+struct plist_arg {
+	struct policy *pol;
+	bool dests;
+};
+
+static void push_plist(struct pctx *p, const config_setting_t *e, const char *v, void *arg)
+{
+	struct plist_arg *a = arg;
+	char why[256];
+
+	if (a->dests) {
+		struct policy_dest *d;
+		size_t n;
+
+		if (policy_dests_parse(v, &d, &n, why, sizeof(why)) < 0) {
+			perr(p, e, "destinations %s", why);
+			return;
+		}
+		if (a->pol->n_dests + n > POLICY_DESTS_MAX) {
+			perr(p, e, "destinations: more than %d", POLICY_DESTS_MAX);
+			free(d);
+			return;
+		}
+		a->pol->dests = xrealloc(a->pol->dests, (a->pol->n_dests + n + 1) * sizeof(*d));
+		memcpy(a->pol->dests + a->pol->n_dests, d, n * sizeof(*d));
+		a->pol->n_dests += n;
+		free(d);
+	} else {
+		struct cidrv c;
+
+		if (policy_sources_parse(v, &c, why, sizeof(why)) < 0) {
+			perr(p, e, "sources %s", why);
+			return;
+		}
+		if (a->pol->sources.n + c.n > POLICY_SOURCES_MAX)
+			perr(p, e, "sources: more than %d", POLICY_SOURCES_MAX);
+		else
+			for (size_t i = 0; i < c.n; i++)
+				cidrv_push(&a->pol->sources, &c.v[i]);
+		cidrv_clear(&c);
+	}
+}
+
+static void want_plist(struct pctx *p, const config_setting_t *s, struct policy *pol, bool dests)
+{
+	struct plist_arg a = { pol, dests };
+
+	if (dests) {
+		free(pol->dests);
+		pol->dests = NULL;
+		pol->n_dests = 0;
+	} else {
+		cidrv_clear(&pol->sources);
+	}
+	if (config_setting_type(s) == CONFIG_TYPE_STRING)
+		push_plist(p, s, config_setting_get_string(s), &a);
+	else
+		want_strings(p, s, push_plist, &a);
+}
+
+static void k_policy_destinations(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	want_plist(p, s, ((struct server_conf *)obj)->policy, true);
+}
+
+static void k_policy_sources(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	want_plist(p, s, ((struct server_conf *)obj)->policy, false);
+}
+
+static void k_policy_schedule(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	struct policy_schedule sch;
+	char why[256];
+	const char *v;
+
+	if (!want_string(p, s, &v))
+		return;
+	if (policy_schedule_parse(v, &sch, why, sizeof(why)) < 0)
+		perr(p, s, "schedule %s", why);
+	else
+		((struct server_conf *)obj)->policy->schedule = sch;
+}
+
+static void k_policy_rate(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	struct policy_rate r;
+	char why[256];
+	const char *v;
+
+	if (!want_string(p, s, &v))
+		return;
+	if (policy_rate_parse(v, &r, why, sizeof(why)) < 0)
+		perr(p, s, "rate %s", why);
+	else
+		((struct server_conf *)obj)->policy->rate = r;
+}
+
+static void k_policy_isolate(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	want_bool(p, s, &((struct server_conf *)obj)->policy->isolate);
+}
+
+static void k_policy_portal_login(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	struct server_conf *sc = obj;
+
+	if (want_bool(p, s, &sc->policy->portal_login))
+		sc->portal_login_line = (int)config_setting_source_line(s);
+}
+
+static void k_policy_idle(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	want_u32(p, s, 0, &((struct server_conf *)obj)->policy->idle_s);
+}
+
+static void k_policy_max_maps(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	long long v;
+
+	if (want_int(p, s, 0, 65535, &v))
+		((struct server_conf *)obj)->policy->max_maps = (uint32_t)v;
+}
+
+/* The section's keys see the whole server_conf: portal_login is checked against it. */
+static const struct key server_policy_keys[] = {
+	{ "destinations", k_policy_destinations },
+	{ "schedule", k_policy_schedule },
+	{ "sources", k_policy_sources },
+	{ "rate", k_policy_rate },
+	{ "isolate", k_policy_isolate },
+	{ "portal_login", k_policy_portal_login },
+	{ "idle", k_policy_idle },
+	{ "max_maps", k_policy_max_maps },
+	{ NULL, NULL }
+};
+
+static void k_server_policy(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	parse_section(p, s, server_policy_keys, obj);
+}
+
 static const struct key server_keys[] = {
 	{ "interface", k_server_interface },
 	{ "listen_port", k_server_listen_port },
@@ -1755,6 +1928,8 @@ static const struct key server_keys[] = {
 	{ "accounting_interval_ms", k_server_accounting_interval_ms },
 	{ "max_devices", k_server_max_devices },
 	{ "portal", k_server_portal },
+	{ "timezone", k_server_timezone },
+	{ "policy", k_server_policy },
 	{ NULL, NULL }
 };
 
@@ -2003,6 +2178,9 @@ static void validate_server(struct config *c, struct diag *d)
 		diag_error(d, c->path, sc->line, "server: snat needs egress: the link clients reach the world through");
 	if (sc->portal.enabled && (!sc->portal.tls_cert_file || !sc->portal.tls_key_file))
 		diag_error(d, c->path, sc->line, "server: portal: tls_cert_file and tls_key_file are required");
+	if (sc->policy->portal_login && !sc->portal.enabled)
+		diag_error(d, c->path, sc->portal_login_line,
+			   "server.policy.portal_login needs server.portal");
 	/* Both roles from one file: each keeps its own link and socket. */
 	for (size_t i = 0; i < c->n_tunnels; i++)
 		if (strcmp(c->tunnels[i].ifname, sc->ifname) == 0)

@@ -7,6 +7,7 @@
 #include <sodium.h>
 
 #include "model.h"
+#include "policy.h"
 #include "../common/util.h"
 
 void strv_push(struct strv *v, const char *s)
@@ -140,6 +141,8 @@ struct config *config_new(void)
 	c->server.session_retention_days = 180;
 	c->server.accounting_interval_ms = 2000;
 	c->server.max_devices = 5;
+	c->server.policy = xmalloc(sizeof(*c->server.policy));
+	policy_init(c->server.policy);
 	return c;
 }
 
@@ -178,6 +181,10 @@ void config_free(struct config *c)
 	free(c->server.portal.listen);
 	free(c->server.portal.tls_cert_file);
 	free(c->server.portal.tls_key_file);
+	free(c->server.timezone);
+	if (c->server.policy)
+		policy_clear(c->server.policy);
+	free(c->server.policy);
 	free(c);
 }
 

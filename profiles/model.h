@@ -125,6 +125,8 @@ struct portal_conf {
 	uint32_t interval;           /* seconds, default 60 */
 };
 
+struct policy;
+
 struct server_portal_conf {
 	bool enabled;
 	char *listen;                /* "[::]:8443" */
@@ -160,6 +162,11 @@ struct server_conf {
 	uint32_t accounting_interval_ms;   /* how often counters are read; default 2000 */
 	uint32_t max_devices;        /* per user; default 5 */
 	struct server_portal_conf portal;
+	char *timezone;              /* server.timezone, an IANA name; NULL: the host's zone */
+	/* server.policy: what every group inherits (profiles/policy.h; a pointer, for that
+	 * header builds on this one). Never NULL in a config from config_new. */
+	struct policy *policy;
+	int portal_login_line;       /* where server.policy.portal_login = true was, for messages */
 	int line;
 };
 

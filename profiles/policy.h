@@ -18,6 +18,7 @@
 #define POLICY_WINDOWS_MAX 64         /* weekly windows of one schedule */
 #define POLICY_STRLEN 8192            /* the longest printed field, with its NUL */
 #define POLICY_WEEK_MIN (7 * 24 * 60)
+#define POLICY_IDLE_DEFAULT 1800      /* idle_s of policy_init and the file's default */
 
 /* "10.0.0.0/8", "10.1.2.3:443/tcp", "[fd00::1]:1000-2000/udp", "192.168.0.0/16/udp". */
 struct policy_dest {

@@ -38,7 +38,7 @@ enum render {
 	R_SESSIONS, R_DEVICE_ADDED, R_DEVICES, R_TOKEN_ADDED, R_TOKENS, R_PASSWORD, R_ADMINS,
 	R_SETTINGS, R_GROUPS, R_IMPORT, R_CODES, R_VOUCHERS, R_VOUCHER,
 	R_ANN_ADDED, R_ANNOUNCEMENTS, R_ANN_SHOW, R_ANN_LINE,
-	R_SERVICES, R_SVC_SHOW, R_SVC_LINE,
+	R_SERVICES, R_SVC_SHOW, R_SVC_LINE, R_GROUP_SHOW,
 };
 
 struct verb {
@@ -53,12 +53,27 @@ static const struct opt user_add_opts[] = {
 	{ "--expires", "expires", false }, { "--quota", "quota", false },
 	{ "--reset-day", "reset_day", false }, { "--public-key", "public_key", false },
 	{ "--device", "device", false }, { "--no-device", "no_device", true },
-	{ "--group", "group", false }, { "--email", "email", false }, { NULL, NULL, false },
+	{ "--group", "group", false }, { "--email", "email", false },
+	{ "--rate", "rate", false }, { NULL, NULL, false },
 };
 static const struct opt user_set_opts[] = {
 	{ "--expires", "expires", false }, { "--quota", "quota", false },
 	{ "--reset-day", "reset_day", false }, { "--group", "group", false },
-	{ "--email", "email", false }, { NULL, NULL, false },
+	{ "--email", "email", false }, { "--rate", "rate", false },
+	{ "--rate-inherit", "rate=null", true }, { NULL, NULL, false },
+};
+/* A group's policy; --inherit FIELD (group set) sets FIELD to null: the file's again. */
+#define GROUP_POLICY_OPTS \
+	{ "--destinations", "destinations", false }, { "--schedule", "schedule", false }, \
+	{ "--sources", "sources", false }, { "--rate", "rate", false }, \
+	{ "--isolate", "isolate=true", true }, { "--no-isolate", "isolate=false", true }, \
+	{ "--portal-login", "portal_login=true", true }, \
+	{ "--no-portal-login", "portal_login=false", true }, \
+	{ "--idle", "idle", false }, { "--max-maps", "max_maps", false }
+#define INHERIT "--inherit"
+static const struct opt group_add_opts[] = { GROUP_POLICY_OPTS, { NULL, NULL, false } };
+static const struct opt group_set_opts[] = {
+	GROUP_POLICY_OPTS, { INHERIT, "", false }, { NULL, NULL, false },
 };
 static const struct opt user_list_opts[] = {
 	{ "--state", "state", false }, { "--group", "group", false },
@@ -117,7 +132,7 @@ static const struct verb verbs[] = {
 	  "user qr NAME [--device NAME] [--png FILE|--svg FILE]" },
 	{ "user", "set", "user.set", "user", user_set_opts, R_USER_SET,
 	  "user set NAME [--expires DATE|DURATION|never] [--quota SIZE[/month]|none] "
-	  "[--reset-day DAY] [--group GROUP] [--email ADDRESS]" },
+	  "[--reset-day DAY] [--group GROUP] [--email ADDRESS] [--rate RATE|--rate-inherit]" },
 	{ "user", "disable", "user.disable", "user", no_opts, R_NONE, "user disable NAME" },
 	{ "user", "enable", "user.enable", "user", no_opts, R_NONE, "user enable NAME" },
 	{ "user", "delete", "user.delete", "user", no_opts, R_NONE, "user delete NAME" },
@@ -139,8 +154,16 @@ static const struct verb verbs[] = {
 	{ "admin", "list", "admin.list", NULL, no_opts, R_ADMINS, "admin list [--json]" },
 	{ "admin", "passwd", "admin.password", "name", no_opts, R_PASSWORD, "admin passwd NAME" },
 	{ "admin", "delete", "admin.delete", "name", no_opts, R_NONE, "admin delete NAME" },
-	{ "group", "add", "group.add", "name", no_opts, R_NONE, "group add NAME" },
+	{ "group", "add", "group.add", "name", group_add_opts, R_NONE,
+	  "group add NAME [--destinations LIST] [--schedule TEXT] [--sources LIST] [--rate RATE] "
+	  "[--isolate|--no-isolate] [--portal-login|--no-portal-login] [--idle DURATION] "
+	  "[--max-maps N]" },
 	{ "group", "list", "group.list", NULL, no_opts, R_GROUPS, "group list [--json]" },
+	{ "group", "show", "group.show", "name", no_opts, R_GROUP_SHOW, "group show NAME [--json]" },
+	{ "group", "set", "group.set", "name", group_set_opts, R_GROUP_SHOW,
+	  "group set NAME [--destinations LIST] [--schedule TEXT] [--sources LIST] [--rate RATE] "
+	  "[--isolate|--no-isolate] [--portal-login|--no-portal-login] [--idle DURATION] "
+	  "[--max-maps N] [--inherit FIELD]..." },
 	{ "group", "delete", "group.delete", "name", no_opts, R_NONE, "group delete NAME" },
 	{ "settings", "show", "settings.show", NULL, no_opts, R_SETTINGS, "settings show [--json]" },
 	/* set KEY VALUE..., reset KEY...: built by build_settings */
@@ -217,8 +240,8 @@ static void put_value(struct cli *c, const char *field, const char *val)
 {
 	const struct api_field *f = field_of(c->op, field);
 
-	if (f && f->type == API_U64 && *val && strspn(val, "0123456789") == strlen(val) &&
-	    strlen(val) < 19)
+	if (f && (f->type == API_U64 || f->type == API_ANY) && *val &&
+	    strspn(val, "0123456789") == strlen(val) && strlen(val) < 19)
 		json_u64(&c->req, field, strtoull(val, NULL, 10));
 	else if (f && (f->flags & API_NULL) &&
 		 ((f->type == API_EXPIRY && strcmp(val, "never") == 0) ||
@@ -293,13 +316,42 @@ static bool set_once(const char *noun, struct cli *c, const struct opt *o)
 	return false;
 }
 
+/* --inherit FIELD: the policy field (its API name, '-' for '_' allowed) set to null. */
+static int inherit(const char *noun, struct cli *c, const char *name)
+{
+	static const struct opt fields[] = {
+		{ INHERIT, "destinations", false }, { INHERIT, "schedule", false },
+		{ INHERIT, "sources", false }, { INHERIT, "rate", false },
+		{ INHERIT, "isolate", false }, { INHERIT, "portal_login", false },
+		{ INHERIT, "idle", false }, { INHERIT, "max_maps", false },
+	};
+	char want[32];
+	size_t i;
+
+	snprintf(want, sizeof(want), "%s", name);
+	for (i = 0; want[i]; i++)
+		if (want[i] == '-')
+			want[i] = '_';
+	for (i = 0; i < ARRAY_SIZE(fields); i++) {
+		if (strcmp(fields[i].field, want) != 0)
+			continue;
+		if (set_once(noun, c, &fields[i]))
+			return EXIT_USAGE;
+		json_null(&c->req, fields[i].field);
+		return 0;
+	}
+	fprintf(stderr, "warren %s: --inherit \"%.40s\": not a policy field (destinations, "
+		"schedule, sources, rate, isolate, portal_login, idle, max_maps)\n", noun, name);
+	return EXIT_USAGE;
+}
+
 /* argv (noun first) into c->req; 0, or an exit status after saying why. */
 static int build(const char *noun, int argc, char **argv, struct cli *c)
 {
 	const struct opt *o;
 	bool have_pos = false;
 	size_t i;
-	int a;
+	int a, r;
 
 	memset(c, 0, sizeof(*c));
 	if (argc < 2)
@@ -372,7 +424,7 @@ static int build(const char *noun, int argc, char **argv, struct cli *c)
 		     c->v->render == R_VOUCHER ||
 		     c->v->render == R_ANNOUNCEMENTS ||
 		     c->v->render == R_ANN_SHOW || c->v->render == R_SERVICES ||
-		     c->v->render == R_SVC_SHOW ||
+		     c->v->render == R_SVC_SHOW || c->v->render == R_GROUP_SHOW ||
 		     c->v->render == R_SESSIONS || c->v->render == R_DEVICES ||
 		     c->v->render == R_TOKENS || c->v->render == R_ADMINS)) {
 			c->json = true;
@@ -387,6 +439,14 @@ static int build(const char *noun, int argc, char **argv, struct cli *c)
 				;
 			if (!o->flag)
 				return usage(noun, c->v->usage);
+			if (strcmp(o->flag, INHERIT) == 0) {
+				if (a + 1 >= argc)
+					return usage(noun, c->v->usage);
+				r = inherit(noun, c, argv[++a]);
+				if (r)
+					return r;
+				continue;
+			}
 			eq = strchr(o->field, '=');
 			snprintf(field, sizeof(field), "%.*s", eq ? (int)(eq - o->field) : 47, o->field);
 			f = field_of(c->op, field);
@@ -606,6 +666,45 @@ static void print_group(const struct json_value *g)
 
 	json_get_u64(g, "users", &n);
 	printf("%-20s %" PRIu64 " user%s\n", str(g, "name", "?"), n, n == 1 ? "" : "s");
+}
+
+/* A group and its policy, each field marked "(file)" where the group inherits it. */
+static void print_group_long(const struct json_value *g)
+{
+	static const char *const fields[] = { "destinations", "schedule", "sources", "rate",
+					      "isolate", "portal_login", "idle", "max_maps" };
+	const struct json_value *pol = json_get_obj(g, "policy");
+	uint64_t n;
+	size_t i, k;
+
+	printf("%-13s %s\n", "name", str(g, "name", "?"));
+	if (json_get_u64(g, "users", &n))
+		printf("%-13s %" PRIu64 "\n", "users", n);
+	for (i = 0; i < ARRAY_SIZE(fields); i++) {
+		const struct json_value *f = json_get_obj(pol, fields[i]), *v = NULL;
+		bool inherited = strcmp(str(f, "from", "file"), "file") == 0;
+
+		for (k = 0; f && k < f->n; k++)
+			if (strcmp(f->keys[k], "value") == 0)
+				v = f->items[k];
+		printf("%-13s ", fields[i]);
+		if (!v) {
+			fputs("?", stdout);
+		} else if (v->type == JSON_ARRAY) {
+			for (k = 0; k < v->n; k++)
+				if (v->items[k]->type == JSON_STRING)
+					printf("%s%s", k ? ", " : "", v->items[k]->s);
+			if (!v->n)
+				fputs(i == 0 ? "what client_allowed_ips allows" : "any", stdout);
+		} else if (v->type == JSON_STRING) {
+			fputs(v->s, stdout);
+		} else if (v->type == JSON_BOOL) {
+			fputs(v->b ? "yes" : "no", stdout);
+		} else if (v->type == JSON_NUMBER) {
+			printf("%" PRIu64 "%s", v->u64, strcmp(fields[i], "idle") == 0 ? "s" : "");
+		}
+		printf("%s\n", inherited ? " (file)" : "");
+	}
 }
 
 static void print_time_or(const struct json_value *o, const char *key, const char *none)
@@ -1196,6 +1295,12 @@ static int run(const char *noun, int argc, char **argv)
 			print_announcement_long(doc);
 		else
 			print_service_long(doc);
+		break;
+	case R_GROUP_SHOW:
+		if (c.json)
+			printf("%s\n", json_text(&reply));
+		else
+			print_group_long(doc);
 		break;
 	case R_SETTINGS:
 		if (c.json)

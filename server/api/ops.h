@@ -36,7 +36,7 @@ extern const struct api_op op_login, op_logout, op_password, op_me, op_totp_begi
 	op_totp_confirm;
 /* settings.c, groups.c, bulk.c */
 extern const struct api_op op_settings_show, op_settings_set, op_group_list, op_group_add,
-	op_group_delete, op_user_bulk, op_user_export, op_user_import;
+	op_group_show, op_group_set, op_group_delete, op_user_bulk, op_user_export, op_user_import;
 /* vouchers.c */
 extern const struct api_op op_voucher_list, op_voucher_add, op_voucher_redeem,
 	op_voucher_show, op_voucher_set, op_voucher_delete;

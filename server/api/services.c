@@ -1,14 +1,17 @@
 /* The services catalog and a user's resources (DESIGN 9, 10): admins name services (an
  * address to type, HOST:PORT or a URL, with a description) for every group or some; a
- * user sees those of its group, and the destinations its tunnel may reach. Until groups
- * carry their own policy (issue 14) those are the runtime setting client_allowed_ips. */
+ * user sees those of its group, and the destinations its tunnel may reach: its group's
+ * effective policy, or the runtime setting client_allowed_ips where that names none. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "ops.h"
+#include "../grouppolicy.h"
 #include "../server.h"
 #include "../values.h"
 #include "../../common/json.h"
@@ -412,32 +415,106 @@ const struct api_op op_me_services = {
 	"The services offered to the caller's group", NULL,
 };
 
-/* One object per destination, so a group's policy can add "ports" and "proto" later. */
+/* The host's zone name, for a server without server.timezone: /etc/localtime's link
+ * into the zoneinfo tree; NULL when it is not one. */
+static const char *host_zone(char *buf, size_t len)
+{
+	ssize_t n = readlink("/etc/localtime", buf, len - 1);
+	const char *z;
+
+	if (n <= 0)
+		return NULL;
+	buf[n] = '\0';
+	z = strstr(buf, "zoneinfo/");
+	return z ? z + strlen("zoneinfo/") : NULL;
+}
+
+/* What the caller's tunnel may reach: its effective policy's destinations (what
+ * client_allowed_ips allows when the policy names none), and when. "resources" is the
+ * older form, one {destination} each. */
 static int me_resources(struct api_call *c)
 {
 	const struct cidrv *v = &c->s->c->server.client_allowed_ips;
-	char buf[CIDR_STRLEN];
+	const char *tz = c->s->c->server.timezone;
+	char buf[POLICY_STRLEN], zone[256], why[300];
+	struct db_group *g = calloc(1, sizeof(*g));
+	struct policy eff;
 	struct db_user u;
 	size_t i;
+	time_t now = time(NULL), next;
 	int r = api_own_user(c, &u);
 
+	if (!g)
+		abort();
+	policy_init(&eff);
 	if (r < 0)
-		return r;
-	db_user_wipe(&u);
+		goto out;
+	r = db_group_get(c->s->db, u.group_id ? u.group_id : DB_GROUP_DEFAULT, g);
+	if (r < 0 && r != -ENOENT) {
+		r = api_fail(c, r, "database: %s", db_errmsg(c->s->db));
+		goto out;
+	}
+	if (group_policy_resolve(c->s->c->server.policy, r == 0 ? g : NULL, u.rate, &eff, why,
+				 sizeof(why)) < 0) {
+		log_warn("user %s: %s", u.name, why);
+		group_policy_resolve(c->s->c->server.policy, NULL, NULL, &eff, why, sizeof(why));
+	}
+	r = 0;
 	json_obj_begin(c->reply, NULL);
 	json_arr_begin(c->reply, "resources");
-	for (i = 0; i < v->n; i++) {
-		json_obj_begin(c->reply, NULL);
-		json_str(c->reply, "destination", cidr_fmt(&v->v[i], buf));
-		json_end(c->reply);
+	if (eff.n_dests) {
+		for (i = 0; i < eff.n_dests; i++) {
+			json_obj_begin(c->reply, NULL);
+			json_str(c->reply, "destination",
+				 policy_dests_fmt(&eff.dests[i], 1, buf, sizeof(buf)));
+			json_end(c->reply);
+		}
+	} else {
+		for (i = 0; i < v->n; i++) {
+			json_obj_begin(c->reply, NULL);
+			json_str(c->reply, "destination", cidr_fmt(&v->v[i], buf));
+			json_end(c->reply);
+		}
 	}
 	json_end(c->reply);
+	json_arr_begin(c->reply, "destinations");
+	if (eff.n_dests) {
+		for (i = 0; i < eff.n_dests; i++)
+			group_policy_dest_json(&eff.dests[i], c->reply);
+	} else {
+		for (i = 0; i < v->n; i++) {
+			struct policy_dest d = { .net = v->v[i] };
+
+			cidr_mask(&d.net);
+			group_policy_dest_json(&d, c->reply);
+		}
+	}
 	json_end(c->reply);
-	return 0;
+	json_obj_begin(c->reply, "schedule");
+	json_str(c->reply, "value", policy_schedule_fmt(&eff.schedule, buf, sizeof(buf)));
+	json_bool(c->reply, "open", policy_schedule_open(&eff.schedule, tz, now));
+	next = policy_schedule_next(&eff.schedule, tz, now);
+	if (next) {
+		struct tm tm;
+
+		gmtime_r(&next, &tm);
+		strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		json_str(c->reply, "next", buf);
+	} else {
+		json_null(c->reply, "next");
+	}
+	json_str(c->reply, "timezone", tz ? tz : host_zone(zone, sizeof(zone)));
+	json_end(c->reply);
+	json_end(c->reply);
+out:
+	db_user_wipe(&u);
+	policy_clear(&eff);
+	free(g);
+	return r;
 }
 
 const struct api_op op_me_resources = {
 	"me.resources", "GET", "/api/v1/me/resources", API_USER, 0,
 	sizeof(struct svc_req), no_fields, me_resources,
-	"The destinations the caller's tunnel may reach", NULL,
+	"The destinations the caller's tunnel may reach, and when", NULL,
 };

@@ -19,7 +19,7 @@ const struct api_op *const api_ops[] = {
 	&op_session_list, &op_stats_traffic, &op_stats_sessions,
 	&op_admin_list, &op_admin_add, &op_admin_set, &op_admin_delete, &op_admin_password,
 	&op_token_list, &op_token_add, &op_token_delete,
-	&op_group_list, &op_group_add, &op_group_delete,
+	&op_group_list, &op_group_add, &op_group_show, &op_group_set, &op_group_delete,
 	/* redeem before /vouchers/{name}: it is a route, not a batch */
 	&op_voucher_list, &op_voucher_add, &op_voucher_redeem, &op_voucher_show, &op_voucher_set,
 	&op_voucher_delete,

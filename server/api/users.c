@@ -1,5 +1,5 @@
 /* The user operations: add, list (paged, searched, sorted in the database), show, set
- * (expiry, quota, group, state, email), disable, enable and delete. Each writes the
+ * (expiry, quota, group, state, email, rate), disable, enable and delete. Each writes the
  * database first, then exactly the peers it concerns. */
 #include <errno.h>
 #include <stdarg.h>
@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "ops.h"
+#include "../grouppolicy.h"
 #include "../server.h"
 #include "../values.h"
 #include "../auth/websession.h"
@@ -130,6 +131,7 @@ void api_user_fields(struct server *s, const struct db_user *u, struct json *j)
 	api_group_name(s, u->group_id, group);
 	json_str(j, "group", group);
 	json_str(j, "email", u->email[0] ? u->email : NULL);
+	json_str(j, "rate", u->rate[0] ? u->rate : NULL);
 	json_i64(j, "created", u->created);
 	if (u->expires)
 		json_i64(j, "expires", u->expires);
@@ -209,6 +211,8 @@ struct user_add_req {
 	bool has_group;
 	char email[DB_EMAIL_MAX + 1];
 	bool has_email;
+	char rate[DB_RATE_MAX + 1];
+	bool has_rate;
 };
 
 static const struct api_field user_add_fields[] = {
@@ -221,6 +225,7 @@ static const struct api_field user_add_fields[] = {
 	API_FIELD(struct user_add_req, no_device, API_BOOL, 0),
 	API_FIELD_L(struct user_add_req, group, API_NAME, 0, "group"),
 	API_FIELD(struct user_add_req, email, API_STR, 0),
+	API_FIELD(struct user_add_req, rate, API_STR, API_NULL),
 	API_FIELD_END,
 };
 
@@ -231,10 +236,33 @@ static bool email_ok(const char *e)
 	return !*e || (at && at != e && at[1] && !strchr(at + 1, '@') && !strpbrk(e, " <>,;\"'"));
 }
 
+/* A user's own rate into canonical text (out: DB_RATE_MAX + 1 bytes; "" stays "": the
+ * group's). 0, or -EINVAL with why = "rate: reason". */
+static int rate_canon(const char *in, char *out, char *why, size_t whylen)
+{
+	struct policy_rate r;
+	char reason[200];
+
+	if (!*in) {
+		if (out)
+			out[0] = '\0';
+		return 0;
+	}
+	if (policy_rate_parse(in, &r, reason, sizeof(reason)) < 0) {
+		snprintf(why, whylen, "rate: %s", reason);
+		return -EINVAL;
+	}
+	if (out)
+		policy_rate_fmt(&r, out, DB_RATE_MAX + 1);
+	return 0;
+}
+
 static int user_add_check(const void *req, char *why, size_t whylen)
 {
 	const struct user_add_req *q = req;
 
+	if (rate_canon(q->rate, NULL, why, whylen) < 0)
+		return -EINVAL;
 	if (q->no_device && (q->has_device || q->has_public_key))
 		snprintf(why, whylen, "no_device: goes with neither device nor public_key");
 	else if (!email_ok(q->email))
@@ -291,6 +319,8 @@ static int user_add(struct api_call *c)
 	snprintf(c->target, sizeof(c->target), "%s", q->name);
 	snprintf(u.name, sizeof(u.name), "%s", q->name);
 	snprintf(u.email, sizeof(u.email), "%s", q->email);
+	if (rate_canon(q->rate, u.rate, c->error, sizeof(c->error)) < 0)
+		return -EINVAL;
 	if (api_expiry_at(&q->expires, time(NULL), &u.expires) < 0)
 		return api_fail(c, -EINVAL, "expires: bad value");
 	u.quota_bytes = q->quota.bytes;
@@ -306,6 +336,7 @@ static int user_add(struct api_call *c)
 	if (r == 0) {
 		api_user_json(s, &u, c->reply, NULL);
 		c->status = 201;
+		server_policy_changed(s, 0, u.id);
 	}
 	db_user_wipe(&u);
 	return r;
@@ -555,6 +586,8 @@ struct user_set_req {
 	bool has_state;
 	char email[DB_EMAIL_MAX + 1];
 	bool has_email;
+	char rate[DB_RATE_MAX + 1];
+	bool has_rate;
 };
 
 static const struct api_field user_set_fields[] = {
@@ -565,6 +598,7 @@ static const struct api_field user_set_fields[] = {
 	API_FIELD_L(struct user_set_req, group, API_NAME, 0, "group"),
 	API_FIELD_ENUM(struct user_set_req, state, set_state_names, 0),
 	API_FIELD(struct user_set_req, email, API_STR, 0),
+	API_FIELD(struct user_set_req, rate, API_STR, API_NULL),
 	API_FIELD_END,
 };
 
@@ -573,8 +607,11 @@ static int user_set_check(const void *req, char *why, size_t whylen)
 	const struct user_set_req *q = req;
 
 	if (!q->has_expires && !q->has_quota && !q->has_reset_day && !q->has_group &&
-	    !q->has_state && !q->has_email)
-		snprintf(why, whylen, "nothing to change (expires, quota, reset_day, group, state, email)");
+	    !q->has_state && !q->has_email && !q->has_rate)
+		snprintf(why, whylen, "nothing to change (expires, quota, reset_day, group, state, "
+			 "email, rate)");
+	else if (q->has_rate && rate_canon(q->rate, NULL, why, whylen) < 0)
+		return -EINVAL;
 	else if (q->has_email && !email_ok(q->email))
 		snprintf(why, whylen, "email \"%.40s\": not an address", q->email);
 	else
@@ -611,6 +648,8 @@ static int user_set(struct api_call *c)
 		goto out;
 	if (q->has_email)
 		snprintf(u.email, sizeof(u.email), "%s", q->email);
+	if (q->has_rate && (r = rate_canon(q->rate, u.rate, c->error, sizeof(c->error))) < 0)
+		goto out;
 	/* A monthly quota that is new (or moves its reset day) counts from now until the
 	 * next reset day: bytes before it were not counted per month. */
 	if (u.quota_bytes && u.quota_period == DB_QUOTA_MONTH &&
@@ -637,6 +676,8 @@ static int user_set(struct api_call *c)
 	server_user_changed(s, u.id);
 	if (q->has_group)
 		server_announced(s, 0, u.id);   /* another group's feed */
+	if (q->has_group || q->has_rate)
+		server_policy_changed(s, 0, u.id);
 	db_user_get(s->db, u.id, &u);
 	api_user_json(s, &u, c->reply, NULL);
 	{
@@ -657,5 +698,5 @@ out:
 const struct api_op op_user_set = {
 	"user.set", "PATCH", "/api/v1/users/{user}", API_ADMIN, API_CHANGES,
 	sizeof(struct user_set_req), user_set_fields, user_set,
-	"Change a user's expiry, quota, group, state or email", user_set_check,
+	"Change a user's expiry, quota, group, state, email or rate", user_set_check,
 };

@@ -377,6 +377,17 @@ static const char *const migrations[] = {
 	") STRICT;"
 	"CREATE INDEX voucher_redemptions_voucher ON voucher_redemptions(voucher_id, user_name);"
 	"CREATE INDEX voucher_redemptions_batch ON voucher_redemptions(batch_id, id);",
+	/* 6: a group's access policy, each column NULL where the group takes the file's
+	 * server.policy; a user's own rate, NULL for the group's */
+	"ALTER TABLE groups ADD COLUMN destinations TEXT;"
+	"ALTER TABLE groups ADD COLUMN schedule TEXT;"
+	"ALTER TABLE groups ADD COLUMN sources TEXT;"
+	"ALTER TABLE groups ADD COLUMN rate TEXT;"
+	"ALTER TABLE groups ADD COLUMN isolate INTEGER CHECK (isolate IN (0, 1));"
+	"ALTER TABLE groups ADD COLUMN portal_login INTEGER CHECK (portal_login IN (0, 1));"
+	"ALTER TABLE groups ADD COLUMN idle_s INTEGER CHECK (idle_s BETWEEN 0 AND 4294967295);"
+	"ALTER TABLE groups ADD COLUMN max_maps INTEGER CHECK (max_maps BETWEEN 0 AND 65535);"
+	"ALTER TABLE users ADD COLUMN rate TEXT;",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == DB_SCHEMA_VERSION,

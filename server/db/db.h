@@ -16,8 +16,8 @@ struct db;
 
 /* The schema version this code writes; a database with a higher one is refused. Version
  * 4 has accounts with devices, admins, roles, groups, settings, audit and traffic; 5 adds
- * announcements, services and vouchers. */
-#define DB_SCHEMA_VERSION 5
+ * announcements, services and vouchers; 6 a group's access policy and a user's rate. */
+#define DB_SCHEMA_VERSION 6
 
 #define DB_NAME_MAX 32           /* user, device, admin, token and group names */
 #define DB_EMAIL_MAX 254
@@ -30,6 +30,9 @@ struct db;
 #define DB_PAGE_MAX 500          /* the most rows one page returns */
 #define DB_QUERY_MAX 256         /* the longest search text (a query's q) */
 #define DB_GROUP_DEFAULT 1       /* the group that always exists, named "default" */
+/* A policy field as text (profiles/policy.h's notation, POLICY_STRLEN) and a rate. */
+#define DB_POLICY_TEXT_MAX 8192
+#define DB_RATE_MAX 64
 
 /* Every function returns 0 or -errno: -EEXIST for a duplicate (name, public key,
  * address), -ENOENT for a missing row (or a reference to one), -EBUSY when locked past
@@ -81,10 +84,13 @@ struct db_user {
 	/* Counters over all the user's devices: totals survive everything; the period ones
 	 * restart with the quota period. Written only by db_counters_add/reset_period. */
 	uint64_t rx_total, tx_total, rx_period, tx_period;
+	/* Its own rate ("20Mbit/5Mbit", profiles/policy.h); "": the group's. Stored as
+	 * given: the caller checks it. */
+	char rate[DB_RATE_MAX + 1];
 };
 
 /* Filled by add and get; update writes expires, quota_*, period_start, disabled,
- * group_id and email (not name, created, password or counters). */
+ * group_id, email and rate (not name, created, password or counters). */
 int db_user_add(struct db *db, const struct db_user *u, int64_t *id);
 int db_user_get(struct db *db, int64_t id, struct db_user *u);
 int db_user_get_by_name(struct db *db, const char *name, struct db_user *u);
@@ -287,19 +293,39 @@ int db_session_per_day(struct db *db, int64_t from, int64_t to, db_count_fn fn, 
 /* Delete sessions that ended before `before` (open ones stay); *n how many, may be NULL. */
 int db_session_purge(struct db *db, int64_t before, uint64_t *n);
 
-/* ---- groups (issue 14 adds their policy) ---- */
+/* ---- groups and their access policy ---- */
+
+/* A group's own policy: each field either set here (has_X) or inherited from the file's
+ * server.policy (NULL in the row). The text fields are in profiles/policy.h's notation,
+ * stored as given: the caller parses them first. destinations "" is a value (what
+ * client_allowed_ips allows), not inheritance. */
+struct db_group_policy {
+	bool has_destinations, has_schedule, has_sources, has_rate;
+	bool has_isolate, has_portal_login, has_idle, has_max_maps;
+	char destinations[DB_POLICY_TEXT_MAX];
+	char schedule[DB_POLICY_TEXT_MAX];
+	char sources[DB_POLICY_TEXT_MAX];
+	char rate[DB_RATE_MAX + 1];
+	bool isolate, portal_login;
+	int64_t idle_s;                 /* 0 .. UINT32_MAX */
+	int64_t max_maps;               /* 0 .. 65535 */
+};
 
 struct db_group {
 	int64_t id;
 	char name[DB_NAME_MAX + 1];
 	int64_t created;
 	int64_t users;                  /* how many users it holds (db_group_list; else -1) */
+	struct db_group_policy policy;
 };
 typedef int (*db_group_fn)(const struct db_group *g, void *arg);
 int db_group_add(struct db *db, const char *name, int64_t *id);
 int db_group_get_by_name(struct db *db, const char *name, struct db_group *g);
 int db_group_get(struct db *db, int64_t id, struct db_group *g);
 int db_group_list(struct db *db, db_group_fn fn, void *arg);
+/* Writes the policy columns (every one: has_X false writes NULL, inherit); -ENOENT for
+ * no such group, -EINVAL for a value out of range. */
+int db_group_set(struct db *db, int64_t id, const struct db_group_policy *p);
 /* -EBUSY for the default group, one that still has users, or one a service is offered
  * to (db_errmsg says which). Its announcements go with it. */
 int db_group_delete(struct db *db, int64_t id);

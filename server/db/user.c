@@ -13,8 +13,8 @@
 
 #define USER_COLS "id, name, created, expires, quota_bytes, quota_period, quota_reset_day," \
 	" period_start, disabled_reason, group_id, email, password_hash, must_change_password," \
-	" rx_total, tx_total, rx_period, tx_period"
-#define USER_NCOLS 17
+	" rx_total, tx_total, rx_period, tx_period, rate"
+#define USER_NCOLS 18
 
 enum {
 	ST_ADD, ST_GET, ST_GET_NAME, ST_UPDATE, ST_PASSWORD, ST_DELETE, ST_NEXT_EXPIRY, ST_LIST,
@@ -24,12 +24,13 @@ enum {
 static const char *const sql[ST_COUNT] = {
 	[ST_ADD] = "INSERT INTO users (name, created, expires, quota_bytes, quota_period,"
 		" quota_reset_day, period_start, disabled_reason, group_id, email, password_hash,"
-		" must_change_password) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+		" must_change_password, rate)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
 	[ST_GET] = "SELECT " USER_COLS " FROM users WHERE id = ?1",
 	[ST_GET_NAME] = "SELECT " USER_COLS " FROM users WHERE name = ?1",
 	[ST_UPDATE] = "UPDATE users SET expires = ?3, quota_bytes = ?4, quota_period = ?5,"
 		" quota_reset_day = ?6, period_start = ?7, disabled_reason = ?8, group_id = ?9,"
-		" email = ?10 WHERE id = ?1",
+		" email = ?10, rate = ?13 WHERE id = ?1",
 	[ST_PASSWORD] = "UPDATE users SET password_hash = ?2, must_change_password = ?3"
 		" WHERE id = ?1",
 	[ST_DELETE] = "DELETE FROM users WHERE id = ?1",
@@ -65,6 +66,8 @@ void db_user_wipe(struct db_user *u)
 /* What add and update both write. */
 static int check_user(struct db *db, const struct db_user *u)
 {
+	int ret;
+
 	if ((unsigned int)u->disabled >= ARRAY_SIZE(disabled_names) ||
 	    (unsigned int)u->quota_period > DB_QUOTA_MONTH) {
 		dbi_err(db, "user %.*s: bad quota period or disabled reason", DB_NAME_MAX, u->name);
@@ -76,11 +79,13 @@ static int check_user(struct db *db, const struct db_user *u)
 			u->name);
 		return -EINVAL;
 	}
-	return dbi_check_text(db, "email", u->email, sizeof(u->email));
+	if ((ret = dbi_check_text(db, "email", u->email, sizeof(u->email))) < 0)
+		return ret;
+	return dbi_check_text(db, "rate", u->rate, sizeof(u->rate));
 }
 
 /* ?4 quota_bytes, ?5 quota_period, ?6 quota_reset_day, ?8 disabled_reason, ?9 group_id,
- * ?10 email: shared by add and update. */
+ * ?10 email, ?13 rate: shared by add and update. */
 static void bind_common(sqlite3_stmt *s, const struct db_user *u)
 {
 	dbi_bind_int_or_null(s, 4, (int64_t)u->quota_bytes);
@@ -90,6 +95,7 @@ static void bind_common(sqlite3_stmt *s, const struct db_user *u)
 	bind_disabled(s, 8, u->disabled);
 	sqlite3_bind_int64(s, 9, u->group_id ? u->group_id : DB_GROUP_DEFAULT);
 	dbi_bind_text_or_null(s, 10, u->email);
+	dbi_bind_text_or_null(s, 13, u->rate);
 }
 
 int db_user_add(struct db *db, const struct db_user *u, int64_t *id)
@@ -158,6 +164,8 @@ static int read_user(struct db *db, sqlite3_stmt *s, struct db_user *u)
 	u->tx_total = (uint64_t)sqlite3_column_int64(s, 14);
 	u->rx_period = (uint64_t)sqlite3_column_int64(s, 15);
 	u->tx_period = (uint64_t)sqlite3_column_int64(s, 16);
+	if (dbi_col_text(s, 17, u->rate, sizeof(u->rate)) < 0)
+		goto corrupt;
 	return 0;
 corrupt:
 	dbi_err(db, "user row %" PRId64 " is corrupt", u->id);

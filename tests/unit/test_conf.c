@@ -15,6 +15,7 @@
 
 #include "common/util.h"
 #include "profiles/conf.h"
+#include "profiles/policy.h"
 
 /* K1 is a private key, P1 its public key; P2, P3 other public keys. */
 #define K1 "4EivZGluNRMxXHyk4ZygoZGH9mFGyo8lqJbdV9PTh3U="
@@ -689,6 +690,81 @@ static void test_server_section(void **state)
 	       "warren.conf:2: server: dns \"10.9.0.0/24\": an address, not a prefix");
 }
 
+/* server.timezone and server.policy, the defaults every group inherits. */
+static void test_server_policy(void **state)
+{
+#define SRVP(extra) "server = { private_key = \"" K1 "\"; endpoint = \"v:1\"; pool = [ \"10.9.0.0/24\" ];\n" extra " };\n"
+	char buf[POLICY_STRLEN];
+	struct config *c;
+
+	(void)state;
+	c = load_ok(SRVP(""));
+	assert_null(c->server.timezone);
+	assert_int_equal(c->server.policy->n_dests, 0);
+	assert_int_equal(c->server.policy->schedule.n, 0);
+	assert_false(c->server.policy->schedule.never);
+	assert_int_equal(c->server.policy->idle_s, POLICY_IDLE_DEFAULT);
+	assert_false(c->server.policy->portal_login);
+	config_free(c);
+
+	c = load_ok(SRVP("  timezone = \"Europe/Berlin\";\n"
+			 "  portal = { listen = \"[::]:8443\"; tls_cert_file = \"c\"; tls_key_file = \"k\"; };\n"
+			 "  policy = { destinations = [ \"10.0.0.0/8\", \"10.1.2.3:443/tcp, [fd00::1]:53/udp\" ];\n"
+			 "    schedule = \"Mon-Fri 08:00-18:00, Sat 22:00-02:00\";\n"
+			 "    sources = [ \"203.0.113.0/24\" ]; rate = \"20Mbit/5Mbit\";\n"
+			 "    isolate = true; portal_login = true; idle = 600; max_maps = 2; };"));
+	assert_string_equal(c->server.timezone, "Europe/Berlin");
+	assert_string_equal(policy_dests_fmt(c->server.policy->dests, c->server.policy->n_dests,
+					     buf, sizeof(buf)),
+			    "10.0.0.0/8, 10.1.2.3:443/tcp, [fd00::1]:53/udp");
+	assert_string_equal(policy_schedule_fmt(&c->server.policy->schedule, buf, sizeof(buf)),
+			    "Mon-Fri 08:00-18:00, Sat 22:00-02:00");
+	assert_string_equal(policy_sources_fmt(&c->server.policy->sources, buf, sizeof(buf)),
+			    "203.0.113.0/24");
+	assert_int_equal(c->server.policy->rate.down_bps, 20000000);
+	assert_int_equal(c->server.policy->rate.up_bps, 5000000);
+	assert_true(c->server.policy->isolate);
+	assert_true(c->server.policy->portal_login);
+	assert_int_equal(c->server.policy->idle_s, 600);
+	assert_int_equal(c->server.policy->max_maps, 2);
+	config_free(c);
+	/* one string for a list, and idle 0 */
+	c = load_ok(SRVP("  policy = { destinations = \"10.0.0.0/8 192.168.0.0/16/udp\"; idle = 0;"
+			 " schedule = \"never\"; };"));
+	assert_int_equal(c->server.policy->n_dests, 2);
+	assert_int_equal(c->server.policy->idle_s, 0);
+	assert_true(c->server.policy->schedule.never);
+	config_free(c);
+
+	EXPECT(SRVP("  timezone = \"Mars/Olympus\";"),
+	       "warren.conf:2: server: timezone \"Mars/Olympus\": no such zone in /usr/share/zoneinfo");
+	EXPECT(SRVP("  timezone = \"../etc/passwd\";"),
+	       "warren.conf:2: server: timezone \"../etc/passwd\": not a zone name such as \"Europe/Berlin\"");
+	EXPECT(SRVP("  timezone = 1;"),
+	       "warren.conf:2: server: timezone: expected a string, got an integer");
+	EXPECT(SRVP("  policy = { destinations = [ \"10.0.0.0/8\",\n \"10.0.0.0/33\" ]; };"),
+	       "warren.conf:3: policy: destinations \"10.0.0.0/33\": prefix longer than 32");
+	EXPECT(SRVP("  policy = { destinations = [ \"10.0.0.1/8\" ]; };"),
+	       "warren.conf:2: policy: destinations \"10.0.0.1/8\": host bits set (the network is 10.0.0.0/8)");
+	EXPECT(SRVP("  policy = {\n schedule = \"Mon-Fri 8:00-18\"; };"),
+	       "warren.conf:3: policy: schedule \"Mon-Fri 8:00-18\": bad time");
+	EXPECT(SRVP("  policy = { sources = [ \"nowhere\" ]; };"),
+	       "warren.conf:2: policy: sources \"nowhere\": not an address");
+	EXPECT(SRVP("  policy = { rate = \"20Mbps/5Mbit\"; };"),
+	       "warren.conf:2: policy: rate \"20Mbps\": bad unit (bit, kbit, Mbit or Gbit)");
+	EXPECT(SRVP("  policy = { isolate = 1; };"),
+	       "warren.conf:2: policy: isolate: expected a boolean (true or false), got an integer");
+	EXPECT(SRVP("  policy = { idle = -1; };"),
+	       "warren.conf:2: policy: idle \"-1\": must be at least 0");
+	EXPECT(SRVP("  policy = { max_maps = 70000; };"),
+	       "warren.conf:2: policy: max_maps \"70000\": out of range (0-65535)");
+	EXPECT(SRVP("  policy = { colour = \"red\"; };"),
+	       "warren.conf:2: policy: unknown setting \"colour\"");
+	EXPECT(SRVP("  policy = {\n portal_login = true; };"),
+	       "warren.conf:3: server.policy.portal_login needs server.portal");
+#undef SRVP
+}
+
 /* One file for both roles: each its own link and socket. */
 static void test_both_roles(void **state)
 {
@@ -1229,6 +1305,7 @@ int main(void)
 		cmocka_unit_test(test_on_event),
 		cmocka_unit_test(test_server_section),
 		cmocka_unit_test(test_both_roles),
+		cmocka_unit_test(test_server_policy),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

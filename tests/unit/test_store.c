@@ -1,4 +1,4 @@
-/* The storage of schema 4 (server/db/db.h) on real SQLite files: every function's answers
+/* The storage of schema 6 (server/db/db.h) on real SQLite files: every function's answers
  * and errors, cascades, counters, the migration of a version-3 file, keyset paging
  * through 10,000 users in every order, search, cursors, and the time one page takes. */
 #include <stdarg.h>
@@ -231,7 +231,7 @@ static void test_open_schema(void **state)
 	assert_int_equal(st.st_mode & 07777, 0600);
 	assert_int_equal(db_pragma_int(f->db, "user_version", &v), 0);
 	assert_int_equal(v, DB_SCHEMA_VERSION);
-	assert_int_equal(v, 5);
+	assert_int_equal(v, 6);
 	assert_int_equal(db_pragma_int(f->db, "foreign_keys", &v), 0);
 	assert_int_equal(v, 1);
 	assert_int_equal(db_pragma_int(f->db, "busy_timeout", &v), 0);
@@ -1631,7 +1631,7 @@ static void test_migrate_v3(void **state)
 	write_v3(f->path);
 	assert_int_equal(db_open(f->path, &f->db), 0);
 	assert_int_equal(db_pragma_int(f->db, "user_version", &ver), 0);
-	assert_int_equal(ver, 5);
+	assert_int_equal(ver, DB_SCHEMA_VERSION);
 	assert_int_equal(db_pragma_int(f->db, "foreign_keys", &ver), 0);
 	assert_int_equal(ver, 1);
 	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
@@ -1802,6 +1802,226 @@ static void test_migrate_v3(void **state)
 	assert_int_equal(db_open(f->path, &f->db), 0);
 	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM users"), 2);
 	db_user_wipe(&u);
+}
+
+/* Schema version 5 as warren wrote it (sqlite3 .schema of a new file), with its default
+ * group. */
+static const char v5_schema[] =
+	"CREATE TABLE session_endpoints ( session_id INTEGER NOT NULL REFERENCES sessions(id) ON "
+	"DELETE CASCADE, at INTEGER NOT NULL, endpoint TEXT NOT NULL) STRICT;\n"
+	"CREATE INDEX session_endpoints_session ON session_endpoints(session_id, at);\n"
+	"CREATE TABLE admin_tokens ( id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, created "
+	"INTEGER NOT NULL, token_hash BLOB NOT NULL UNIQUE CHECK (length(token_hash) = 32), "
+	"last_used INTEGER, role TEXT NOT NULL DEFAULT 'admin' CHECK (role IN ('admin', "
+	"'viewer'))) STRICT;\n"
+	"CREATE TABLE groups ( id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, created "
+	"INTEGER NOT NULL) STRICT;\n"
+	"CREATE TABLE IF NOT EXISTS \"users\" ( id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT "
+	"NOT NULL, created INTEGER NOT NULL, expires INTEGER, quota_bytes INTEGER CHECK "
+	"(quota_bytes > 0), quota_period TEXT NOT NULL DEFAULT 'total' CHECK (quota_period IN "
+	"('total', 'month')), quota_reset_day INTEGER NOT NULL DEFAULT 1 CHECK (quota_reset_day "
+	"BETWEEN 1 AND 31), period_start INTEGER NOT NULL, disabled_reason TEXT CHECK "
+	"(disabled_reason IN ('expired', 'quota', 'admin')), group_id INTEGER NOT NULL DEFAULT 1 "
+	"REFERENCES groups(id), email TEXT, password_hash TEXT, must_change_password INTEGER NOT "
+	"NULL DEFAULT 0 CHECK (must_change_password IN (0, 1)), rx_total INTEGER NOT NULL "
+	"DEFAULT 0, tx_total INTEGER NOT NULL DEFAULT 0, rx_period INTEGER NOT NULL DEFAULT 0, "
+	"tx_period INTEGER NOT NULL DEFAULT 0) STRICT;\n"
+	"CREATE TABLE IF NOT EXISTS \"devices\" ( id INTEGER PRIMARY KEY AUTOINCREMENT, user_id "
+	"INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE, name TEXT NOT NULL, kind TEXT "
+	"NOT NULL CHECK (kind IN ('config', 'agent')), created INTEGER NOT NULL, public_key TEXT "
+	"CHECK (length(public_key) = 44), private_key_enc BLOB, preshared_key_enc BLOB, endpoint "
+	"TEXT NOT NULL DEFAULT '', rx_total INTEGER NOT NULL DEFAULT 0, tx_total INTEGER NOT "
+	"NULL DEFAULT 0, seen_rx INTEGER NOT NULL DEFAULT 0, seen_tx INTEGER NOT NULL DEFAULT 0, "
+	"token_hash BLOB CHECK (length(token_hash) = 32), token_expires INTEGER, credential_hash "
+	"BLOB CHECK (length(credential_hash) = 32), enrolled INTEGER, last_seen INTEGER, "
+	"profile_serial INTEGER NOT NULL DEFAULT 0, profile_issued INTEGER NOT NULL DEFAULT 0, "
+	"profile_hash BLOB CHECK (length(profile_hash) = 32), CHECK (public_key IS NOT NULL OR "
+	"(kind = 'agent' AND private_key_enc IS NULL)), CHECK (token_hash IS NULL OR kind = "
+	"'agent')) STRICT;\n"
+	"CREATE UNIQUE INDEX devices_user_name ON \"devices\"(user_id, name);\n"
+	"CREATE TABLE IF NOT EXISTS \"addresses\" ( device_id INTEGER NOT NULL REFERENCES "
+	"devices(id) ON DELETE CASCADE, family INTEGER NOT NULL CHECK (family IN (4, 6)), "
+	"address TEXT NOT NULL) STRICT;\n"
+	"CREATE TABLE IF NOT EXISTS \"sessions\" ( id INTEGER PRIMARY KEY, user_id INTEGER NOT "
+	"NULL REFERENCES users(id) ON DELETE CASCADE, device_id INTEGER NOT NULL, started "
+	"INTEGER NOT NULL, ended INTEGER, endpoint TEXT NOT NULL DEFAULT '', address TEXT NOT "
+	"NULL DEFAULT '', rx INTEGER NOT NULL DEFAULT 0, tx INTEGER NOT NULL DEFAULT 0, "
+	"last_seen INTEGER) STRICT;\n"
+	"CREATE UNIQUE INDEX users_name ON users(name);\n"
+	"CREATE INDEX users_created ON users(created, id);\n"
+	"CREATE INDEX users_expires ON users(ifnull(expires, 9223372036854775807), id);\n"
+	"CREATE INDEX users_used ON users((rx_total + tx_total), id);\n"
+	"CREATE INDEX users_disabled ON users(disabled_reason);\n"
+	"CREATE INDEX users_group ON users(group_id);\n"
+	"CREATE INDEX users_next_expiry ON users(expires) WHERE expires IS NOT NULL AND "
+	"disabled_reason IS NULL;\n"
+	"CREATE UNIQUE INDEX devices_public_key ON devices(public_key);\n"
+	"CREATE UNIQUE INDEX devices_token ON devices(token_hash);\n"
+	"CREATE UNIQUE INDEX devices_credential ON devices(credential_hash);\n"
+	"CREATE INDEX devices_search ON devices(name, endpoint, user_id);\n"
+	"CREATE UNIQUE INDEX addresses_address ON addresses(address);\n"
+	"CREATE UNIQUE INDEX addresses_device ON addresses(device_id, family);\n"
+	"CREATE INDEX addresses_family ON addresses(family);\n"
+	"CREATE INDEX sessions_started ON sessions(started, id);\n"
+	"CREATE INDEX sessions_user_started ON sessions(user_id, started, id);\n"
+	"CREATE INDEX sessions_device_started ON sessions(device_id, started, id);\n"
+	"CREATE INDEX sessions_ended ON sessions(ended);\n"
+	"CREATE TABLE admins ( id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, role TEXT NOT "
+	"NULL CHECK (role IN ('admin', 'viewer')), created INTEGER NOT NULL, password_hash TEXT, "
+	"must_change_password INTEGER NOT NULL DEFAULT 0 CHECK (must_change_password IN (0, 1)), "
+	"totp_secret_enc BLOB, totp_last_step INTEGER NOT NULL DEFAULT 0, last_login INTEGER) "
+	"STRICT;\n"
+	"CREATE TABLE audit ( id INTEGER PRIMARY KEY, at INTEGER NOT NULL, actor TEXT NOT NULL, "
+	"source TEXT NOT NULL, op TEXT NOT NULL, target TEXT NOT NULL, status INTEGER NOT NULL "
+	"CHECK (status BETWEEN 100 AND 599), detail TEXT NOT NULL) STRICT;\n"
+	"CREATE INDEX audit_at ON audit(at, id);\n"
+	"CREATE INDEX audit_actor ON audit(actor, at, id);\n"
+	"CREATE TABLE settings ( key TEXT PRIMARY KEY, value TEXT NOT NULL, updated INTEGER NOT "
+	"NULL, updated_by TEXT NOT NULL) STRICT, WITHOUT ROWID;\n"
+	"CREATE TABLE traffic ( user_id INTEGER NOT NULL, hour INTEGER NOT NULL CHECK (hour % "
+	"3600 = 0), rx INTEGER NOT NULL, tx INTEGER NOT NULL, PRIMARY KEY (user_id, hour)) "
+	"STRICT, WITHOUT ROWID;\n"
+	"CREATE INDEX traffic_hour ON traffic(hour, rx, tx);\n"
+	"CREATE TABLE announcements ( id INTEGER PRIMARY KEY AUTOINCREMENT, title TEXT NOT NULL, "
+	"text TEXT NOT NULL, group_id INTEGER REFERENCES groups(id) ON DELETE CASCADE, pinned "
+	"INTEGER NOT NULL DEFAULT 0 CHECK (pinned IN (0, 1)), until INTEGER, created INTEGER NOT "
+	"NULL, updated INTEGER NOT NULL, author TEXT NOT NULL) STRICT;\n"
+	"CREATE INDEX announcements_feed ON announcements(pinned, created, id);\n"
+	"CREATE INDEX announcements_group ON announcements(group_id);\n"
+	"CREATE TABLE announcement_reads ( user_id INTEGER NOT NULL REFERENCES users(id) ON "
+	"DELETE CASCADE, announcement_id INTEGER NOT NULL REFERENCES announcements(id) ON DELETE "
+	"CASCADE, at INTEGER NOT NULL, PRIMARY KEY (user_id, announcement_id)) STRICT, WITHOUT "
+	"ROWID;\n"
+	"CREATE INDEX announcement_reads_announcement ON announcement_reads(announcement_id);\n"
+	"CREATE TABLE services ( id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, address TEXT "
+	"NOT NULL, description TEXT NOT NULL DEFAULT '', created INTEGER NOT NULL) STRICT;\n"
+	"CREATE TABLE service_groups ( service_id INTEGER NOT NULL REFERENCES services(id) ON "
+	"DELETE CASCADE, group_id INTEGER NOT NULL REFERENCES groups(id), PRIMARY KEY "
+	"(service_id, group_id)) STRICT, WITHOUT ROWID;\n"
+	"CREATE INDEX service_groups_group ON service_groups(group_id);\n"
+	"CREATE TABLE voucher_batches ( id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL "
+	"UNIQUE, created INTEGER NOT NULL, created_by TEXT NOT NULL, duration INTEGER CHECK "
+	"(duration > 0), quota_bytes INTEGER CHECK (quota_bytes > 0), quota_period TEXT NOT NULL "
+	"DEFAULT 'total' CHECK (quota_period IN ('total', 'month')), group_id INTEGER REFERENCES "
+	"groups(id) ON DELETE SET NULL, expires INTEGER, uses INTEGER NOT NULL DEFAULT 1 CHECK "
+	"(uses >= 1), revoked INTEGER) STRICT;\n"
+	"CREATE TABLE vouchers ( id INTEGER PRIMARY KEY, batch_id INTEGER NOT NULL REFERENCES "
+	"voucher_batches(id) ON DELETE CASCADE, hash BLOB NOT NULL UNIQUE, used INTEGER NOT NULL "
+	"DEFAULT 0 CHECK (used >= 0)) STRICT;\n"
+	"CREATE INDEX vouchers_batch ON vouchers(batch_id, used);\n"
+	"CREATE TABLE voucher_redemptions ( id INTEGER PRIMARY KEY, voucher_id INTEGER NOT NULL "
+	"REFERENCES vouchers(id) ON DELETE CASCADE, batch_id INTEGER NOT NULL REFERENCES "
+	"voucher_batches(id) ON DELETE CASCADE, user_name TEXT NOT NULL, at INTEGER NOT NULL, "
+	"source TEXT NOT NULL, created_account INTEGER NOT NULL CHECK (created_account IN (0, "
+	"1))) STRICT;\n"
+	"CREATE INDEX voucher_redemptions_voucher ON voucher_redemptions(voucher_id, user_name);\n"
+	"CREATE INDEX voucher_redemptions_batch ON voucher_redemptions(batch_id, id);\n"
+	"INSERT INTO groups (id, name, created) VALUES (1, 'default', 1700000000);\n"
+	"PRAGMA user_version = 5;\n";
+
+/* A version-5 file with groups and users: they keep everything and inherit the whole
+ * policy. */
+static void test_migrate_v5(void **state)
+{
+	struct fixture *f = *state;
+	struct db_group g;
+	struct db_user u;
+	int64_t ver;
+
+	raw_exec(f->path, "PRAGMA journal_mode = WAL");
+	raw_exec(f->path, v5_schema);
+	raw_exec(f->path, "INSERT INTO groups (id, name, created) VALUES (2, 'staff', 1800);"
+		 "INSERT INTO users (id, name, created, period_start, group_id, email)"
+		 " VALUES (1, 'alice', 1000, 1000, 2, 'a@example.net'), (2, 'bob', 1100, 1100, 1, NULL);");
+	assert_int_equal(db_open(f->path, &f->db), 0);
+	assert_int_equal(db_pragma_int(f->db, "user_version", &ver), 0);
+	assert_int_equal(ver, 6);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+	assert_int_equal(db_group_get_by_name(f->db, "staff", &g), 0);
+	assert_int_equal(g.id, 2);
+	assert_int_equal(g.created, 1800);
+	assert_false(g.policy.has_destinations || g.policy.has_schedule || g.policy.has_sources ||
+		     g.policy.has_rate || g.policy.has_isolate || g.policy.has_portal_login ||
+		     g.policy.has_idle || g.policy.has_max_maps);
+	assert_int_equal(db_user_get_by_name(f->db, "alice", &u), 0);
+	assert_int_equal(u.group_id, 2);
+	assert_string_equal(u.email, "a@example.net");
+	assert_string_equal(u.rate, "");
+	/* the new columns work on the old rows */
+	strcpy(u.rate, "1Mbit/1Mbit");
+	assert_int_equal(db_user_update(f->db, &u), 0);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM users WHERE rate = '1Mbit/1Mbit'"), 1);
+	g.policy.has_isolate = true;
+	g.policy.isolate = true;
+	assert_int_equal(db_group_set(f->db, g.id, &g.policy), 0);
+	assert_int_equal(raw_int(f->path, "SELECT isolate FROM groups WHERE id = 2"), 1);
+	/* and reopening does not migrate again */
+	db_close(f->db);
+	assert_int_equal(db_open(f->path, &f->db), 0);
+	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 6);
+}
+
+/* A group's policy: set, read back, NULL for what it inherits; "" is a value. */
+static void test_group_policy(void **state)
+{
+	struct fixture *f = *state;
+	struct db_group_policy p = { 0 };
+	struct db_group g;
+	struct db_user u = { 0 };
+	int64_t id;
+
+	assert_int_equal(db_group_add(f->db, "staff", &id), 0);
+	assert_int_equal(db_group_get(f->db, id, &g), 0);
+	assert_false(g.policy.has_destinations);
+	assert_false(g.policy.has_idle);
+	p.has_destinations = true;     /* "": what client_allowed_ips allows */
+	p.has_schedule = true;
+	strcpy(p.schedule, "Mon-Fri 08:00-18:00");
+	p.has_rate = true;
+	strcpy(p.rate, "20Mbit/5Mbit");
+	p.has_portal_login = true;
+	p.portal_login = false;
+	p.has_idle = true;
+	p.idle_s = 4294967295LL;
+	p.has_max_maps = true;
+	p.max_maps = 0;
+	assert_int_equal(db_group_set(f->db, id, &p), 0);
+	assert_int_equal(db_group_get_by_name(f->db, "staff", &g), 0);
+	assert_true(g.policy.has_destinations);
+	assert_string_equal(g.policy.destinations, "");
+	assert_true(g.policy.has_schedule);
+	assert_string_equal(g.policy.schedule, "Mon-Fri 08:00-18:00");
+	assert_false(g.policy.has_sources);
+	assert_string_equal(g.policy.rate, "20Mbit/5Mbit");
+	assert_false(g.policy.has_isolate);
+	assert_true(g.policy.has_portal_login);
+	assert_false(g.policy.portal_login);
+	assert_int_equal(g.policy.idle_s, 4294967295LL);
+	assert_true(g.policy.has_max_maps);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM groups WHERE destinations = ''"
+				 " AND sources IS NULL AND isolate IS NULL"), 1);
+	/* back to inheriting everything */
+	memset(&p, 0, sizeof(p));
+	assert_int_equal(db_group_set(f->db, id, &p), 0);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM groups WHERE id = 2 AND"
+				 " coalesce(destinations, schedule, sources, rate, isolate,"
+				 " portal_login, idle_s, max_maps) IS NULL"), 1);
+	p.has_max_maps = true;
+	p.max_maps = 65536;
+	assert_int_equal(db_group_set(f->db, id, &p), -EINVAL);
+	p.max_maps = 1;
+	assert_int_equal(db_group_set(f->db, 999, &p), -ENOENT);
+	assert_string_equal(db_errmsg(f->db), "no such group");
+
+	/* a user's rate: "" is the group's */
+	strcpy(u.name, "alice");
+	strcpy(u.rate, "5Mbit/1Mbit");
+	assert_int_equal(db_user_add(f->db, &u, &u.id), 0);
+	assert_int_equal(db_user_get(f->db, u.id, &u), 0);
+	assert_string_equal(u.rate, "5Mbit/1Mbit");
+	u.rate[0] = '\0';
+	assert_int_equal(db_user_update(f->db, &u), 0);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM users WHERE rate IS NULL"), 1);
 }
 
 /* A migration that cannot finish leaves the version-3 file as it was. */
@@ -2354,6 +2574,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_settings, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_v3, setup_empty, teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_v3_fails_whole, setup_empty, teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_v5, setup_empty, teardown),
+		cmocka_unit_test_setup_teardown(test_group_policy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_search, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cursors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_10k, setup, teardown),
