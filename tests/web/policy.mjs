@@ -150,7 +150,7 @@ const origins = async () => Object.fromEntries(await pg.locator('[data-field]').
 	check('the groups list sums up a group\'s policy: its schedule and the portal sign-in badge',
 		rt.includes('Mon-Fri 09:00-17:00') && rt.includes(en['group.badge_portal_login']), rt);
 	await shots(pg, 'console-groups-policy-en');
-	await pg.locator('.table tbody tr', { hasText: 'staff' }).getByRole('link', { name: T(en, 'groups.open', { name: 'staff' }) }).click();
+	await pg.locator('.table tbody tr', { hasText: 'staff' }).getByRole('link', { name: T(en, 'groups.open', { name: 'staff' }), exact: true }).click();
 	check('a group\'s name in the list opens its page', await attempt(() => pg.locator('h1', { hasText: 'staff' }).waitFor()));
 	await field('schedule').waitFor();
 	const o = await origins();
@@ -193,7 +193,7 @@ const before = showGroup('staff');
 // ---- the good schedule saves every field
 {
 	await pg.getByLabel(en['group.f.schedule'], { exact: true }).fill('');
-	await field('schedule').getByRole('button', { name: T(en, 'group.use_example', { example: 'Mon-Fri 08:00-18:00' }) }).click();
+	await field('schedule').getByRole('button', { name: T(en, 'group.use_example', { example: 'Mon-Fri 08:00-18:00' }), exact: true }).click();
 	check('an example fills the schedule in', await pg.getByLabel(en['group.f.schedule'], { exact: true }).inputValue() === 'Mon-Fri 08:00-18:00');
 	await save();
 	await pg.locator('.toast', { hasText: T(en, 'group.saved', { name: 'staff' }) }).waitFor({ timeout: 5000 }).catch(() => {});
@@ -308,9 +308,9 @@ for (const lang of LANGS) {
 		&& rows[0].includes('10.0.0.0/8') && rows[0].includes(c['resources.everything'])
 		&& rows[1].includes('10.1.2.3') && rows[1].includes(T(c, 'resources.proto_port', { proto: 'TCP', ports: '443' })), rows);
 	const sched = await o.pg.locator('.schedule-card').innerText().catch(() => '');
-	const open = await o.pg.locator('.schedule-card').getAttribute('data-open').catch(() => null);
+	const isOpen = await o.pg.locator('.schedule-card').getAttribute('data-open').catch(() => null);
 	check(`${lang}: and her access hours: open now or not, the next change, the schedule and the time zone`,
-		sched.includes(open === 'true' ? c['resources.open_now'] : c['resources.closed_now']) && sched.includes('Mon-Fri 08:00-18:00')
+		sched.includes(isOpen === 'true' ? c['resources.open_now'] : c['resources.closed_now']) && sched.includes('Mon-Fri 08:00-18:00')
 		&& sched.includes('Europe/Berlin') && /\d{2}:\d{2}/.test(sched.replace('08:00-18:00', '')), sched);
 	const keys = await catalogKeys(o.pg);
 	check(`${lang}: /services shows no catalog key`, !keys.length, keys);
