@@ -88,7 +88,10 @@ function Schedule({ s }) {
 
 function Services() {
 	const [services, retryS] = useList('/me/services', 'services');
-	const [resources, retryR] = useList('/me/resources', 'resources');
+	const [answer, retryR] = useList('/me/resources', 'resources');
+	// "destinations" carries network, protocol and ports; "resources" is the older form.
+	const resources = answer && answer.answer && Array.isArray(answer.answer.destinations)
+		? { ...answer, rows: answer.answer.destinations } : answer;
 	return html`<div class="page services-page">
 		<div class="page-head">
 			<div>
