@@ -93,7 +93,16 @@ async function shots(pg, name) {
 	for (const size of SIZES) {
 		await pg.setViewportSize(size);
 		await pg.waitForTimeout(250);
-		await pg.screenshot({ path: join(SHOTS, `${name}-${size.width}.png`), scale: 'css', fullPage: true });
+		await pg.screenshot({ path: join(SHOTS, `${name}-${size.width}.png`), scale: 'css' });
+		// The whole page in one window as tall as it is (a full-page shot would smear the
+		// fixed header and navigation over it).
+		const h = await pg.evaluate(() => document.documentElement.scrollHeight);
+		if (h > size.height + 40) {
+			await pg.setViewportSize({ width: size.width, height: Math.min(h, 4000) });
+			await pg.waitForTimeout(150);
+			await pg.screenshot({ path: join(SHOTS, `${name}-${size.width}-full.png`), scale: 'css' });
+			await pg.setViewportSize(size);
+		}
 	}
 	await pg.setViewportSize(SIZES[0]);
 }

@@ -298,7 +298,7 @@ function Group({ params, session }) {
 		</div></div>`;
 	}
 	if (!group) return html`<div class="page"><p class="muted" aria-busy="true">${t('common.loading')}</p></div>`;
-	const users = typeof group.users === 'number' ? group.users : Array.isArray(group.users) ? group.users.length : null;
+	const users = typeof group.users === 'number' && group.users >= 0 ? group.users : Array.isArray(group.users) ? group.users.length : null;
 	return html`<div class="page group-page">
 		<${Link} href="/admin/groups" class="back-link"><${Icon} name="back" size=${16} />${t('group.back')}</${Link}>
 		<div class="page-head">

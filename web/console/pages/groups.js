@@ -101,7 +101,7 @@ function Groups({ session }) {
 					<td class="actions" data-label="">
 						<${Link} href=${`/admin/groups/${encodeURIComponent(g.name)}`} class="button button-ghost"
 							aria-label=${t('groups.policy_of', { name: g.name })}><${Icon} name=${canEdit ? 'edit' : 'eye'} size=${18} /><span>${t('groups.policy_link')}</span></${Link}>
-						<${Link} href=${`/admin/users?group=${encodeURIComponent(g.name)}`} class="button button-ghost">${t('groups.users')}</${Link}>
+						<${Link} href=${`/admin/users?group=${encodeURIComponent(g.name)}`} class="button button-ghost"><${Icon} name="users" size=${18} /><span>${t('groups.users')}</span></${Link}>
 						${canEdit && g.name !== 'default' && html`<${Button} kind="ghost" icon="trash" class="button-danger-text"
 							onClick=${() => setDeleting(g.name)} aria-label=${t('groups.delete_title', { name: g.name })}>${t('groups.delete')}</${Button}>`}
 					</td>

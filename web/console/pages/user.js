@@ -224,7 +224,8 @@ function Devices({ user, canEdit, onChanged }) {
 
 function Details({ user }) {
 	const rows = [
-		[t('users.group'), user.group === 'default' ? t('users.group_default') : user.group],
+		[t('users.group'), html`<${Link} href=${`/admin/groups/${encodeURIComponent(user.group || 'default')}`}>
+			${user.group === 'default' ? t('users.group_default') : user.group}</${Link}>`],
 		[t('users.email'), user.email || '—'],
 		[t('user.rate'), user.rate ? html`<span data-rate=${user.rate}>${rateText(user.rate)}</span>`
 			: html`<span class="muted">${t('user.rate_group')}</span>`],
