@@ -172,7 +172,8 @@ static int dest_parse_n(const char *s, size_t len, struct policy_dest *out, char
 		if (port_parse(ports, dash ? (size_t)(dash - ports) : plen, &d.port_lo) < 0 ||
 		    port_parse(dash ? dash + 1 : ports,
 			       dash ? (size_t)(ports + plen - dash - 1) : plen, &d.port_hi) < 0)
-			return fail(why, whylen, s, len, "bad port (1-65535 or a range such as 1000-2000)");
+			return fail(why, whylen, s, len,
+				    "bad port (1-65535 or a range such as 1000-2000)");
 		if (d.port_lo > d.port_hi)
 			return fail(why, whylen, s, len, "port range runs backwards");
 	}
@@ -285,7 +286,8 @@ int policy_sources_parse(const char *s, struct cidrv *v, char *why, size_t whyle
 		struct cidr c;
 
 		if (out.n == POLICY_SOURCES_MAX) {
-			r = fail(why, whylen, item, ilen, "more than %d sources", POLICY_SOURCES_MAX);
+			r = fail(why, whylen, item, ilen, "more than %d sources",
+				 POLICY_SOURCES_MAX);
 			goto err;
 		}
 		if ((r = net_parse(item, ilen, item, ilen, &c, why, whylen)) < 0)
@@ -482,11 +484,12 @@ char *policy_schedule_fmt(const struct policy_schedule *sch, char *buf, size_t l
 		 * longer than a day) */
 		hm(b, sizeof(b), t1 == 0 && t0 + w->len == 1440 ? 1440 : t1);
 		if (run > 1)
-			off += (size_t)snprintf(buf + off, len - off, "%s%s-%s %s-%s", off ? ", " : "",
-						day_names[day], day_names[(day + run - 1) % 7], a, b);
+			off += (size_t)snprintf(buf + off, len - off, "%s%s-%s %s-%s",
+						off ? ", " : "", day_names[day],
+						day_names[(day + run - 1) % 7], a, b);
 		else
-			off += (size_t)snprintf(buf + off, len - off, "%s%s %s-%s", off ? ", " : "",
-						day_names[day], a, b);
+			off += (size_t)snprintf(buf + off, len - off, "%s%s %s-%s",
+						off ? ", " : "", day_names[day], a, b);
 		i += run;
 	}
 	return buf;

@@ -123,7 +123,8 @@ static const struct opt service_opts[] = {
 static const struct verb verbs[] = {
 	{ "user", "add", "user.add", "name", user_add_opts, R_USER_ADDED,
 	  "user add NAME [--expires DATE|DURATION] [--quota SIZE[/month]] [--reset-day DAY] "
-	  "[--public-key KEY] [--device NAME|--no-device] [--group GROUP] [--email ADDRESS]" },
+	  "[--public-key KEY] [--device NAME|--no-device] [--group GROUP] [--email ADDRESS] "
+	  "[--rate RATE]" },
 	{ "user", "list", "user.list", NULL, user_list_opts, R_USER_LIST,
 	  "user list [--json] [--state STATE] [--group GROUP] [--search TEXT] [--sort name|created|expires|used]" },
 	{ "user", "show", "user.show", "user", no_opts, R_JSON, "user show NAME [--json]" },
@@ -159,7 +160,8 @@ static const struct verb verbs[] = {
 	  "[--isolate|--no-isolate] [--portal-login|--no-portal-login] [--idle DURATION] "
 	  "[--max-maps N]" },
 	{ "group", "list", "group.list", NULL, no_opts, R_GROUPS, "group list [--json]" },
-	{ "group", "show", "group.show", "name", no_opts, R_GROUP_SHOW, "group show NAME [--json]" },
+	{ "group", "show", "group.show", "name", no_opts, R_GROUP_SHOW,
+	  "group show NAME [--json]" },
 	{ "group", "set", "group.set", "name", group_set_opts, R_GROUP_SHOW,
 	  "group set NAME [--destinations LIST] [--schedule TEXT] [--sources LIST] [--rate RATE] "
 	  "[--isolate|--no-isolate] [--portal-login|--no-portal-login] [--idle DURATION] "

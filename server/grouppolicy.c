@@ -78,7 +78,8 @@ int group_policy_resolve(const struct policy *file_defaults, const struct db_gro
 		r = stored(why, whylen, "schedule", reason);
 		goto out;
 	}
-	if (p && p->has_rate && policy_rate_parse(p->rate, &out->rate, reason, sizeof(reason)) < 0) {
+	if (p && p->has_rate &&
+	    policy_rate_parse(p->rate, &out->rate, reason, sizeof(reason)) < 0) {
 		r = stored(why, whylen, "rate", reason);
 		goto out;
 	}
@@ -202,8 +203,8 @@ int group_policy_field_set(struct db_group_policy *p, enum gp_field f,
 		struct policy_schedule sch;
 
 		if (!whole_string(v))
-			return bad(why, whylen, f, "expected a string such as \"Mon-Fri 08:00-18:00\", "
-				   "always, never, or null");
+			return bad(why, whylen, f, "expected a string such as "
+				   "\"Mon-Fri 08:00-18:00\", always, never, or null");
 		if (policy_schedule_parse(v->s, &sch, reason, sizeof(reason)) < 0)
 			return bad(why, whylen, f, reason);
 		policy_schedule_fmt(&sch, p->schedule, sizeof(p->schedule));

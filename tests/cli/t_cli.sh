@@ -38,9 +38,19 @@ user add alice --expires 2027-02-30|warren user: date "2027-02-30": day out of r
 user add alice --quota 5GB|warren user: size "5GB": expected N followed by B, KiB, MiB, GiB or TiB, optionally /month
 user add alice --reset-day 32|warren user: --reset-day: 32 is out of range (1..31)
 user add alice --public-key nope|warren user: --public-key: not a WireGuard public key
-user add alice bob|warren user: usage: user add NAME [--expires DATE|DURATION] [--quota SIZE[/month]] [--reset-day DAY] [--public-key KEY] [--device NAME|--no-device] [--group GROUP] [--email ADDRESS]
-user set alice|warren user: nothing to change (expires, quota, reset_day, group, state, email)
-user set alice --public-key x|warren user: usage: user set NAME [--expires DATE|DURATION|never] [--quota SIZE[/month]|none] [--reset-day DAY] [--group GROUP] [--email ADDRESS]
+user add alice bob|warren user: usage: user add NAME [--expires DATE|DURATION] [--quota SIZE[/month]] [--reset-day DAY] [--public-key KEY] [--device NAME|--no-device] [--group GROUP] [--email ADDRESS] [--rate RATE]
+user set alice|warren user: nothing to change (expires, quota, reset_day, group, state, email, rate)
+user set alice --public-key x|warren user: usage: user set NAME [--expires DATE|DURATION|never] [--quota SIZE[/month]|none] [--reset-day DAY] [--group GROUP] [--email ADDRESS] [--rate RATE|--rate-inherit]
+user set alice --rate 20Mbps|warren user: --rate: "20Mbps": bad unit (bit, kbit, Mbit or Gbit)
+user set alice --rate 1Mbit --rate-inherit|warren user: --rate and --rate-inherit: one or the other
+group set staff|warren group: nothing to change (destinations, schedule, sources, rate, isolate, portal_login, idle, max_maps)
+group set staff --schedule 8:00-18:00|warren group: --schedule: "8:00-18:00": bad time
+group set staff --destinations 10.0.0.0/33|warren group: --destinations: "10.0.0.0/33": prefix longer than 32
+group set staff --max-maps 70000|warren group: --max-maps: expected a number 0..65535, or null
+group set staff --isolate --no-isolate|warren group: --isolate and --no-isolate: one or the other
+group set staff --rate 1Mbit --inherit rate|warren group: --rate and --inherit: one or the other
+group set staff --inherit colour|warren group: --inherit "colour": not a policy field (destinations, schedule, sources, rate, isolate, portal_login, idle, max_maps)
+group add staff --inherit rate|warren group: usage: group add NAME [--destinations LIST] [--schedule TEXT] [--sources LIST] [--rate RATE] [--isolate|--no-isolate] [--portal-login|--no-portal-login] [--idle DURATION] [--max-maps N]
 user rotate alice --quota 1GiB|warren user: usage: user rotate NAME [--device NAME] [--public-key KEY]
 user list --png f|warren user: --png and --svg go with qr, one of them
 user show|warren user: usage: user show NAME [--json]

@@ -230,6 +230,59 @@ static void test_parse(void **state)
 	REFUSED("PATCH", "/api/v1/vouchers/spring", NULL, "{}", "revoked: missing");
 }
 
+/* A group's policy and a user's rate: each field checked by its parser, named in the
+ * reason, before anything runs. */
+static void test_parse_policy(void **state)
+{
+	(void)state;
+	ACCEPTED("POST", "/api/v1/groups", NULL,
+		 "{\"name\":\"staff\",\"destinations\":[\"10.0.0.0/8\",\"10.1.2.3:443/tcp\"],"
+		 "\"schedule\":\"Mon-Fri 08:00-18:00\",\"sources\":\"203.0.113.0/24\","
+		 "\"rate\":\"20Mbit/5Mbit\",\"isolate\":true,\"portal_login\":false,"
+		 "\"idle\":\"30m\",\"max_maps\":2}");
+	ACCEPTED("POST", "/api/v1/groups", NULL, "{\"name\":\"guests\"}");
+	ACCEPTED("PATCH", "/api/v1/groups/staff", NULL,
+		 "{\"destinations\":null,\"schedule\":null,\"sources\":null,\"rate\":null,"
+		 "\"isolate\":null,\"portal_login\":null,\"idle\":null,\"max_maps\":null}");
+	ACCEPTED("PATCH", "/api/v1/groups/staff", NULL, "{\"destinations\":[],\"idle\":0}");
+	ACCEPTED("GET", "/api/v1/groups/staff", NULL, NULL);
+	REFUSED("PATCH", "/api/v1/groups/staff", NULL, "{}",
+		"nothing to change (destinations, schedule, sources, rate, isolate, portal_login, "
+		"idle, max_maps)");
+	REFUSED("PATCH", "/api/v1/groups/staff", NULL, "{\"destinations\":[\"10.0.0.0/33\"]}",
+		"destinations: \"10.0.0.0/33\": prefix longer than 32");
+	REFUSED("POST", "/api/v1/groups", NULL, "{\"name\":\"x\",\"destinations\":\"10.0.0.1/8\"}",
+		"destinations: \"10.0.0.1/8\": host bits set (the network is 10.0.0.0/8)");
+	REFUSED("PATCH", "/api/v1/groups/staff", NULL, "{\"destinations\":[5]}",
+		"destinations: expected a list of strings, or null");
+	REFUSED("PATCH", "/api/v1/groups/staff", NULL, "{\"schedule\":\"Mon-Fri 8:00-18\"}",
+		"schedule: \"Mon-Fri 8:00-18\": bad time");
+	REFUSED("PATCH", "/api/v1/groups/staff", NULL, "{\"schedule\":7}",
+		"schedule: expected a string such as \"Mon-Fri 08:00-18:00\", always, never, or null");
+	REFUSED("PATCH", "/api/v1/groups/staff", NULL, "{\"sources\":[\"anywhere\"]}",
+		"sources: \"anywhere\": not an address");
+	REFUSED("PATCH", "/api/v1/groups/staff", NULL, "{\"rate\":\"20Mbps/5Mbit\"}",
+		"rate: \"20Mbps\": bad unit (bit, kbit, Mbit or Gbit)");
+	REFUSED("PATCH", "/api/v1/groups/staff", NULL, "{\"isolate\":\"yes\"}",
+		"isolate: expected true, false or null");
+	REFUSED("PATCH", "/api/v1/groups/staff", NULL, "{\"idle\":\"soon\"}",
+		"idle: duration \"soon\": expected N followed by s, m, h or d");
+	REFUSED("PATCH", "/api/v1/groups/staff", NULL, "{\"idle\":-1}",
+		"idle: expected seconds (0: none), a duration such as 30m, or null");
+	REFUSED("PATCH", "/api/v1/groups/staff", NULL, "{\"max_maps\":65536}",
+		"max_maps: expected a number 0..65535, or null");
+	REFUSED("PATCH", "/api/v1/groups/staff", NULL, "{\"colour\":\"red\"}",
+		"colour: unknown field");
+	/* a user's own rate */
+	ACCEPTED("PATCH", "/api/v1/users/alice", NULL, "{\"rate\":\"5Mbit/1Mbit\"}");
+	ACCEPTED("PATCH", "/api/v1/users/alice", NULL, "{\"rate\":null}");
+	ACCEPTED("POST", "/api/v1/users", NULL, "{\"name\":\"alice\",\"rate\":\"unlimited/1Mbit\"}");
+	REFUSED("PATCH", "/api/v1/users/alice", NULL, "{\"rate\":\"fast\"}",
+		"rate: \"fast\": not a rate (such as 20Mbit, or unlimited)");
+	REFUSED("POST", "/api/v1/users", NULL, "{\"name\":\"alice\",\"rate\":\"1Mbit/0bit\"}",
+		"rate: \"0bit\": zero (write unlimited for no limit)");
+}
+
 static void test_allowed(void **state)
 {
 	struct api_caller anon = { .kind = API_CALLER_ANON };
@@ -265,6 +318,7 @@ int main(void)
 		cmocka_unit_test(test_routes_resolve),
 		cmocka_unit_test(test_doc_agrees),
 		cmocka_unit_test(test_parse),
+		cmocka_unit_test(test_parse_policy),
 		cmocka_unit_test(test_allowed),
 	};
 
