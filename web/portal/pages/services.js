@@ -56,7 +56,7 @@ function Resource({ r }) {
 	else if (!ports) what = t('resources.proto_all_ports', { proto });
 	else if (!proto) what = t(ports.includes('-') ? 'resources.ports_any' : 'resources.port_any', { ports });
 	else what = t(ports.includes('-') ? 'resources.proto_ports' : 'resources.proto_port', { proto, ports });
-	return html`<tr class="resource" data-destination=${r.destination || net}>
+	return html`<tr class="resource-row" data-destination=${r.destination || net}>
 		<td class="mono resource-net" data-label=${t('resources.network')}>${net}</td>
 		<td class="resource-what" data-label=${t('resources.what')}>${what}</td>
 	</tr>`;
