@@ -337,8 +337,10 @@ check_eq "service show of one gone: exit 1" "1||no service \"lab-printer\"" "$(c
 # ---- resources follow the settings
 as alice
 req GET /api/v1/me/resources
-check_eq "alice's resources are the client_allowed_ips" '200 {"resources":[{"destination":"10.9.0.0/24"}]}' \
-	"$ST $(jq -c . "$WT_DIR/body")"
+check_eq "alice's resources are the client_allowed_ips" '200 [{"destination":"10.9.0.0/24"}]' \
+	"$ST $(jq -c .resources "$WT_DIR/body")"
+check_eq "as destinations too, open all the time" '10.9.0.0/24 any null always true null' \
+	"$(j '"\(.destinations[0].network) \(.destinations[0].protocol) \(.destinations[0].ports) \(.schedule.value) \(.schedule.open) \(.schedule.next)"')"
 W settings set client_allowed_ips 10.9.0.0/24,192.168.50.0/24,fd00:50::/64 >/dev/null
 req GET /api/v1/me/resources
 check_eq "and follow a settings change at once" "10.9.0.0/24 192.168.50.0/24 fd00:50::/64" \
