@@ -822,7 +822,11 @@ let adminApi = null;
 		inside = inside && await pg.evaluate(() => !!document.activeElement.closest('dialog[open]'));
 	}
 	check('a dialog keeps the focus', inside);
-	const ring = await pg.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+	// A ring is an outline, or for an input the accent's box-shadow.
+	const ring = await pg.evaluate(() => {
+		const cs = getComputedStyle(document.activeElement);
+		return cs.outlineStyle !== 'none' ? cs.outlineStyle : cs.boxShadow;
+	});
 	check('and the focused control shows it', ring && ring !== 'none', ring);
 	await pg.keyboard.press('Escape');
 	await dialog(pg).waitFor({ state: 'detached', timeout: 5000 }).catch(() => {});

@@ -8,6 +8,7 @@ import user from './pages/user.js';
 import status from './pages/status.js';
 import sessions from './pages/sessions.js';
 import groups from './pages/groups.js';
+import group from './pages/group.js';
 import announcements from './pages/announcements.js';
 import services from './pages/services.js';
 import vouchers from './pages/vouchers.js';
@@ -18,7 +19,7 @@ import audit from './pages/audit.js';
 import account from './pages/account.js';
 
 export const pages = [
-	dashboard, users, user, status, sessions, groups, announcements, services, vouchers, voucher,
+	dashboard, users, user, status, sessions, groups, group, announcements, services, vouchers, voucher,
 	settings, admins, audit, account,
 ];
 

@@ -48,7 +48,7 @@ export function setUnread(n) {
 }
 
 // The stream's status rows of the user's own devices, patched into the account.
-const LIVE = ['online', 'endpoint', 'latest_handshake', 'session_started', 'rx_bytes', 'tx_bytes', 'rx_rate', 'tx_rate'];
+const LIVE = ['online', 'endpoint', 'latest_handshake', 'session_started', 'rx_bytes', 'tx_bytes', 'rx_rate', 'tx_rate', 'policy'];
 export function patchDevices(rows) {
 	if (!me || !Array.isArray(me.devices) || !Array.isArray(rows)) return;
 	let changed = false;

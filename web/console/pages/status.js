@@ -9,6 +9,7 @@ import { Link } from '../../lib/router.js';
 import { DataTable } from '../../lib/ui/table.js';
 import { Presence, Traffic, formatRate } from '../../lib/ui/status.js';
 import { LiveBadge } from '../live.js';
+import { PolicyState, holds } from '../../lib/ui/policy.js';
 
 const key = (d) => `${d.user}/${d.device}`;
 
@@ -26,6 +27,8 @@ function columns() {
 		{ key: 'rate', label: t('status.rate'), class: 'num', empty: (d) => !d.online, render: (d) => (d.online
 			? html`<span class="rate">↓ ${formatRate(d.tx_rate)} <span class="muted">↑ ${formatRate(d.rx_rate)}</span></span>` : html`<span class="muted">—</span>`) },
 		{ key: 'traffic', label: t('status.traffic'), class: 'num', render: (d) => html`<${Traffic} rx=${d.rx_bytes} tx=${d.tx_bytes} />` },
+		{ key: 'policy', label: t('status.policy'), empty: (d) => !holds(d.policy).length && !(d.policy && d.policy.blocked_packets),
+			render: (d) => html`<${PolicyState} policy=${d.policy} />` },
 	];
 }
 

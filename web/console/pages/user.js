@@ -13,6 +13,7 @@ import { ConfirmDialog, SecretDialog } from '../../lib/ui/dialogs.js';
 import { StateBadge, QuotaBar, Presence, Expiry, Traffic, formatRate } from '../../lib/ui/status.js';
 import { Icon } from '../../lib/ui/icons.js';
 import { toast } from '../../lib/ui/toast.js';
+import { PolicyState, rateText } from '../../lib/ui/policy.js';
 import { LiveBadge } from '../live.js';
 import { TrafficPanel } from './dashboard.js';
 import { SessionTable } from './sessions.js';
@@ -27,7 +28,7 @@ function EditUser({ user, open, onClose, onSaved }) {
 	const set = (k) => (v) => setF((o) => ({ ...o, [k]: v }));
 	useEffect(() => {
 		if (open) {
-			setF({ ...expiryFields(user.expires), ...quotaFields(user), group: user.group, email: user.email || '',
+			setF({ ...expiryFields(user.expires), ...quotaFields(user), group: user.group, email: user.email || '', rate: user.rate || '',
 				state: user.state === 'disabled' ? 'disabled' : 'enabled' });
 			setError('');
 		}
@@ -41,6 +42,8 @@ function EditUser({ user, open, onClose, onSaved }) {
 		if (f.monthly && quotaValue(f) && f.reset_day !== before.reset_day) body.reset_day = parseInt(f.reset_day, 10) || 1;
 		if (f.group !== user.group) body.group = f.group;
 		if (f.email.trim() !== (user.email || '')) body.email = f.email.trim();
+		// Empty: the group's rate again.
+		if (f.rate.trim().replace(/\s+/g, '') !== (user.rate || '')) body.rate = f.rate.trim() ? f.rate.trim().replace(/\s+/g, '') : null;
 		const wasDisabled = user.state === 'disabled';
 		if ((f.state === 'disabled') !== wasDisabled) body.state = f.state;
 		if (!Object.keys(body).length) {
@@ -70,6 +73,8 @@ function EditUser({ user, open, onClose, onSaved }) {
 					options=${[{ value: 'enabled', label: t('user.state_enabled') }, { value: 'disabled', label: t('state.disabled') }]} />
 			</div>
 			<${TextField} label=${t('users.email')} type="email" value=${f.email} onInput=${set('email')} optional autocomplete="off" />
+			<${TextField} label=${t('user.rate')} hint=${t('user.rate_hint')} value=${f.rate} onInput=${set('rate')} optional
+				autocomplete="off" spellcheck=${false} class="input mono" placeholder=${t('user.rate_placeholder')} />
 			<div class="form-actions">
 				<${Button} kind="secondary" onClick=${onClose}>${t('common.cancel')}</${Button}>
 				<${Button} type="submit" busy=${busy}>${t('common.save')}</${Button}>
@@ -174,6 +179,7 @@ function Devices({ user, canEdit, onChanged }) {
 						${d.endpoint && html`<span class="mono muted">${d.endpoint}</span>`}
 						${d.online && (d.rx_rate || d.tx_rate) ? html`<span class="muted">↓ ${formatRate(d.tx_rate)} ↑ ${formatRate(d.rx_rate)}</span>` : null}
 						<${Traffic} rx=${d.rx_bytes} tx=${d.tx_bytes} />
+						<${PolicyState} policy=${d.policy} />
 					</div>
 				</div>
 				${canEdit && html`<div class="device-actions">
@@ -218,8 +224,11 @@ function Devices({ user, canEdit, onChanged }) {
 
 function Details({ user }) {
 	const rows = [
-		[t('users.group'), user.group === 'default' ? t('users.group_default') : user.group],
+		[t('users.group'), html`<${Link} href=${`/admin/groups/${encodeURIComponent(user.group || 'default')}`}>
+			${user.group === 'default' ? t('users.group_default') : user.group}</${Link}>`],
 		[t('users.email'), user.email || '—'],
+		[t('user.rate'), user.rate ? html`<span data-rate=${user.rate}>${rateText(user.rate)}</span>`
+			: html`<span class="muted">${t('user.rate_group')}</span>`],
 		[t('users.expires'), html`<${Expiry} value=${user.expires} />`],
 		[t('users.quota'), html`<${QuotaBar} used=${user.quota_used} quota=${user.quota_bytes} period=${user.quota_period} />`],
 		user.quota_period === 'month' && [t('users.period'), t('user.period_text', { day: user.quota_reset_day, since: formatDate(user.period_start) })],

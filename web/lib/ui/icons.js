@@ -9,6 +9,8 @@ const paths = {
 	live: 'M3 12h4l3-7 4 14 3-7h4',
 	logout: 'M15 4h3a2 2 0 0 1 2 2v12a2 2 0 0 1-2 2h-3M10 17l5-5-5-5M15 12H4',
 	menu: 'M4 6h16M4 12h16M4 18h16',
+	clock: 'M12 7v5l3 2M21 12a9 9 0 1 1-18 0 9 9 0 0 1 18 0z',
+	gauge: 'M12 14l4-4M3.5 17a9 9 0 1 1 17 0',
 	close: 'M6 6l12 12M18 6L6 18',
 	search: 'M11 18a7 7 0 1 0 0-14 7 7 0 0 0 0 14zM20 20l-4-4',
 	sortAsc: 'M12 5v14M6 11l6-6 6 6',

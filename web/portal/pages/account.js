@@ -1,6 +1,8 @@
 // The account page: the user's state (and what it means when it is not active), expiry,
 // the quota used and left, the traffic per day over 30 days, and the sessions of the
-// devices connected now (GET /api/v1/me, GET /api/v1/stats/traffic?step=day).
+// devices connected now (GET /api/v1/me, GET /api/v1/stats/traffic?step=day), and for
+// each device whose tunnel the group's policy holds back, why, in plain words (with the
+// next opening of the schedule from GET /api/v1/me/resources).
 import { html, useState, useEffect } from '../../lib/html.js';
 import { t, tn, formatBytes, formatDate, formatRelative, currentLang } from '../../lib/i18n.js';
 import { api, errorText } from '../../lib/api.js';
@@ -11,6 +13,7 @@ import { Button } from '../../lib/ui/form.js';
 import { StateBadge, QuotaBar, expiryText, isEndOfDay, formatRate } from '../../lib/ui/status.js';
 import { BarChart, buckets, trafficSummary } from '../../lib/ui/chart.js';
 import { refreshMe } from '../me.js';
+import { formatWhen } from '../../lib/ui/policy.js';
 
 const DAY = 86400;
 
@@ -135,6 +138,60 @@ function Sessions({ devices }) {
 	</section>`;
 }
 
+// The group's schedule as the portal reads it: { value, open, next, timezone }, or null.
+function useSchedule(want) {
+	const [s, set] = useState(null);
+	useEffect(() => {
+		if (!want) return undefined;
+		const ctl = new AbortController();
+		api.get('/me/resources', { signal: ctl.signal }).then((r) => set(r && r.schedule ? r.schedule : null), () => {});
+		return () => ctl.abort();
+	}, [want]);
+	return s;
+}
+
+// What the policy says of one device, as { tone, text } lines.
+function reasons(d, schedule, idle) {
+	const p = d.policy;
+	if (!p || typeof p !== 'object') return [];
+	const out = [];
+	if (p.schedule_open === false) {
+		out.push({ tone: 'warn', key: 'schedule', text: schedule && schedule.next
+			? t('tunnel.closed_opens', { when: formatWhen(schedule.next) }) : t('tunnel.closed') });
+	}
+	if (p.endpoint_allowed === false) out.push({ tone: 'danger', key: 'endpoint', text: t('tunnel.endpoint') });
+	// The one reading this is signed in; a device that is not counted as signed in
+	// has its tunnel held back until its own sign-in.
+	if (p.signed_in === true) {
+		const m = idle ? Math.max(1, Math.round(idle / 60)) : 0;
+		out.push({ tone: 'ok', key: 'signin', text: m ? tn('tunnel.signed_in_idle', m) : t('tunnel.signed_in') });
+	} else if (p.signed_in === false) out.push({ tone: 'warn', key: 'signin', text: t('tunnel.sign_in') });
+	return out;
+}
+
+function Tunnels({ devices, me }) {
+	const any = devices.some((d) => d.policy && (d.policy.schedule_open === false || 'signed_in' in d.policy || d.policy.endpoint_allowed === false));
+	const schedule = useSchedule(devices.some((d) => d.policy && d.policy.schedule_open === false));
+	if (!any) return null;
+	const idle = me.idle ?? (me.policy && (me.policy.idle?.value ?? me.policy.idle)) ?? null;
+	const rows = devices.map((d) => ({ d, r: reasons(d, schedule, idle) })).filter((x) => x.r.length);
+	const held = rows.some((x) => x.r.some((r) => r.tone !== 'ok'));
+	return html`<section class="card panel tunnel-panel" aria-labelledby="tunnel-h">
+		<h2 id="tunnel-h" class="panel-title">${held ? t('tunnel.title_held') : t('tunnel.title')}</h2>
+		<ul class="tunnel-list">
+			${rows.map(({ d, r }) => html`<li class="tunnel" key=${d.name} data-device=${d.name}>
+				<div class="strong tunnel-device"><${Icon} name="device" size=${16} />${d.name}</div>
+				<ul class="tunnel-reasons">
+					${r.map((x) => html`<li class=${`tunnel-reason tone-${x.tone}`} data-reason=${x.key}>
+						<${Icon} name=${x.tone === 'ok' ? 'check' : x.key === 'schedule' ? 'clock' : 'alert'} size=${16} />
+						<span>${x.text}</span></li>`)}
+				</ul>
+				${d.policy && d.policy.blocked_packets > 0 && html`<p class="muted small">${tn('tunnel.blocked', d.policy.blocked_packets)}</p>`}
+			</li>`)}
+		</ul>
+	</section>`;
+}
+
 function Account({ session, me }) {
 	const [error, setError] = useState('');
 	const retry = () => {
@@ -164,6 +221,7 @@ function Account({ session, me }) {
 			</div>
 		</div>
 		<${StateBanner} me=${me} />
+		<${Tunnels} devices=${devices} me=${me} />
 		<div class="pgrid">
 			<section class="card panel" aria-labelledby="acct-h">
 				<h2 id="acct-h" class="panel-title">${t('account.title')}</h2>

@@ -1,11 +1,14 @@
 // Services and resources: what the gateway offers this user (GET /api/v1/me/services:
-// name, address, description) and the destinations its policy lets it reach (GET
-// /api/v1/me/resources). A server without these routes yet says so plainly.
+// name, address, description), the destinations its group's policy lets it reach and
+// the hours it may (GET /api/v1/me/resources: network, protocol, ports; the schedule,
+// open now or not, its next change, the server's time zone). A server without these
+// routes yet says so plainly.
 import { html, useState, useEffect } from '../../lib/html.js';
 import { t } from '../../lib/i18n.js';
 import { api, errorText, ApiError } from '../../lib/api.js';
 import { Icon } from '../../lib/ui/icons.js';
 import { Button } from '../../lib/ui/form.js';
+import { formatWhen, scheduleText } from '../../lib/ui/policy.js';
 
 // GET path's list under key: { rows } | { missing } | { error }.
 function useList(path, key) {
@@ -14,7 +17,7 @@ function useList(path, key) {
 	useEffect(() => {
 		const ctl = new AbortController();
 		set(null);
-		api.get(path, { signal: ctl.signal }).then((res) => set({ rows: Array.isArray(res && res[key]) ? res[key] : [] }), (e) => {
+		api.get(path, { signal: ctl.signal }).then((res) => set({ rows: Array.isArray(res && res[key]) ? res[key] : [], answer: res }), (e) => {
 			if (e && e.name === 'AbortError') return;
 			if (e instanceof ApiError && (e.status === 404 || e.status === 405)) set({ missing: true });
 			else set({ error: errorText(e) });
@@ -43,9 +46,52 @@ function Address({ value }) {
 	return html`<span class="mono service-address">${value || '—'}</span>`;
 }
 
+// One destination: its network, and its protocol and ports in words.
+function Resource({ r }) {
+	const net = r.network || r.destination;
+	const proto = r.protocol && r.protocol !== 'any' ? r.protocol.toUpperCase() : '';
+	const ports = r.ports == null || r.ports === '' ? '' : String(r.ports);
+	let what;
+	if (!proto && !ports) what = t('resources.everything');
+	else if (!ports) what = t('resources.proto_all_ports', { proto });
+	else if (!proto) what = t(ports.includes('-') ? 'resources.ports_any' : 'resources.port_any', { ports });
+	else what = t(ports.includes('-') ? 'resources.proto_ports' : 'resources.proto_port', { proto, ports });
+	return html`<tr class="resource-row" data-destination=${r.destination || net}>
+		<td class="mono resource-net" data-label=${t('resources.network')}>${net}</td>
+		<td class="resource-what" data-label=${t('resources.what')}>${what}</td>
+	</tr>`;
+}
+
+// When the tunnel carries traffic: always, or the group's weekly hours, open now or not.
+function Schedule({ s }) {
+	if (!s || typeof s !== 'object') return null;
+	const always = !s.value || s.value === 'always';
+	const open = s.open !== false;
+	let next = '';
+	if (s.next) next = t(open ? 'resources.closes' : 'resources.opens', { when: formatWhen(s.next) });
+	return html`<section class="card panel schedule-card" aria-labelledby="sched-h" data-open=${open ? 'true' : 'false'}>
+		<h2 id="sched-h" class="panel-title">${t('resources.hours')}</h2>
+		<div class=${`schedule-now ${open ? 'is-open' : 'is-closed'}`} role="status">
+			<${Icon} name=${open ? 'check' : 'clock'} />
+			<div>
+				<div class="strong schedule-now-text">${open ? t('resources.open_now') : t('resources.closed_now')}</div>
+				${next && html`<div class="schedule-next-text">${next}</div>`}
+			</div>
+		</div>
+		<dl class="details details-compact">
+			<div class="details-row"><dt>${t('resources.schedule')}</dt><dd class=${always ? '' : 'mono'}>${always ? t('resources.always') : scheduleText(s.value)}</dd></div>
+			${s.timezone && html`<div class="details-row"><dt>${t('resources.timezone')}</dt><dd class="mono">${s.timezone}</dd></div>`}
+		</dl>
+		${!always && s.timezone && html`<p class="muted small">${t('resources.tz_note', { tz: s.timezone })}</p>`}
+	</section>`;
+}
+
 function Services() {
 	const [services, retryS] = useList('/me/services', 'services');
-	const [resources, retryR] = useList('/me/resources', 'resources');
+	const [answer, retryR] = useList('/me/resources', 'resources');
+	// "destinations" carries network, protocol and ports; "resources" is the older form.
+	const resources = answer && answer.answer && Array.isArray(answer.answer.destinations)
+		? { ...answer, rows: answer.answer.destinations } : answer;
 	return html`<div class="page services-page">
 		<div class="page-head">
 			<div>
@@ -53,6 +99,7 @@ function Services() {
 				<p class="page-lead">${t('services.lead')}</p>
 			</div>
 		</div>
+		${resources && resources.answer && html`<${Schedule} s=${resources.answer.schedule} />`}
 		<section class="card panel" aria-labelledby="svc-h">
 			<h2 id="svc-h" class="panel-title">${t('services.services')}</h2>
 			<${State} v=${services} retry=${retryS} empty=${t('services.none')} />
@@ -71,9 +118,11 @@ function Services() {
 			<h2 id="res-h" class="panel-title">${t('services.resources')}</h2>
 			<p class="muted small resources-lead">${t('services.resources_lead')}</p>
 			<${State} v=${resources} retry=${retryR} empty=${t('services.no_resources')} />
-			${resources && resources.rows && resources.rows.length > 0 && html`<ul class="resource-list">
-				${resources.rows.map((r, i) => html`<li class="resource mono" key=${`${r.destination}-${i}`}>${r.destination}${r.description ? html` <span class="muted">${r.description}</span>` : ''}</li>`)}
-			</ul>`}
+			${resources && resources.rows && resources.rows.length > 0 && html`<table class="resource-table">
+				<caption class="visually-hidden">${t('services.resources')}</caption>
+				<thead><tr><th scope="col">${t('resources.network')}</th><th scope="col">${t('resources.what')}</th></tr></thead>
+				<tbody>${resources.rows.map((r, i) => html`<${Resource} key=${`${r.destination}-${i}`} r=${r} />`)}</tbody>
+			</table>`}
 		</section>
 	</div>`;
 }
