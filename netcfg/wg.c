@@ -1,5 +1,7 @@
 /* The WireGuard device model, the pure diff between two devices, and backend dispatch. */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -511,4 +513,19 @@ const char *wg_strerror(const struct wg_backend *b, int err)
 	if (b && b->kind == BACKEND_KERNEL)
 		return nl_strerror(b->nl, err);
 	return strerror(err < 0 ? -err : err);
+}
+
+void wg_endpoint_fmt(const union wg_endpoint *ep, char *buf, size_t size)
+{
+	char a[INET6_ADDRSTRLEN] = "?";
+
+	if (ep->sa.sa_family == AF_INET) {
+		inet_ntop(AF_INET, &ep->in.sin_addr, a, sizeof(a));
+		snprintf(buf, size, "%s:%u", a, ntohs(ep->in.sin_port));
+	} else if (ep->sa.sa_family == AF_INET6) {
+		inet_ntop(AF_INET6, &ep->in6.sin6_addr, a, sizeof(a));
+		snprintf(buf, size, "[%s]:%u", a, ntohs(ep->in6.sin6_port));
+	} else {
+		buf[0] = '\0';
+	}
 }

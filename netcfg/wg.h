@@ -79,6 +79,8 @@ struct wg_peer *wg_device_find_peer(const struct wg_device *dev, const uint8_t p
 bool wg_device_change_empty(const struct wg_device *dev);
 /* Deep copy, keys included. */
 struct wg_device *wg_device_dup(const struct wg_device *dev);
+/* "a.b.c.d:port" or "[v6]:port" into buf; "" when there is no endpoint. */
+void wg_endpoint_fmt(const union wg_endpoint *ep, char *buf, size_t size);
 
 /* true when a and b are the same address and port (IPv6 scope included); both none is true. */
 bool wg_endpoint_equal(const union wg_endpoint *a, const union wg_endpoint *b);

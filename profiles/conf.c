@@ -1882,6 +1882,12 @@ static void k_policy_idle(struct pctx *p, const config_setting_t *s, void *obj)
 	want_u32(p, s, 0, &((struct server_conf *)obj)->policy->idle_s);
 }
 
+/* Drops sampled to the kernel log (rate-limited): a server-wide switch, not a group's. */
+static void k_policy_log(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	want_bool(p, s, &((struct server_conf *)obj)->policy_log);
+}
+
 static void k_policy_max_maps(struct pctx *p, const config_setting_t *s, void *obj)
 {
 	long long v;
@@ -1900,6 +1906,7 @@ static const struct key server_policy_keys[] = {
 	{ "portal_login", k_policy_portal_login },
 	{ "idle", k_policy_idle },
 	{ "max_maps", k_policy_max_maps },
+	{ "log", k_policy_log },
 	{ NULL, NULL }
 };
 

@@ -166,7 +166,8 @@ struct server_conf {
 	/* server.policy: what every group inherits (profiles/policy.h; a pointer, for that
 	 * header builds on this one). Never NULL in a config from config_new. */
 	struct policy *policy;
-	int portal_login_line;       /* where server.policy.portal_login = true was, for messages */
+	int portal_login_line;
+	bool policy_log;             /* server.policy.log: sample drops to the kernel log */       /* where server.policy.portal_login = true was, for messages */
 	int line;
 };
 

@@ -205,6 +205,8 @@ static void copy_user(struct acct_user *u, const struct db_user *row)
 	u->tx_total = row->tx_total;
 	u->rx_period = row->rx_period;
 	u->tx_period = row->tx_period;
+	/* Its own rate, over its group's; the API stored it parsed, so it parses. */
+	u->has_rate = row->rate[0] && policy_rate_parse(row->rate, &u->rate, NULL, 0) == 0;
 }
 
 static void copy_device(struct acct_device *d, const struct db_device *row)
@@ -447,21 +449,6 @@ static void open_session(struct server *s, struct acct_device *d, int64_t at)
 		 d->endpoint[0] ? d->endpoint : "?");
 }
 
-static void endpoint_fmt(const union wg_endpoint *ep, char *buf, size_t size)
-{
-	char a[INET6_ADDRSTRLEN] = "?";
-
-	if (ep->sa.sa_family == AF_INET) {
-		inet_ntop(AF_INET, &ep->in.sin_addr, a, sizeof(a));
-		snprintf(buf, size, "%s:%u", a, ntohs(ep->in.sin_port));
-	} else if (ep->sa.sa_family == AF_INET6) {
-		inet_ntop(AF_INET6, &ep->in6.sin6_addr, a, sizeof(a));
-		snprintf(buf, size, "[%s]:%u", a, ntohs(ep->in6.sin6_port));
-	} else {
-		buf[0] = '\0';
-	}
-}
-
 /* ---- accounting ---- */
 
 uint64_t account_quota_used(const struct acct_user *u)
@@ -530,7 +517,7 @@ static void account_peer(struct server *s, struct acct_device *d, struct acct_us
 		s->acct.changes++;
 	}
 
-	endpoint_fmt(&p->endpoint, ep, sizeof(ep));
+	wg_endpoint_fmt(&p->endpoint, ep, sizeof(ep));
 	if (p->last_handshake_sec > d->handshake) {
 		d->handshake = p->last_handshake_sec;
 		s->acct.changes++;

@@ -12,6 +12,7 @@
 #include "db/db.h"
 #include "../profiles/cidr.h"
 #include "../profiles/key.h"
+#include "../profiles/policy.h"
 
 struct json;
 struct server;
@@ -32,6 +33,9 @@ struct acct_user {
 	int64_t group_id;
 	uint64_t rx_total, tx_total, rx_period, tx_period;
 	uint32_t dev_first, n_devs;       /* its devices: by_user[dev_first ...] */
+	bool has_rate;                    /* its own rate, over its group's */
+	struct policy_rate rate;
+	uint16_t rate_minor;              /* its HTB class (engine.c), 0: none */
 };
 
 struct acct_device {
@@ -56,6 +60,9 @@ struct acct_device {
 	int64_t active;                   /* last handshake or traffic of that session */
 	uint64_t rx_rate, tx_rate;        /* bytes per second over the last reading */
 	bool on_link;                     /* present in the last reading */
+	bool ep_ok;                       /* its endpoint was seen inside its group's sources */
+	bool logged_in;                   /* portal_login: its user is signed in to the portal */
+	uint64_t blocked_packets, blocked_bytes;   /* refused by its policy (engine.c) */
 };
 
 /* Users and devices in id order; devices also by public key (open addressing). */

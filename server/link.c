@@ -22,6 +22,7 @@
 #include "../common/util.h"
 #include "../netcfg/monitor.h"
 #include "../netcfg/nft.h"
+#include "engine.h"
 #include "../netcfg/sysctl.h"
 
 #define REPAIR_DELAY_MS 20          /* let a burst of changes settle */
@@ -125,41 +126,11 @@ int link_converge(struct server *s)
 	return 0;
 }
 
-/* Clients reach the world through egress, masqueraded; nothing from egress opens a
- * connection to a client. */
+/* The table inet warren_server: SNAT to egress, the guard that lets nothing from egress
+ * open a connection to a client, and every group's policy (engine.c). */
 int link_nft(struct server *s)
 {
-	const struct server_conf *sc = &s->c->server;
-	struct nft_tunnel out = { .ifname = sc->egress, .families = FAMILY_BOTH, .snat = true };
-	struct nft_spec spec = { .table = NFT_TABLE_SERVER };
-	bool match = false;
-	uint32_t gen;
-	int r;
-
-	/* Without SNAT the server has nothing in nftables (an agent on the same host may). */
-	if (!sc->snat) {
-		if (s->nft_applied && nft_remove(s->nfnl, NFT_TABLE_SERVER) == 0)
-			s->nft_applied = false;
-		return 0;
-	}
-	strv_push(&spec.lan_ifs, sc->ifname);
-	spec.lan_subnets = sc->pool;
-	spec.tunnels = &out;
-	spec.n_tunnels = 1;
-	r = nft_matches(s->nfnl, &spec, &match);
-	if (r == 0 && !match)
-		r = nft_apply(s->nfnl, &spec, &gen);
-	if (r == 0) {
-		s->nft_applied = true;
-		if (!match) {
-			monitor_own_nft_gen(s->mon, gen);
-			r = 1;
-		}
-	}
-	if (r < 0)
-		log_err("nftables: %s", nl_strerror(s->nfnl, r));
-	strv_clear(&spec.lan_ifs);
-	return r;
+	return engine_converge(s);
 }
 
 /* One peer, alone: add or update (enabled) or remove. Others are not touched. */
@@ -180,6 +151,8 @@ int link_sync_device(struct server *s, const struct acct_device *u, bool remove)
 	if (r == 0)
 		r = wg_set(s->wgb, dev);
 	wg_device_free(dev);
+	if (r == 0)
+		engine_device(s, u, remove);
 	return r;
 }
 
@@ -221,7 +194,7 @@ static void on_event(const struct monitor_event *ev, void *data)
 	/* Our own changes come back as notifications too. */
 	if (ev->portid && ev->portid == s->nl->portid)
 		return;
-	if (ev->kind == MON_NFT && (ev->nft_pid == (uint32_t)getpid() || !s->c->server.snat))
+	if (ev->kind == MON_NFT && ev->nft_pid == (uint32_t)getpid())
 		return;
 	if (ev->kind == MON_OVERRUN) {
 		link_repair_soon(s, "netlink notifications were lost");
@@ -320,6 +293,5 @@ void link_remove(struct server *s)
 			journal_remove(s->c->daemon.state_dir, s->c->server.ifname);
 		free(keep);
 	}
-	if (s->nft_applied)
-		nft_remove(s->nfnl, NFT_TABLE_SERVER);
+	engine_remove(s);
 }

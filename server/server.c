@@ -17,6 +17,7 @@
 #include <sodium.h>
 
 #include "account.h"
+#include "engine.h"
 #include "link.h"
 #include "pool.h"
 #include "settings.h"
@@ -241,6 +242,7 @@ void server_close(struct server *s)
 	timer_free(s->purge_timer);
 	timer_free(s->repair_timer);
 	timer_free(s->watchdog_timer);
+	engine_close(s);
 	monitor_free(s->mon);
 	account_free(&s->acct);
 	for (i = 0; i < s->n_pools; i++)
@@ -348,6 +350,10 @@ int server_open(struct server *s)
 	if ((r = pwhash_pool_new(s->loop, NULL, &s->pw)) < 0 ||
 	    (r = websession_store_new(NULL, &s->web)) < 0 || (r = throttle_new(&s->throttle)) < 0) {
 		log_err("setup: the login machinery: %s", strerror(-r));
+		return r;
+	}
+	if ((r = engine_open(s)) < 0) {
+		log_err("setup: the policy engine: %s", strerror(-r));
 		return r;
 	}
 	if ((r = loop_add_signal(s->loop, SIGTERM, on_signal, s)) < 0 ||

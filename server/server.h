@@ -67,6 +67,7 @@ struct server {
 	char *file_settings[9];         /* the file's value of each runtime setting, as JSON */
 	size_t n_totp;
 	struct server_hooks hooks;
+	struct engine *engine;          /* the access policy at work (engine.c) */
 };
 
 /* Something of user_id (0: of everyone, as the server's own settings) changed: whoever

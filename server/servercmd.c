@@ -4,8 +4,10 @@
  * of changes through the core's hooks. */
 #include <errno.h>
 #include <getopt.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "engine.h"
 #include "server.h"
 #include "api/api.h"
 #include "portal/events.h"
@@ -60,6 +62,9 @@ static int on_ctl(int argc, char **argv, struct json *reply, void *data)
 	}
 	if (strcmp(argv[0], "reload") == 0 && argc == 1)
 		return server_reload(s, reply);
+	/* Tests move the schedules' clock (WARREN_TEST_CLOCK=1 at start), never the host's. */
+	if (strcmp(argv[0], "clock") == 0 && argc == 2)
+		return engine_clock_set(s, strtoll(argv[1], NULL, 10));
 	return -EOPNOTSUPP;
 }
 

@@ -17,6 +17,7 @@
 #include "../server.h"
 #include "../auth/pwhash.h"
 #include "../auth/throttle.h"
+#include "../engine.h"
 #include "../auth/totp.h"
 #include "../auth/websession.h"
 #include "../../agent/loop.h"
@@ -37,6 +38,9 @@ static int session_start(struct api_call *c, enum websession_kind kind, int64_t 
 	if (r == 0) {
 		websession_set_cookie(c->set_cookie, cookie);
 		snprintf(c->csrf, sizeof(c->csrf), "%s", csrf);
+		/* A group with portal_login opens the user's tunnel with this sign-in. */
+		if (kind == WEBSESSION_USER)
+			engine_login(c->s, subject, true);
 	}
 	sodium_memzero(cookie, sizeof(cookie));
 	sodium_memzero(csrf, sizeof(csrf));
@@ -253,6 +257,9 @@ static int logout(struct api_call *c)
 		return api_fail(c, -EINVAL, "not a session");
 	websession_end(c->s->web, c->who.session_hash);
 	websession_set_cookie(c->set_cookie, NULL);
+	if (c->who.kind == API_CALLER_USER &&
+	    !websession_subject_live(c->s->web, WEBSESSION_USER, c->who.id, (uint64_t)time(NULL) * 1000))
+		engine_login(c->s, c->who.id, false);
 	c->status = 204;
 	c->no_audit = true;
 	return 0;

@@ -10,6 +10,7 @@
 #include <sodium.h>
 
 #include "ops.h"
+#include "../engine.h"
 #include "../clientconf.h"
 #include "../pool.h"
 #include "../qr.h"
@@ -442,6 +443,7 @@ void api_device_json(struct server *s, const struct db_device *d, struct json *j
 	}
 	if (ad) {
 		account_device_json(ad, j);
+		engine_device_json(s, ad, j);
 	} else {
 		json_bool(j, "online", false);
 		json_str(j, "endpoint", d->endpoint[0] ? d->endpoint : NULL);

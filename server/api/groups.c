@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ops.h"
+#include "../engine.h"
 #include "../grouppolicy.h"
 #include "../server.h"
 #include "../../common/json.h"
@@ -144,6 +145,10 @@ static void group_json(struct server *s, const struct db_group *g, struct json *
 	}
 	group_policy_json(&eff, g, j, "policy");
 	policy_clear(&eff);
+	/* The schedule as the engine keeps it: open now, and the next change. */
+	json_obj_begin(j, "state");
+	engine_group_json(s, g->id, j);
+	json_end(j);
 	json_end(j);
 }
 

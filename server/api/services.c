@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "ops.h"
+#include "../engine.h"
 #include "../grouppolicy.h"
 #include "../server.h"
 #include "../values.h"
@@ -441,7 +442,7 @@ static int me_resources(struct api_call *c)
 	struct policy eff;
 	struct db_user u;
 	size_t i;
-	time_t now = time(NULL), next;
+	time_t now = engine_now(c->s), next;
 	int r = api_own_user(c, &u);
 
 	if (!g)
@@ -505,6 +506,9 @@ static int me_resources(struct api_call *c)
 	}
 	json_str(c->reply, "timezone", tz ? tz : host_zone(zone, sizeof(zone)));
 	json_end(c->reply);
+	/* With portal_login the tunnel opens with a sign-in and closes after idle seconds. */
+	json_bool(c->reply, "portal_login", eff.portal_login);
+	json_u64(c->reply, "idle", eff.idle_s);
 	json_end(c->reply);
 out:
 	db_user_wipe(&u);

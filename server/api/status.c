@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "ops.h"
+#include "../engine.h"
 #include "../server.h"
 #include "../../common/json.h"
 #include "../../common/util.h"
@@ -38,6 +39,7 @@ static void device_status(struct server *s, const struct acct_device *d, struct 
 	json_u64(j, "rx_bytes", d->rx_total);
 	json_u64(j, "tx_bytes", d->tx_total);
 	account_device_json(d, j);
+	engine_device_json(s, d, j);
 	json_end(j);
 }
 

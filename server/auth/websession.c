@@ -230,6 +230,20 @@ static struct subject *subject_find(struct websession_store *s, enum websession_
 	return sub;
 }
 
+bool websession_subject_live(struct websession_store *s, enum websession_kind kind,
+			     int64_t subject, uint64_t now_ms)
+{
+	struct subject *sub = subject_find(s, kind, subject, false);
+	struct session *w;
+
+	if (!sub)
+		return false;
+	TAILQ_FOREACH(w, &sub->sessions, by_subject)
+		if (!expired(s, w, now_ms))
+			return true;
+	return false;
+}
+
 static void session_end(struct websession_store *s, struct session *w)
 {
 	struct subject *sub = w->subject;

@@ -114,6 +114,9 @@ void websession_on_end(struct websession_store *s,
 /* Expired sessions are never found; every call above also ends a few of them, so the
  * store keeps itself small without a timer. This ends all of them now. How many. */
 size_t websession_sweep(struct websession_store *s, uint64_t now_ms);
+/* The subject has a live session at now_ms (none of them is used by asking). */
+bool websession_subject_live(struct websession_store *s, enum websession_kind kind,
+			     int64_t subject, uint64_t now_ms);
 /* Sessions held, expired ones not yet swept included. */
 size_t websession_count(const struct websession_store *s);
 

@@ -9,7 +9,7 @@
 # Exit status 0 only if every script passed.
 #
 # Environment: KERNEL_VERSION (default: newest /boot/vmlinuz-* whose modules have
-# wireguard.ko), KERNEL_IMAGE, KERNEL_TIMEOUT (whole VM, s; 540), KERNEL_SCRIPT_TIMEOUT
+# wireguard.ko), KERNEL_IMAGE, KERNEL_TIMEOUT (whole VM, s; 900), KERNEL_SCRIPT_TIMEOUT
 # (per script, s; 180), KERNEL_BOOT_TIMEOUT (s a KVM guest may take to reach /init
 # before falling back to tcg; 20), QEMU_ACCEL (auto|kvm|tcg), B.
 #
@@ -22,7 +22,7 @@ ROOT=$PWD
 B=${B:-build}
 case $B in /*) BDIR=$B ;; *) BDIR=$ROOT/$B ;; esac
 KDIR=$BDIR/kernel
-KERNEL_TIMEOUT=${KERNEL_TIMEOUT:-540}
+KERNEL_TIMEOUT=${KERNEL_TIMEOUT:-900}
 KERNEL_SCRIPT_TIMEOUT=${KERNEL_SCRIPT_TIMEOUT:-180}
 KERNEL_BOOT_TIMEOUT=${KERNEL_BOOT_TIMEOUT:-20}
 
