@@ -152,6 +152,10 @@ build_base() {
 		[ -e "$f" ] && cp -L "$f" "$STAGE$f"
 	done
 	[ -d /etc/ld.so.conf.d ] && cp -rL /etc/ld.so.conf.d "$STAGE/etc/"
+	# The zones the policy scenarios' schedules are computed in (server.timezone).
+	for f in UTC Europe/Berlin America/New_York; do
+		[ -e "/usr/share/zoneinfo/$f" ] && install_file "/usr/share/zoneinfo/$f" "/usr/share/zoneinfo/$f"
+	done
 	# glibc loads libgcc_s at run time to unwind exiting threads (getaddrinfo_a's): ldd
 	# never names it, and without it the process aborts.
 	for f in /lib/x86_64-linux-gnu/libgcc_s.so.1 /usr/lib/x86_64-linux-gnu/libgcc_s.so.1; do
