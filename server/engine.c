@@ -358,6 +358,12 @@ int engine_converge(struct server *s)
 		goto out;
 	}
 	r = enforce_converge(e->enf, &c, g, ng, d, nd);
+	if (r < 0 && c.log) {
+		/* A kernel without a packet logger refuses log rules: enforce without them. */
+		log_err("server.policy.log: %s; drops are not sampled", nl_strerror(s->nfnl, r));
+		c.log = false;
+		r = enforce_converge(e->enf, &c, g, ng, d, nd);
+	}
 	if (r < 0) {
 		log_err("nftables: %s", nl_strerror(s->nfnl, r));
 		goto out;

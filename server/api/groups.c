@@ -136,7 +136,16 @@ static void group_json(struct server *s, const struct db_group *g, struct json *
 	json_obj_begin(j, key);
 	json_str(j, "name", g->name);
 	json_i64(j, "created", g->created);
-	json_i64(j, "users", g->users);
+	if (g->users >= 0) {
+		json_i64(j, "users", g->users);
+	} else {
+		/* One group read alone: its users counted from memory, not the database. */
+		size_t i, n = 0;
+
+		for (i = 0; i < s->acct.n_users; i++)
+			n += s->acct.users[i].group_id == g->id;
+		json_u64(j, "users", n);
+	}
 	policy_init(&eff);
 	if (group_policy_resolve(s->c->server.policy, g, NULL, &eff, why, sizeof(why)) < 0) {
 		/* not written by this server: shown as the file's until someone sets it */

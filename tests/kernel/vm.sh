@@ -42,7 +42,7 @@ MODULES="wireguard veth dummy bridge macvlan ipvlan vrf tun ifb sch_netem sch_tb
 	nft_nat nft_redir nft_ct nft_fib_inet nft_fib_ipv4 nft_fib_ipv6 nft_reject_inet
 	nft_limit nft_quota nft_hash nft_numgen nft_log nft_socket nft_tproxy nft_connlimit
 	nft_objref nft_queue nft_compat nft_dup_netdev nft_fwd_netdev nft_fib_netdev
-	nf_flow_table_inet nft_flow_offload nfnetlink_log nfnetlink_queue"
+	nf_flow_table_inet nft_flow_offload nfnetlink_log nfnetlink_queue nf_log_syslog"
 
 # ---------------------------------------------------------------- kernel and tools
 

@@ -36,13 +36,17 @@ daemon = { state_dir = "$WT_DIR/state"; socket = "$SOCK"; };
 server = { interface = "$WGS"; listen_port = 51820; private_key = "$(wg_genkey)";
            endpoint = "10.201.0.1:51820"; pool = [ "10.9.0.0/24", "fd09::/64" ];
            client_allowed_ips = [ "10.9.0.0/24", "10.210.0.0/24" ]; timezone = "Europe/Berlin";
-           egress = "$VE"; snat = true; database = "$DB";
+           egress = "$VE"; snat = true; database = "$DB"; policy = { log = true; };
            portal = { listen = "0.0.0.0:8443"; tls_cert_file = "$WT_DIR/portal.crt";
                       tls_key_file = "$WT_DIR/portal.key"; }; };
 EOF
 W() { in_ns srv "$WARREN" "$@" -s "$SOCK"; }
 # ctl WORD...: one request on the control socket (warren/1, words separated by blanks).
 ctl() { printf 'warren/1 %s\n' "$*" | in_ns srv socat -t 2 - "UNIX-CONNECT:$SOCK" >/dev/null; }
+# The kernel logs from a namespace other than the first only when asked to.
+LOGALL=$(cat /proc/sys/net/netfilter/nf_log_all_netns 2>/dev/null || echo 0)
+echo 1 >/proc/sys/net/netfilter/nf_log_all_netns 2>/dev/null
+at_exit "echo $LOGALL >/proc/sys/net/netfilter/nf_log_all_netns 2>/dev/null"
 state_save srv before
 spawn srv server env WARREN_TEST_CLOCK=1 "$WARREN" server -c "$CONF"
 SERVER=$WT_LAST_PID
@@ -103,6 +107,7 @@ check "staff: a whole address allows ping" ping1 a 10.210.0.3
 check "staff: and any port on it" tcp a 10.210.0.3 81
 blocked=$(W user show alice --json | jq '[.devices[].policy.blocked_packets] | add')
 check "alice's refused packets are counted in her status" test "${blocked:-0}" -gt 0
+check "and sampled to the kernel log with her address" bash -c "dmesg | grep -q 'warren-blocked .*SRC=10.9.0.2 '"
 
 # ---- isolation
 ping_ok b 10.9.0.1 5 >/dev/null
@@ -228,6 +233,19 @@ in_ns srv nft flush chain inet warren_server forward
 wait_for 5 bash -c "[ \"\$(ip netns exec '$(ns srv)' nft list chain inet warren_server forward)\" = \"\$(cat '$WT_DIR/forward.before')\" ]"
 check "a flushed chain is made again, rule for rule" test $? = 0
 check "and the repair is counted in status ($r0 -> $(repairs))" test "$(repairs)" -gt "$r0"
+
+# ---- a crash and a restart: the table is made whole again; stop still leaves nothing
+kill -KILL "$SERVER"
+wait "$SERVER" 2>/dev/null
+check "after a crash the table is still in place" in_ns srv nft list table inet warren_server
+spawn srv server2 env WARREN_TEST_CLOCK=1 "$WARREN" server -c "$CONF"
+SERVER=$WT_LAST_PID
+wait_for 15 W status
+check "the server restarts over what the crash left" test $? = 0
+wait_for 10 tcp a 10.210.0.2 80
+check "alice reaches her destinations again" tcp a 10.210.0.2 80
+check_not "and still only those" tcp a 10.210.0.2 81
+check "the restart counted no second table" test "$(in_ns srv nft list tables | grep -c warren_server)" = 1
 
 in_ns a wg-quick down "$WT_DIR/$WA.conf" >/dev/null 2>&1
 in_ns b wg-quick down "$WT_DIR/$WB.conf" >/dev/null 2>&1
