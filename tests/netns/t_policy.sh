@@ -12,6 +12,7 @@
 #   ns b (bob)    10.202.0.2 ---- 10.202.0.1   wg 10.9.0.1/24 :51820 (egress, SNAT)  10.210.0.2
 #                 (moves to 10.202.0.100)      portal 0.0.0.0:8443                   10.210.0.3
 #   dst: TCP 80, 81, 5201 (iperf3); UDP 5005, 6000; both addresses answer ping.
+#   srv: a UDP echo on port 53 stands for the server's DNS.
 . "$(dirname "$0")/lib.sh"
 require ip wg wg-quick nft socat curl jq
 need_warren
@@ -28,6 +29,7 @@ ip -n "$(ns b)" route add 10.201.0.0/24 via 10.202.0.1
 for p in 80 81; do spawn dst "tcp$p" socat TCP-LISTEN:$p,fork,reuseaddr SYSTEM:'echo ok'; done
 for p in 5005 6000; do spawn dst "udp$p" socat -T 1 UDP4-RECVFROM:$p,fork EXEC:cat; done
 command -v iperf3 >/dev/null && { spawn dst iperf3 iperf3 -s -B 10.210.0.2; }
+spawn srv dns socat -T 1 UDP4-RECVFROM:53,fork EXEC:cat
 test_ca 10.9.0.1 || exit 1
 
 SOCK=$WT_DIR/server.sock CONF=$WT_DIR/server.conf DB=$WT_DIR/warren.db URL=https://10.9.0.1:8443
@@ -148,6 +150,7 @@ offset() { echo $(( $(TZ=Europe/Berlin date -d "$1" +%s) - $(date +%s) )); }
 ctl clock "$(offset '2027-03-01 07:59:58')"   # a Monday, two seconds before opening
 check_not "before the window: bob carries nothing" ping1 b 10.210.0.2
 check "but the portal still answers" portal b
+check "and the server's DNS answers" udp b 10.9.0.1 53
 t1=$(up_ms b 10.210.0.2 5)
 check "the window opens at 08:00 on the daemon's clock, within 1 s (up $t1 ms after 2 s less)" \
 	test "$t1" -le 3000
@@ -187,6 +190,7 @@ W group set staff --portal-login --idle 3s >/dev/null
 wait_for 2 not tcp a 10.210.0.2 80 1
 check_not "portal login: before signing in alice reaches nothing" tcp a 10.210.0.2 80
 check "but the portal answers through the tunnel" portal a
+check "and the server's DNS answers" udp a 10.9.0.1 53
 PW=$(W user passwd alice)
 API_NS=a login alice "$PW"
 check_eq "she signs in on the portal through the tunnel" 200 "$ST"
