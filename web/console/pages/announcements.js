@@ -11,6 +11,7 @@ import { TextField, SelectField, Button, FormError } from '../../lib/ui/form.js'
 import { ConfirmDialog } from '../../lib/ui/dialogs.js';
 import { Icon } from '../../lib/ui/icons.js';
 import { toast } from '../../lib/ui/toast.js';
+import { PageHead, editDeleteColumn } from '../../lib/ui/page.js';
 import { expiryFields, expiryValue, useGroups } from '../userform.js';
 import { isEndOfDay } from '../../lib/ui/status.js';
 
@@ -196,23 +197,15 @@ function Announcements({ session }) {
 				<span class="muted small">${a.author}</span></div>` },
 	];
 	if (canEdit) {
-		columns.push({ key: 'actions', label: t('common.actions'), class: 'actions',
-			render: (a) => html`<${Button} kind="ghost" icon="edit" onClick=${() => setEditing(a)}
-					aria-label=${t('announcements.edit_named', { title: a.title })}>${t('announcements.edit')}</${Button}>
-				<${Button} kind="ghost" icon="trash" class="button-danger-text" onClick=${() => setDeleting(a)}
-					aria-label=${t('announcements.delete_named', { title: a.title })}>${t('announcements.delete')}</${Button}>` });
+		columns.push(editDeleteColumn({ onEdit: setEditing, onDelete: setDeleting, labels: (a) => ({
+			edit: t('announcements.edit'), editNamed: t('announcements.edit_named', { title: a.title }),
+			del: t('announcements.delete'), delNamed: t('announcements.delete_named', { title: a.title }) }) }));
 	}
 
 	return html`<div class="page">
-		<div class="page-head">
-			<div>
-				<h1>${t('announcements.title')}</h1>
-				<p class="page-lead">${t('announcements.lead')}</p>
-			</div>
-			<div class="page-actions">
-				${canEdit && html`<${Button} icon="plus" onClick=${() => setEditing('new')}>${t('announcements.add')}</${Button}>`}
-			</div>
-		</div>
+		<${PageHead} title=${t('announcements.title')} lead=${t('announcements.lead')}>
+			${canEdit && html`<${Button} icon="plus" onClick=${() => setEditing('new')}>${t('announcements.add')}</${Button}>`}
+		</${PageHead}>
 		<${DataTable} label=${t('announcements.title')} columns=${columns} fetchPage=${fetchPage} search=${false}
 			rowKey=${(a) => a.id} reload=${reload} limit=${50} emptyText=${t('announcements.empty')} />
 		${canEdit && html`<${Editor} open=${!!editing} item=${editing === 'new' ? null : editing}

@@ -10,6 +10,7 @@ import { Modal } from '../../lib/ui/modal.js';
 import { TextField, Button, FormError } from '../../lib/ui/form.js';
 import { ConfirmDialog } from '../../lib/ui/dialogs.js';
 import { toast } from '../../lib/ui/toast.js';
+import { PageHead, editDeleteColumn } from '../../lib/ui/page.js';
 import { useGroups } from '../userform.js';
 
 const isUrl = (s) => /^https?:\/\/[^\s]+$/i.test(s || '');
@@ -148,23 +149,15 @@ function Services({ session }) {
 		{ key: 'created', label: t('services.created'), render: (s) => html`<span class="nowrap">${formatDate(s.created)}</span>` },
 	];
 	if (canEdit) {
-		columns.push({ key: 'actions', label: t('common.actions'), class: 'actions',
-			render: (s) => html`<${Button} kind="ghost" icon="edit" onClick=${() => setEditing(s)}
-					aria-label=${t('services.edit_title', { name: s.name })}>${t('services.edit')}</${Button}>
-				<${Button} kind="ghost" icon="trash" class="button-danger-text" onClick=${() => setDeleting(s)}
-					aria-label=${t('services.delete_title', { name: s.name })}>${t('services.delete')}</${Button}>` });
+		columns.push(editDeleteColumn({ onEdit: setEditing, onDelete: setDeleting, labels: (s) => ({
+			edit: t('services.edit'), editNamed: t('services.edit_title', { name: s.name }),
+			del: t('services.delete'), delNamed: t('services.delete_title', { name: s.name }) }) }));
 	}
 
 	return html`<div class="page">
-		<div class="page-head">
-			<div>
-				<h1>${t('services.catalog_title')}</h1>
-				<p class="page-lead">${t('services.catalog_lead')}</p>
-			</div>
-			<div class="page-actions">
-				${canEdit && html`<${Button} icon="plus" onClick=${() => setEditing('new')}>${t('services.add')}</${Button}>`}
-			</div>
-		</div>
+		<${PageHead} title=${t('services.catalog_title')} lead=${t('services.catalog_lead')}>
+			${canEdit && html`<${Button} icon="plus" onClick=${() => setEditing('new')}>${t('services.add')}</${Button}>`}
+		</${PageHead}>
 		<${DataTable} label=${t('services.catalog_title')} columns=${columns} fetchPage=${fetchPage} search=${false}
 			rowKey=${(s) => s.name} reload=${reload} emptyText=${t('services.empty')} />
 		${canEdit && html`<${Editor} open=${!!editing} item=${editing === 'new' ? null : editing}
