@@ -241,10 +241,11 @@ static int group_add(struct api_call *c)
 		goto out;
 	}
 	g->users = 0;    /* a new group */
+	/* The kernel first, so the answer's state is the new schedule's. */
+	server_policy_changed(c->s, id, 0);
 	group_json(c->s, g, c->reply, NULL);
 	c->status = 201;
 	log_info("group %s added", q->name);
-	server_policy_changed(c->s, id, 0);
 out:
 	free(g);
 	return r;
@@ -298,9 +299,9 @@ static int group_set(struct api_call *c)
 		goto out;
 	}
 	g->users = -1;
+	server_policy_changed(c->s, g->id, 0);
 	group_json(c->s, g, c->reply, NULL);
 	log_info("group %s: policy changed", g->name);
-	server_policy_changed(c->s, g->id, 0);
 out:
 	free(g);
 	return r;
