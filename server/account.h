@@ -36,6 +36,7 @@ struct acct_user {
 	bool has_rate;                    /* its own rate, over its group's */
 	struct policy_rate rate;
 	uint16_t rate_minor;              /* its HTB class (engine.c), 0: none */
+	struct policy_rate rate_sent;     /* what that class was last set to */
 };
 
 struct acct_device {

@@ -185,6 +185,7 @@ static void user_classes(struct server *s, struct acct_user *u)
 				tc_class_del(s->nl, e->tc_ifindex[1], u->rate_minor);
 			minor_give(e, u->rate_minor);
 			u->rate_minor = 0;
+			memset(&u->rate_sent, 0, sizeof(u->rate_sent));
 		}
 		return;
 	}
@@ -210,6 +211,9 @@ static void user_classes(struct server *s, struct acct_user *u)
 		log_err("user %s: no rate class left", u->name);
 		return;
 	}
+	/* A converge or a group change asks for every user: only changed classes are sent. */
+	if (r.down_bps == u->rate_sent.down_bps && r.up_bps == u->rate_sent.up_bps)
+		return;
 	/* Unlimited in one direction: the class still exists, at the default's ceiling. */
 	r1 = tc_class_set(s->nl, e->tc_ifindex[0], u->rate_minor,
 			  r.down_bps ? r.down_bps : 10000000000ull);
@@ -218,6 +222,17 @@ static void user_classes(struct server *s, struct acct_user *u)
 				  r.up_bps ? r.up_bps : 10000000000ull);
 	if (r1 < 0 || r2 < 0)
 		log_err("user %s: rate class: %s", u->name, nl_strerror(s->nl, r1 < 0 ? r1 : r2));
+	else
+		u->rate_sent = r;
+}
+
+/* The qdiscs are new (or gone): every class must be sent again. */
+static void classes_forget(struct server *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->acct.n_users; i++)
+		memset(&s->acct.users[i].rate_sent, 0, sizeof(s->acct.users[i].rate_sent));
 }
 
 /* Every user's classes; our qdiscs made again where the link was (re)made, and removed
@@ -247,8 +262,10 @@ static void rates_converge(struct server *s)
 		return;
 	}
 	tc_ifindexes(s, idx);
-	if (idx[0] != e->tc_ifindex[0] || idx[1] != e->tc_ifindex[1])
+	if (idx[0] != e->tc_ifindex[0] || idx[1] != e->tc_ifindex[1]) {
 		e->tc_ifindex[0] = e->tc_ifindex[1] = 0;
+		classes_forget(s);
+	}
 	for (i = 0; i < s->acct.n_users; i++)
 		user_classes(s, &s->acct.users[i]);
 }
@@ -265,6 +282,7 @@ static void tc_remove(struct server *s)
 	memset(e->minors, 0, sizeof(e->minors));
 	for (i = 0; i < s->acct.n_users; i++)
 		s->acct.users[i].rate_minor = 0;
+	classes_forget(s);
 }
 
 /* ---- the table ---- */
@@ -369,7 +387,6 @@ int engine_converge(struct server *s)
 		goto out;
 	}
 	e->converged = true;
-	s->nft_applied = true;
 	monitor_own_nft_gen(s->mon, enforce_gen(e->enf));
 	r = 1;
 out:
@@ -664,17 +681,16 @@ static void logins_poll(struct server *s)
 		if (!(g = group_find(e, u->group_id)) || !g->p.portal_login)
 			continue;
 		while ((d = account_user_devices(&s->acct, u->id, &k))) {
-			size_t a;
-
 			if (!d->logged_in)
 				continue;
 			any = true;
-			for (a = 0; a < d->n_addrs && a < 1; a++) {
-				struct cidr x = d->addrs[a];
+			/* One address tells: the kernel times out both of a device's together. */
+			if (g->p.idle_s && d->n_addrs) {
+				struct cidr x = d->addrs[0];
 				bool in = true;
 
 				x.prefix = x.family == AF_INET ? 32 : 128;
-				if (g->p.idle_s && enforce_login_get(e->enf, &x, &in) == 0 && !in)
+				if (enforce_login_get(e->enf, &x, &in) == 0 && !in)
 					idle = true;
 			}
 		}
@@ -838,7 +854,6 @@ void engine_remove(struct server *s)
 	if (enforce_remove(e->enf) < 0)
 		log_err("nftables: %s", nl_strerror(s->nfnl, -EIO));
 	e->converged = false;
-	s->nft_applied = false;
 	tc_remove(s);
 }
 

@@ -43,7 +43,6 @@ struct server {
 	struct timer *purge_timer;      /* session retention, daily */
 	struct timer *repair_timer;     /* a converge soon after drift was seen */
 	struct timer *watchdog_timer;   /* systemd's WATCHDOG=1 */
-	bool nft_applied;               /* table inet warren_server is ours to remove */
 	uint8_t secret[crypto_secretbox_KEYBYTES];
 	uint8_t public_key[KEY_LEN];
 	struct plan plan;
