@@ -250,13 +250,11 @@ static void rates_converge(struct server *s)
 		any |= rate_limited(&r);
 	}
 	if (!any) {
-		if (tc_ifindexes(s, idx) == 0) {
-			for (i = 0; i < 2; i++) {
-				bool ours = false;
-
-				if (idx[i] && tc_root_get(s->nl, idx[i], &ours) == 0 && ours)
-					tc_root_del(s->nl, idx[i]);
-			}
+		/* At the first converge a crashed run's roots may be there (tc_root_del leaves
+		 * a root that is not ours alone); later only those we made. */
+		if (!e->converged && tc_ifindexes(s, idx) == 0) {
+			e->tc_ifindex[0] = idx[0];
+			e->tc_ifindex[1] = idx[1];
 		}
 		tc_remove(s);
 		return;
