@@ -172,7 +172,10 @@ DEB_PKGS := build-essential pkg-config clang libmnl-dev libnftnl-dev libsodium-d
 	iperf3 \
 	qemu-system-x86 busybox-static linux-image-amd64 cpio \
 	openresolv dbus-daemon libsystemd-shared \
-	chromium fonts-noto-cjk librsvg2-bin zbar-tools
+	chromium fonts-noto-cjk librsvg2-bin zbar-tools \
+	libunbound-dev dns-root-data nsd unbound dnsmasq-base ldnsutils dnsperf bind9-dnsutils
+# nsd, unbound and dnsmasq (tests/netns/t_resolver.sh, tests/bench/dns.sh) are started by
+# the tests themselves: their services are not started by the install (policy-rc.d 101).
 # systemd-resolved for tests/netns/t_dns.sh, unpacked here rather than installed: installing
 # it turns /etc/resolv.conf into a link to its stub and starts the service.
 RESOLVED_DIR := $(B)/deb/systemd-resolved
@@ -184,7 +187,12 @@ deps:
 	@missing=$$(for p in $(DEB_PKGS); do dpkg-query -W -f='$${db:Status-Abbrev}' $$p 2>/dev/null | \
 		grep -q '^ii' || printf '%s ' $$p; done); \
 	if [ -n "$$missing" ]; then \
-		echo "installing: $$missing"; \
+		echo "installing: $$missing(services not started)"; \
+		prc=/usr/sbin/policy-rc.d save=; \
+		if [ -e $$prc ]; then save=$$(mktemp $$prc.save.XXXXXX) && mv -f $$prc "$$save" || exit 1; fi; \
+		restore() { if [ -n "$$save" ]; then mv -f "$$save" $$prc; else rm -f $$prc; fi; }; \
+		trap restore EXIT; trap 'exit 130' INT; trap 'exit 143' TERM; \
+		printf '#!/bin/sh\nexit 101\n' >$$prc && chmod 0755 $$prc && \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 			--no-install-recommends $$missing; \
 	else echo "all dependencies installed"; fi

@@ -8,8 +8,10 @@ const MAX_DELAY = 30000;
 
 // types: the named events to hear besides "message"; onEvent(type, data) gets the data
 // parsed as JSON where it is JSON; onState('open' | 'retrying'), 'retrying' only once
-// the stream has been away for grace ms, so a short gap does not flicker on screen.
-export function openEvents({ types = [], onEvent, onState, grace = 5000 } = {}) {
+// the stream has been away for grace ms, so a short gap does not flicker on screen;
+// onOpen() each time the stream (re)opens, since what happened while it was away (or
+// before it first opened) is not sent again: that is the moment to read state afresh.
+export function openEvents({ types = [], onEvent, onState, onOpen, grace = 5000 } = {}) {
 	let es = null;
 	let timer = 0;
 	let graceTimer = 0;
@@ -42,6 +44,7 @@ export function openEvents({ types = [], onEvent, onState, grace = 5000 } = {}) 
 			clearTimeout(graceTimer);
 			graceTimer = 0;
 			if (onState) onState('open');
+			if (onOpen) onOpen();
 		};
 		es.onmessage = deliver;
 		for (const type of types) es.addEventListener(type, deliver);
@@ -69,15 +72,21 @@ export function openEvents({ types = [], onEvent, onState, grace = 5000 } = {}) 
 }
 
 // The stream for as long as a component is on screen: onEvent(type, data) for the named
-// types (others are ignored); the answer is the stream's state, '' until it first opens.
-export function useEvents(types, onEvent) {
+// types (others are ignored), onOpen() each time it (re)opens; the answer is the
+// stream's state, '' until it first opens.
+export function useEvents(types, onEvent, onOpen) {
 	const [state, setState] = useState('');
 	const handler = useRef(onEvent);
+	const opened = useRef(onOpen);
 	handler.current = onEvent;
+	opened.current = onOpen;
 	useEffect(() => {
 		const events = openEvents({
 			types,
 			onState: setState,
+			onOpen: () => {
+				if (opened.current) opened.current();
+			},
 			onEvent: (type, data) => {
 				if (types.includes(type) && data && typeof data === 'object') handler.current(type, data);
 			},

@@ -11,7 +11,7 @@ import { LoginPage, PasswordPage } from '../lib/auth.js';
 import { useEvents } from '../lib/sse.js';
 import { Toaster, toast } from '../lib/ui/toast.js';
 import { Shell } from './shell.js';
-import { useMe, primeMe, refreshMe, patchDevices, announcementsChanged, setUnread, forgetMe } from './me.js';
+import { useMe, primeMe, refreshMe, patchDevices, announcementsChanged, setUnread, forgetMe, resyncMe } from './me.js';
 import account from './pages/account.js';
 import devices from './pages/devices.js';
 import services from './pages/services.js';
@@ -46,7 +46,7 @@ function SignedIn({ s, path }) {
 			if (typeof data.unread === 'number') setUnread(data.unread);
 			announcementsChanged();
 		}
-	});
+	}, resyncMe);
 	const Page = page ? page.component : NotFound;
 	return html`<${Shell} pages=${pages} current=${page} session=${s} unread=${unread}
 			onSignOut=${() => logout()}><${Page} session=${s} me=${me} /></${Shell}>`;

@@ -41,6 +41,17 @@ export function refreshMe() {
 	return loading;
 }
 
+// The stream has just (re)opened: what changed before it did was not sent on it, so the
+// account and the feed are read again by a request made now (not one already under way,
+// whose answer may predate the change).
+export function resyncMe() {
+	const again = () => {
+		announcementsChanged();
+		return refreshMe();
+	};
+	return (loading ? loading.then(again, again) : again()).catch(() => {});
+}
+
 export function setUnread(n) {
 	if (typeof n !== 'number' || n === unread) return;
 	unread = n;

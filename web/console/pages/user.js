@@ -271,7 +271,7 @@ function User({ params, session }) {
 		} else if (type === 'status' && Array.isArray(data.devices)) {
 			setUser((u) => (u ? patchDevices(u, data.devices) : u));
 		}
-	});
+	}, refresh);
 
 	const setState = async (what) => {
 		setBusy(what);
