@@ -1915,6 +1915,254 @@ static void k_server_policy(struct pctx *p, const config_setting_t *s, void *obj
 	parse_section(p, s, server_policy_keys, obj);
 }
 
+/* ---- server.resolver ---- */
+
+/* "192.0.2.1", "192.0.2.1:5353", "2001:db8::1" or "[2001:db8::1]:5353": an address, not a
+ * name (nothing resolves before the resolver), kept as libunbound writes it, ADDR[@PORT]. */
+static void push_upstream(struct pctx *p, const config_setting_t *e, const char *v, void *arg)
+{
+	struct strv *up = arg;
+	char host[INET6_ADDRSTRLEN + 1], out[INET6_ADDRSTRLEN + 8];
+	const char *port = NULL, *colon = strrchr(v, ':');
+	unsigned char a[16];
+	size_t hl;
+
+	if (*v == '[') {
+		const char *close = strchr(v, ']');
+
+		if (!close || (close[1] && close[1] != ':')) {
+			perr(p, e, "upstream \"%s\": not an address such as \"192.0.2.53\" or \"[2001:db8::53]:5353\"", v);
+			return;
+		}
+		hl = (size_t)(close - v - 1);
+		if (hl >= sizeof(host))
+			hl = sizeof(host) - 1;
+		memcpy(host, v + 1, hl);
+		host[hl] = 0;
+		if (close[1] == ':')
+			port = close + 2;
+	} else if (colon && strchr(v, ':') == colon) {
+		hl = (size_t)(colon - v);
+		if (hl >= sizeof(host))
+			hl = sizeof(host) - 1;
+		memcpy(host, v, hl);
+		host[hl] = 0;
+		port = colon + 1;
+	} else {
+		snprintf(host, sizeof(host), "%s", v);
+	}
+	if (inet_pton(AF_INET, host, a) != 1 && inet_pton(AF_INET6, host, a) != 1) {
+		perr(p, e, "upstream \"%s\": an address such as \"192.0.2.53\" or \"[2001:db8::53]:5353\", not a host name", v);
+		return;
+	}
+	if (port) {
+		char *end;
+		unsigned long n = strtoul(port, &end, 10);
+
+		if (!*port || *end || n == 0 || n > 65535) {
+			perr(p, e, "upstream \"%s\": bad port", v);
+			return;
+		}
+		snprintf(out, sizeof(out), "%s@%lu", host, n);
+	} else {
+		snprintf(out, sizeof(out), "%s", host);
+	}
+	if (up->n >= 16) {
+		perr(p, e, "upstream: more than 16 servers");
+		return;
+	}
+	strv_push(up, out);
+}
+
+static void k_resolver_enabled(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	want_bool(p, s, &((struct resolver_conf *)obj)->enabled);
+}
+
+static void k_resolver_upstream(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	struct resolver_conf *rc = obj;
+
+	strv_clear(&rc->upstream);
+	if (config_setting_type(s) == CONFIG_TYPE_STRING)
+		push_upstream(p, s, config_setting_get_string(s), &rc->upstream);
+	else
+		want_strings(p, s, push_upstream, &rc->upstream);
+}
+
+static void k_resolver_domain(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	struct resolver_conf *rc = obj;
+	char buf[sizeof(rc->domain)];
+	const char *v;
+	size_t n;
+
+	if (!want_string(p, s, &v))
+		return;
+	n = strlen(v);
+	if (n && v[n - 1] == '.')
+		n--;
+	if (!n || n >= sizeof(buf) || *v == '~' || *v == '.') {
+		perr(p, s, "domain \"%s\": not a domain name such as \"vpn.internal\"", v);
+		return;
+	}
+	memcpy(buf, v, n);
+	buf[n] = 0;
+	for (size_t i = 0; i < n; i++)
+		buf[i] = (char)tolower((unsigned char)buf[i]);
+	if (!dns_domain_valid(buf)) {
+		perr(p, s, "domain \"%s\": not a domain name such as \"vpn.internal\"", v);
+		return;
+	}
+	memcpy(rc->domain, buf, n + 1);
+}
+
+static void k_resolver_dnssec(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	want_bool(p, s, &((struct resolver_conf *)obj)->dnssec);
+}
+
+static void k_resolver_trust_anchor(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	want_path(p, s, &((struct resolver_conf *)obj)->trust_anchor_file);
+}
+
+static void k_resolver_listen(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	struct resolver_conf *rc = obj;
+
+	want_prefixes(p, s, &rc->listen, HOSTBITS_KEEP);
+	for (size_t i = 0; i < rc->listen.n; i++) {
+		char buf[CIDR_STRLEN];
+
+		if (rc->listen.v[i].prefix != (rc->listen.v[i].family == AF_INET ? 32 : 128))
+			perr(p, s, "listen \"%s\": an address, not a prefix", cidr_fmt(&rc->listen.v[i], buf));
+	}
+}
+
+static void k_resolver_port(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	want_u16(p, s, 1, &((struct resolver_conf *)obj)->port);
+}
+
+static void k_resolver_cache_mb(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	long long v;
+
+	if (want_int(p, s, 1, 4096, &v))
+		((struct resolver_conf *)obj)->cache_mb = (uint32_t)v;
+}
+
+static void k_resolver_ttl(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	long long v;
+
+	if (want_int(p, s, 0, 86400, &v))
+		((struct resolver_conf *)obj)->ttl = (uint32_t)v;
+}
+
+static void k_resolver_blocked_answer(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	struct resolver_conf *rc = obj;
+	const char *v;
+
+	if (!want_string(p, s, &v))
+		return;
+	if (strcmp(v, "null") == 0)
+		rc->blocked = RESOLVER_BLOCKED_NULL;
+	else if (strcmp(v, "nxdomain") == 0)
+		rc->blocked = RESOLVER_BLOCKED_NXDOMAIN;
+	else
+		perr(p, s, "blocked_answer \"%s\": must be null (0.0.0.0 and ::) or nxdomain", v);
+}
+
+static void k_resolver_redirect(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	want_bool(p, s, &((struct resolver_conf *)obj)->redirect);
+}
+
+static void k_resolver_refuse_dot(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	want_bool(p, s, &((struct resolver_conf *)obj)->refuse_dot);
+}
+
+static void k_resolver_doh(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	want_prefixes(p, s, &((struct resolver_conf *)obj)->doh, HOSTBITS_ERROR);
+}
+
+static void k_resolver_doh_builtin(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	want_bool(p, s, &((struct resolver_conf *)obj)->doh_builtin);
+}
+
+static void k_resolver_lists_refresh(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	want_u32(p, s, 60, &((struct resolver_conf *)obj)->lists_refresh_s);
+}
+
+static void k_resolver_log_queries(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	want_bool(p, s, &((struct resolver_conf *)obj)->log_queries);
+}
+
+static void k_resolver_log_retention(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	want_u32(p, s, 1, &((struct resolver_conf *)obj)->log_retention_days);
+}
+
+static void k_resolver_log_rate(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	want_u32(p, s, 0, &((struct resolver_conf *)obj)->log_rate);
+}
+
+static void k_resolver_log_burst(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	want_u32(p, s, 1, &((struct resolver_conf *)obj)->log_burst);
+}
+
+static const struct key resolver_log_keys[] = {
+	{ "queries", k_resolver_log_queries },
+	{ "retention_days", k_resolver_log_retention },
+	{ "rate", k_resolver_log_rate },
+	{ "burst", k_resolver_log_burst },
+	{ NULL, NULL }
+};
+
+static void k_resolver_log(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	parse_section(p, s, resolver_log_keys, obj);
+}
+
+static const struct key resolver_keys[] = {
+	{ "enabled", k_resolver_enabled },
+	{ "upstream", k_resolver_upstream },
+	{ "domain", k_resolver_domain },
+	{ "dnssec", k_resolver_dnssec },
+	{ "trust_anchor_file", k_resolver_trust_anchor },
+	{ "listen", k_resolver_listen },
+	{ "port", k_resolver_port },
+	{ "cache_mb", k_resolver_cache_mb },
+	{ "ttl", k_resolver_ttl },
+	{ "blocked_answer", k_resolver_blocked_answer },
+	{ "redirect", k_resolver_redirect },
+	{ "refuse_dot", k_resolver_refuse_dot },
+	{ "doh", k_resolver_doh },
+	{ "doh_builtin", k_resolver_doh_builtin },
+	{ "lists_refresh", k_resolver_lists_refresh },
+	{ "log", k_resolver_log },
+	{ NULL, NULL }
+};
+
+static void k_server_resolver(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	struct resolver_conf *rc = &((struct server_conf *)obj)->resolver;
+
+	rc->enabled = true;
+	rc->line = (int)config_setting_source_line(s);
+	parse_section(p, s, resolver_keys, rc);
+}
+
 static const struct key server_keys[] = {
 	{ "interface", k_server_interface },
 	{ "listen_port", k_server_listen_port },
@@ -1937,6 +2185,7 @@ static const struct key server_keys[] = {
 	{ "portal", k_server_portal },
 	{ "timezone", k_server_timezone },
 	{ "policy", k_server_policy },
+	{ "resolver", k_server_resolver },
 	{ NULL, NULL }
 };
 
@@ -1947,6 +2196,20 @@ static void k_root_server(struct pctx *p, const config_setting_t *s, void *obj)
 	sc->enabled = true;
 	sc->line = config_setting_source_line(s);
 	parse_section(p, s, server_keys, sc);
+	/* With a resolver and no dns, clients ask the server's own tunnel addresses: the
+	 * first host of each pool (server/pool.h). */
+	if (sc->resolver.enabled && !sc->dns.n) {
+		for (size_t i = 0; i < sc->pool.n; i++) {
+			struct cidr a = sc->pool.v[i];
+			int last = a.family == AF_INET ? 3 : 15;
+
+			cidr_mask(&a);
+			for (int b = last; b >= 0 && ++a.addr[b] == 0; b--)
+				;
+			a.prefix = a.family == AF_INET ? 32 : 128;
+			cidrv_push(&sc->dns, &a);
+		}
+	}
 }
 
 static const struct key root_keys[] = {

@@ -143,6 +143,19 @@ struct config *config_new(void)
 	c->server.max_devices = 5;
 	c->server.policy = xmalloc(sizeof(*c->server.policy));
 	policy_init(c->server.policy);
+	snprintf(c->server.resolver.domain, sizeof(c->server.resolver.domain), "vpn.internal");
+	c->server.resolver.dnssec = true;
+	c->server.resolver.port = 53;
+	c->server.resolver.cache_mb = 32;
+	c->server.resolver.ttl = 60;
+	c->server.resolver.redirect = true;
+	c->server.resolver.refuse_dot = true;
+	c->server.resolver.doh_builtin = true;
+	c->server.resolver.log_queries = true;
+	c->server.resolver.log_retention_days = 30;
+	c->server.resolver.log_rate = 50;
+	c->server.resolver.log_burst = 200;
+	c->server.resolver.lists_refresh_s = 86400;
 	return c;
 }
 
@@ -182,6 +195,10 @@ void config_free(struct config *c)
 	free(c->server.portal.tls_cert_file);
 	free(c->server.portal.tls_key_file);
 	free(c->server.timezone);
+	strv_clear(&c->server.resolver.upstream);
+	free(c->server.resolver.trust_anchor_file);
+	cidrv_clear(&c->server.resolver.listen);
+	cidrv_clear(&c->server.resolver.doh);
 	if (c->server.policy)
 		policy_clear(c->server.policy);
 	free(c->server.policy);

@@ -137,6 +137,32 @@ struct server_portal_conf {
 	bool admin_totp_required;    /* admin_totp = "required": console logins need TOTP */
 };
 
+/* server.resolver: the built-in DNS (server/dns/, docs/dns.md). */
+enum resolver_blocked { RESOLVER_BLOCKED_NULL, RESOLVER_BLOCKED_NXDOMAIN };
+
+struct resolver_conf {
+	bool enabled;                /* the section is there and not enabled = false */
+	struct strv upstream;        /* "ADDR" or "ADDR@PORT"; empty: /etc/resolv.conf's */
+	char domain[254];            /* the internal zone, default "vpn.internal" */
+	bool dnssec;                 /* validate (default true) */
+	char *trust_anchor_file;     /* NULL: Debian's root key, /usr/share/dns/root.key */
+	struct cidrv listen;         /* addresses besides the server's tunnel addresses */
+	uint16_t port;               /* default 53 */
+	uint32_t cache_mb;           /* upstream answers, default 32 */
+	uint32_t ttl;                /* of internal answers, default 60 */
+	enum resolver_blocked blocked;   /* blocked_answer = "null" (0.0.0.0 / ::) or "nxdomain" */
+	bool redirect;               /* port 53 from the tunnel goes to the resolver (default true) */
+	bool refuse_dot;             /* port 853 from the tunnel is refused (default true) */
+	struct cidrv doh;            /* DoH resolvers refused besides the built-in list */
+	bool doh_builtin;            /* the built-in DoH list is used (default true) */
+	bool log_queries;            /* log.queries, default true */
+	uint32_t log_retention_days; /* log.retention_days, default 30 */
+	uint32_t log_rate;           /* log.rate: queries per device per second logged one by one, default 50 */
+	uint32_t log_burst;          /* log.burst, default 200 */
+	uint32_t lists_refresh_s;    /* how often lists from URLs are fetched again, default 86400 */
+	int line;
+};
+
 /* The server role: one WireGuard link for many users, their state in a database. */
 struct server_conf {
 	bool enabled;                /* the file has a server section */
@@ -166,6 +192,7 @@ struct server_conf {
 	/* server.policy: what every group inherits (profiles/policy.h; a pointer, for that
 	 * header builds on this one). Never NULL in a config from config_new. */
 	struct policy *policy;
+	struct resolver_conf resolver;
 	int portal_login_line;
 	bool policy_log;             /* server.policy.log: sample drops to the kernel log */       /* where server.policy.portal_login = true was, for messages */
 	int line;
