@@ -2101,6 +2101,11 @@ static void k_resolver_lists_refresh(struct pctx *p, const config_setting_t *s, 
 	want_u32(p, s, 60, &((struct resolver_conf *)obj)->lists_refresh_s);
 }
 
+static void k_resolver_rate_limit(struct pctx *p, const config_setting_t *s, void *obj)
+{
+	want_u32(p, s, 0, &((struct resolver_conf *)obj)->rate_limit);
+}
+
 static void k_resolver_log_queries(struct pctx *p, const config_setting_t *s, void *obj)
 {
 	want_bool(p, s, &((struct resolver_conf *)obj)->log_queries);
@@ -2150,6 +2155,7 @@ static const struct key resolver_keys[] = {
 	{ "doh", k_resolver_doh },
 	{ "doh_builtin", k_resolver_doh_builtin },
 	{ "lists_refresh", k_resolver_lists_refresh },
+	{ "rate_limit", k_resolver_rate_limit },
 	{ "log", k_resolver_log },
 	{ NULL, NULL }
 };

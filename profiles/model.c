@@ -156,6 +156,7 @@ struct config *config_new(void)
 	c->server.resolver.log_rate = 50;
 	c->server.resolver.log_burst = 200;
 	c->server.resolver.lists_refresh_s = 86400;
+	c->server.resolver.rate_limit = 200;
 	return c;
 }
 

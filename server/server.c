@@ -17,6 +17,7 @@
 #include <sodium.h>
 
 #include "account.h"
+#include "dns/dnsd.h"
 #include "engine.h"
 #include "link.h"
 #include "pool.h"
@@ -155,6 +156,8 @@ int server_reload(struct server *s, struct json *reply)
 		link_repair_soon(s, "the new configuration did not apply");
 	r = r < 0 ? r : 0;
 	timer_arm(s->poll_timer, s->c->server.accounting_interval_ms);
+	if (dnsd_reload(s) < 0)
+		log_err("reload: the resolver did not start again");
 	log_info("reload: %s read", s->path);
 	server_user_changed(s, 0);
 	goto out;
@@ -191,6 +194,7 @@ void server_status(struct server *s, struct json *j, size_t event_streams)
 	json_u64(j, "online", online);
 	json_u64(j, "repairs", s->repairs);
 	json_u64(j, "event_streams", event_streams);
+	dnsd_status(s, j);
 	json_end(j);
 	json_arr_begin(j, "tunnels");
 	json_end(j);
@@ -229,6 +233,7 @@ void server_close(struct server *s)
 {
 	size_t i;
 
+	dnsd_stop(s);
 	pwhash_pool_free(s->pw);
 	settings_clear(s);
 	websession_store_free(s->web);
@@ -375,6 +380,8 @@ int server_start(struct server *s)
 		r = link_nft(s);
 	if (r >= 0)
 		r = timers_start(s);
+	if (r >= 0)
+		r = dnsd_start(s);
 	return r < 0 ? r : 0;
 }
 
@@ -388,5 +395,6 @@ void server_stop(struct server *s, bool ran)
 		for (i = 0; i < s->acct.n_devs; i++)
 			account_close_session(s, &s->acct.devs[i], time(NULL));
 	}
+	dnsd_stop(s);
 	link_remove(s);
 }

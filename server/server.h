@@ -67,6 +67,7 @@ struct server {
 	size_t n_totp;
 	struct server_hooks hooks;
 	struct engine *engine;          /* the access policy at work (engine.c) */
+	struct dnsd *dnsd;              /* the built-in resolver (dns/dnsd.c), NULL: none */
 };
 
 /* Something of user_id (0: of everyone, as the server's own settings) changed: whoever
