@@ -91,6 +91,11 @@ struct dns_builder {
  * DNS_HEADER_LEN; when the question does not fit, the answer is a header with TC. */
 void dnsbuild_start(struct dns_builder *b, uint8_t *buf, size_t cap, size_t max,
 		    const struct dns_query *q, unsigned rcode, bool aa);
+/* The same, but the question is the query's own bytes (pkt, as q was parsed from), so a
+ * client that varies the case of its names (0x20) sees its spelling back, and owner names
+ * compressed against the question take it too. */
+void dnsbuild_start_query(struct dns_builder *b, uint8_t *buf, size_t cap, size_t max,
+			  const struct dns_query *q, const uint8_t *pkt, unsigned rcode, bool aa);
 /* Append one RR. Each returns 0, or -ENOSPC when it did not fit (b->truncated set; later
  * calls fail too; the RRs of the same name and type just before it in the section are
  * taken out again), -EINVAL for a name that is not one (empty label, label > 63, > 253
@@ -104,6 +109,7 @@ int dnsbuild_txt(struct dns_builder *b, enum dns_section s, const char *name, ui
 int dnsbuild_srv(struct dns_builder *b, enum dns_section s, const char *name, uint32_t ttl, uint16_t prio, uint16_t weight, uint16_t port, const char *target);
 int dnsbuild_soa(struct dns_builder *b, enum dns_section s, const char *zone, uint32_t ttl, const char *mname, const char *rname, uint32_t serial, uint32_t refresh, uint32_t retry, uint32_t expire, uint32_t minimum);
 /* Counts written, the OPT (our DNS_EDNS_SIZE, DO echoed) added when the query had EDNS, TC set if truncated. Returns the length. */
+/* (Once per answer.) */
 size_t dnsbuild_finish(struct dns_builder *b);
 /* An answer with no records: header + question (+ OPT); for FORMERR of an unparsable
  * question, the question is omitted (qdcount 0); it is also omitted when q->question_len
@@ -125,7 +131,8 @@ size_t dnswire_error(uint8_t *buf, size_t cap, const struct dns_query *q, unsign
  * DNAME, ... written in full, other rdata copied. DO clear: the DNSSEC records go from the
  * additional section too, and AD is cleared unless the client set AD. The answer's QR must
  * be set and its qdcount 0 or 1; a question of another type or class is -EPROTO as well.
- * -ENOSPC when cap cannot hold even the truncated answer. out must not overlap answer. */
+ * -ENOSPC when cap cannot hold even the truncated answer; -EINVAL when q has no question
+ * (q->question_len 0) or qlen is shorter than it. out must not overlap answer. */
 int dnswire_adopt(const uint8_t *answer, size_t alen, const uint8_t *query, size_t qlen,
 		  const struct dns_query *q, size_t max, uint8_t *out, size_t cap, size_t *out_len);
 
