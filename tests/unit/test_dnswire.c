@@ -335,6 +335,16 @@ static void test_parse_edns(void **state)
 	assert_true(q.dnssec_ok);
 	assert_int_equal(q.edns_version, 1);
 	assert_int_equal(q.udp_size, 1232);
+	/* an OPT in the answer section is not EDNS */
+	r.b[7] = 1;
+	r.b[11] = 1;
+	assert_int_equal(dnswire_parse_query(r.b, r.n, &q), 0);
+	assert_true(q.edns);
+	r.b[7] = 2;
+	r.b[11] = 0;
+	assert_int_equal(dnswire_parse_query(r.b, r.n, &q), 0);
+	assert_false(q.edns);
+	assert_int_equal(q.udp_size, 512);
 }
 
 static void test_parse_refused(void **state)
@@ -942,6 +952,77 @@ static void test_adopt_truncated(void **state)
 	assert_int_equal(dnswire_adopt(a.b, a.n, cq.b, cq.n, &q, 512, out, 20, &len), -ENOSPC);
 }
 
+/* The upstream's rcode and AA go through; its extended rcode only to a client with EDNS. */
+static void test_adopt_rcode(void **state)
+{
+	struct raw a, cq;
+	struct dns_query q;
+	struct msg m;
+	uint8_t out[1500];
+	size_t len, again;
+
+	(void)state;
+	client(&cq, &q, "nx.example", DNS_T_A, 1232, false);
+	whdr(&a, 0, DNS_F_QR | DNS_F_AA | DNS_F_RA | DNS_R_NXDOMAIN, 1, 0, 1, 1);
+	wname(&a, "nx.example");
+	w16(&a, DNS_T_A);
+	w16(&a, DNS_C_IN);
+	wptr(&a, 15);
+	w16(&a, DNS_T_SOA);
+	w16(&a, DNS_C_IN);
+	w32(&a, 900);
+	w16(&a, 5 + 11 + 20);
+	wlabels(&a, "ns");
+	wptr(&a, 15);
+	wname(&a, "h.example");
+	w32(&a, 1);
+	w32(&a, 2);
+	w32(&a, 3);
+	w32(&a, 4);
+	w32(&a, 5);
+	wopt(&a, 1232, 0, false);
+	a.b[a.n - 6] = 1;                                /* extended rcode 1: 16 + 3 */
+	assert_int_equal(dnswire_adopt(a.b, a.n, cq.b, cq.n, &q, 1232, out, sizeof(out), &len),
+			 0);
+	assert_int_equal(decode(out, len, &m), 0);
+	assert_int_equal(m.flags & DNS_F_RCODE, DNS_R_NXDOMAIN);
+	assert_true(m.flags & DNS_F_AA);
+	assert_int_equal(m.ns, 1);
+	assert_string_equal(m.rr[0].name, "example");
+	assert_string_equal(m.rr[0].target, "ns.example");
+	assert_string_equal(m.rr[0].target2, "h.example");
+	assert_int_equal(m.opt_ext, 1);
+	client(&cq, &q, "nx.example", DNS_T_A, 0, false);
+	assert_int_equal(dnswire_adopt(a.b, a.n, cq.b, cq.n, &q, 512, out, sizeof(out), &len), 0);
+	assert_int_equal(decode(out, len, &m), 0);
+	assert_int_equal(m.flags & DNS_F_RCODE, DNS_R_SERVFAIL);
+
+	/* no question in the answer: the client's all the same */
+	whdr(&a, 0, DNS_F_QR | DNS_R_REFUSED, 0, 0, 0, 0);
+	assert_int_equal(dnswire_adopt(a.b, a.n, cq.b, cq.n, &q, 512, out, sizeof(out), &len), 0);
+	assert_int_equal(decode(out, len, &m), 0);
+	assert_int_equal(m.flags & DNS_F_RCODE, DNS_R_REFUSED);
+	assert_string_equal(m.qname, "nx.example");
+	assert_int_equal(m.id, 0xbeef);
+	/* a query that is not q's own */
+	q.question_len = 0;
+	assert_int_equal(dnswire_adopt(a.b, a.n, cq.b, cq.n, &q, 512, out, sizeof(out), &len),
+			 -EINVAL);
+
+	/* dnsbuild_finish twice gives the same */
+	{
+		struct dns_builder b;
+
+		client(&cq, &q, "x.example", DNS_T_A, 1232, false);
+		dnsbuild_start(&b, out, sizeof(out), q.udp_size, &q, DNS_R_NOERROR, false);
+		len = dnsbuild_finish(&b);
+		again = dnsbuild_finish(&b);
+		assert_int_equal(len, again);
+		assert_int_equal(decode(out, len, &m), 0);
+		assert_int_equal(m.ar, 1);
+	}
+}
+
 /* Names and reverse names */
 
 static void test_ptr(void **state)
@@ -1071,6 +1152,7 @@ int main(void)
 		cmocka_unit_test(test_adopt),
 		cmocka_unit_test(test_adopt_refused),
 		cmocka_unit_test(test_adopt_truncated),
+		cmocka_unit_test(test_adopt_rcode),
 		cmocka_unit_test(test_ptr),
 		cmocka_unit_test(test_name_under),
 		cmocka_unit_test(test_names),
