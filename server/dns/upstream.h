@@ -20,6 +20,9 @@ struct upstream_conf {
 	 * records (zone-file format; unbound's auto-trust-anchor-file is not used: read-only) */
 	const char *trust_anchor_file;
 	size_t cache_bytes;           /* 0: unbound's default (msg + rrset cache split) */
+	/* A query libunbound has not answered by then ends with -ETIMEDOUT; 0: 5000 ms.
+	 * (libunbound itself may retry an unreachable upstream for much longer.) */
+	unsigned timeout_ms;
 };
 
 enum upstream_security { UPSTREAM_INSECURE = 0, UPSTREAM_SECURE = 1, UPSTREAM_BOGUS = 2 };
