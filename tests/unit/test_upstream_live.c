@@ -363,6 +363,23 @@ static void test_cache(void **state)
 	assert_int_equal(nsd_restart(), 0);
 }
 
+static void test_cache_size(void **state)
+{
+	struct upstream_conf c = {
+		.servers = fixture, .n_servers = 1, .dnssec = true,
+		.trust_anchor_file = anchors, .cache_bytes = 3 << 20,
+	};
+	struct upstream *u = NULL;
+	struct res r;
+
+	need_live();
+	assert_int_equal(upstream_new(loop, &c, &u), 0);
+	resolve(u, "www.test.example", 1, &r);
+	assert_int_equal(r.sec, UPSTREAM_SECURE);
+	assert_string_equal(r.addrs, "192.0.2.80");
+	upstream_free(u);
+}
+
 /* An upstream that is not there: unbound's answer is SERVFAIL (err 0, rcode 2) once it
  * gives up, or our own -ETIMEDOUT at timeout_ms, whichever comes first. */
 static void test_unreachable(void **state)
@@ -579,6 +596,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_insecure, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_validation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cache, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cache_size, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unreachable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_free_in_callback, setup, teardown),
