@@ -71,7 +71,8 @@ static int norm_name(struct db *db, const char *name, char out[DB_DNS_NAME_MAX +
 {
 	size_t n = strnlen(name, DB_DNS_NAME_MAX + 2), i;
 
-	if (n && name[n - 1] == '.')
+	/* the root stays "." */
+	if (n > 1 && name[n - 1] == '.')
 		n--;
 	if (n == 0 || n > DB_DNS_NAME_MAX) {
 		dbi_err(db, "dns name: empty or longer than %d bytes", DB_DNS_NAME_MAX);
