@@ -719,6 +719,7 @@ static void job_run(struct dns_lists *d, struct job *j)
 	}
 	filter_builder_default(fb, every);
 	r = filter_build(fb, &j->snap);
+	fb = NULL;	/* consumed either way */
 	parse_us += mono_us() - t0;
 	if (r < 0) {
 		j->snap = NULL;
