@@ -824,7 +824,7 @@ static void plan_build(const struct enforce *e, struct plan *p)
 		}
 	}
 	if (dnat_wanted(e))
-		dns_dnat(e, plan_chain(p, "prerouting", "nat", NF_INET_PRE_ROUTING, DNS_PRIO));
+		dns_dnat(e, plan_chain(p, "dns_dnat", "nat", NF_INET_PRE_ROUTING, DNS_PRIO));
 	if (refuse_wanted(e))
 		dns_refuse(e, plan_chain(p, "dns_refuse", NULL, 0, 0));
 	if (!e->policy)

@@ -11,10 +11,11 @@
  *         is counted per device address in @blocked4/6 and dropped.
  *   rate: meta priority set from the maps @up4/@dn4 (device address -> HTB class) so the
  *         qdiscs of netcfg/tc.c shape it.
- *   resolver (DESIGN 12, no leaks): prerouting DNATs 53 from the tunnel to the server's
- *         address of the family on dns_port; forward, before the dispatch, refuses 853
- *         and 443 to @doh4/@doh6 with a reset or port-unreachable, counted in the named
- *         counter dns_refused.
+ *   resolver (DESIGN 12, no leaks): chain dns_dnat (nat prerouting, dstnat - 5) DNATs 53
+ *         from the tunnel to the server's address of the family on dns_port; forward
+ *         jumps to dns_refuse before the dispatch, which refuses 853 and 443 to
+ *         @doh4/@doh6 with a reset or port-unreachable, counted in the named counter
+ *         dns_refused.
  *
  * Pure data in, owned by the caller. Every call returns 0 or -errno with the kernel's
  * explanation in nl_strerror(nfnl, err). */

@@ -373,7 +373,7 @@ static void test_dns_off(void **state)
 	size_t i;
 
 	assert_int_equal(enforce_converge(f->e, &f->conf, f->g, 2, f->d, 3), 0);
-	assert_false(chain_made(&f->seen, "prerouting"));
+	assert_false(chain_made(&f->seen, "dns_dnat"));
 	assert_false(chain_made(&f->seen, "dns_refuse"));
 	assert_int_equal(f->seen.msgs[NFT_MSG_NEWOBJ], 0);
 	for (i = 0; i < f->seen.nsets; i++)
@@ -388,7 +388,7 @@ static void test_dns_off(void **state)
 	/* a port alone, no redirect, no server address: nothing to do */
 	f->conf.dns_port = 5353;
 	assert_int_equal(enforce_converge(f->e, &f->conf, f->g, 2, f->d, 3), 0);
-	assert_false(chain_made(&f->seen, "prerouting"));
+	assert_false(chain_made(&f->seen, "dns_dnat"));
 	/* the resolver on 53 and no redirect: nothing to move either */
 	dns_on(f);
 	f->conf.dns_port = 53;
@@ -408,9 +408,9 @@ static void test_dns_on(void **state)
 	dns_on(f);
 	assert_int_equal(enforce_converge(f->e, &f->conf, f->g, 2, f->d, 3), 0);
 	dump_rules(&f->seen);
-	/* the 8 of test_converge, prerouting, dns_refuse; one transaction */
+	/* the 8 of test_converge, dns_dnat, dns_refuse; one transaction */
 	assert_int_equal(f->seen.msgs[NFT_MSG_NEWCHAIN], 10);
-	assert_true(chain_made(&f->seen, "prerouting"));
+	assert_true(chain_made(&f->seen, "dns_dnat"));
 	assert_true(chain_made(&f->seen, "dns_refuse"));
 	assert_int_equal(f->seen.msgs[NFT_MSG_NEWSET], 12 + 2 * 4 + 2);
 	assert_int_equal(f->seen.msgs[NFT_MSG_NEWOBJ], 1);
@@ -418,13 +418,13 @@ static void test_dns_on(void **state)
 	assert_int_equal(elems_of(&f->seen, "doh4"), 4);
 	assert_int_equal(elems_of(&f->seen, "doh6"), 2);
 	/* udp and tcp 53 of each family to the family's server address */
-	assert_int_equal(rules_in(&f->seen, "prerouting"), 4);
-	assert_int_equal(rules_with(&f->seen, "prerouting", "0x00003500", IMM_10_9_0_1, IMM_5353,
+	assert_int_equal(rules_in(&f->seen, "dns_dnat"), 4);
+	assert_int_equal(rules_with(&f->seen, "dns_dnat", "0x00003500", IMM_10_9_0_1, IMM_5353,
 				    NAT4, NULL), 2);
-	assert_int_equal(rules_with(&f->seen, "prerouting", "0x00003500", "reg 2 0x0000e914",
+	assert_int_equal(rules_with(&f->seen, "dns_dnat", "0x00003500", "reg 2 0x0000e914",
 				    "nat dnat ip6", NULL), 2);
 	/* no daddr: every address */
-	assert_int_equal(rules_with(&f->seen, "prerouting", "payload load 4b @ network header "
+	assert_int_equal(rules_with(&f->seen, "dns_dnat", "payload load 4b @ network header "
 				    "+ 16 ", NULL), 0);
 	/* the resolver's port accepted on the server */
 	assert_int_equal(rules_with(&f->seen, "in_tun", "0x0000e914", "accept", NULL), 2);
@@ -441,7 +441,8 @@ static void test_dns_on(void **state)
 	assert_int_equal(rules_with(&f->seen, "dns_refuse", "doh6", "0x0000bb01", NULL), 2);
 	/* jumped to from the tunnel before the groups' dispatch */
 	for (i = 0; i < f->seen.nrules; i++)
-		if (strstr(f->seen.rules[i], "dns_refuse") && !strncmp(f->seen.rules[i], "forward", 7))
+		if (strstr(f->seen.rules[i], "dns_refuse") &&
+		    !strncmp(f->seen.rules[i], "forward", 7))
 			break;
 	assert_true(i < f->seen.nrules);
 	assert_non_null(strstr(f->seen.rules[i], "jump"));
@@ -457,16 +458,16 @@ static void test_dns_variants(void **state)
 	/* no redirect, another port: 53 to the server's own addresses only, each to itself */
 	f->conf.dns_redirect = false;
 	assert_int_equal(enforce_converge(f->e, &f->conf, f->g, 2, f->d, 3), 0);
-	assert_int_equal(rules_in(&f->seen, "prerouting"), 4);
-	assert_int_equal(rules_with(&f->seen, "prerouting", "payload load 4b @ network header "
+	assert_int_equal(rules_in(&f->seen, "dns_dnat"), 4);
+	assert_int_equal(rules_with(&f->seen, "dns_dnat", "payload load 4b @ network header "
 				    "+ 16 ", "0x0100090a", IMM_10_9_0_1, NAT4, NULL), 2);
 	/* an IPv4 server alone: IPv6 is not redirected */
 	cidrv_clear(&f->conf.server_addrs);
 	dns_on(f);
 	f->conf.server_addrs.n = 1;
 	assert_int_equal(enforce_converge(f->e, &f->conf, f->g, 2, f->d, 3), 0);
-	assert_int_equal(rules_in(&f->seen, "prerouting"), 2);
-	assert_int_equal(rules_with(&f->seen, "prerouting", "nat dnat ip6", NULL), 0);
+	assert_int_equal(rules_in(&f->seen, "dns_dnat"), 2);
+	assert_int_equal(rules_with(&f->seen, "dns_dnat", "nat dnat ip6", NULL), 0);
 	/* DoT alone: no sets, the counter still */
 	cidrv_clear(&f->conf.doh);
 	assert_int_equal(enforce_converge(f->e, &f->conf, f->g, 2, f->d, 3), 0);
@@ -477,9 +478,9 @@ static void test_dns_variants(void **state)
 	f->conf.policy = false;
 	f->conf.egress = NULL;
 	assert_int_equal(enforce_converge(f->e, &f->conf, f->g, 2, f->d, 3), 0);
-	assert_int_equal(f->seen.msgs[NFT_MSG_NEWCHAIN], 3);   /* forward prerouting dns_refuse */
+	assert_int_equal(f->seen.msgs[NFT_MSG_NEWCHAIN], 3);   /* forward dns_dnat dns_refuse */
 	assert_int_equal(rules_in(&f->seen, "forward"), 1);
-	assert_int_equal(rules_in(&f->seen, "prerouting"), 2);
+	assert_int_equal(rules_in(&f->seen, "dns_dnat"), 2);
 	/* and off again: the table goes */
 	f->conf.dns_port = 0;
 	f->conf.refuse_dot = false;

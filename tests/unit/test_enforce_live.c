@@ -596,7 +596,8 @@ static struct dns_seen dns_ask(const char *host)
 	}
 	if (poll(&pfd, 1, 1500) == 1) {
 		n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &flen);
-		seen.at_resolver = n == (ssize_t)sizeof(query) && !memcmp(buf, query, sizeof(query)) &&
+		seen.at_resolver = n == (ssize_t)sizeof(query) &&
+				   !memcmp(buf, query, sizeof(query)) &&
 				   from.sin_addr.s_addr == sin_of("10.7.0.2", 0).sin_addr.s_addr;
 		buf[2] |= 0x80;   /* QR: an answer */
 		if (seen.at_resolver)
@@ -759,18 +760,18 @@ static void test_dns_tamper(void **state)
 	free(a);
 	free(b);
 	assert_true(matches(f));
-	assert_int_equal(sh("nft flush chain inet warren_server prerouting"), 0);
+	assert_int_equal(sh("nft flush chain inet warren_server dns_dnat"), 0);
 	assert_false(matches(f));
 	converge(f);
 	assert_true(matches(f));
 	/* the DNAT rule pointed elsewhere */
-	assert_int_equal(sh("nft flush chain inet warren_server prerouting && "
-			    "nft add rule inet warren_server prerouting iifname wgt udp dport 53 "
+	assert_int_equal(sh("nft flush chain inet warren_server dns_dnat && "
+			    "nft add rule inet warren_server dns_dnat iifname wgt udp dport 53 "
 			    "dnat ip to 10.7.0.1:5354"), 0);
 	assert_false(matches(f));
 	converge(f);
 	assert_true(matches(f));
-	assert_int_equal(sh("nft insert rule inet warren_server prerouting accept"), 0);
+	assert_int_equal(sh("nft insert rule inet warren_server dns_dnat accept"), 0);
 	assert_false(matches(f));
 	converge(f);
 	assert_int_equal(sh("nft delete element inet warren_server doh4 '{ 198.51.100.1 }'"), 0);
@@ -789,14 +790,14 @@ static void test_dns_tamper(void **state)
 	assert_false(matches(f));
 	converge(f);
 	/* the chain made anew at another priority */
-	assert_int_equal(sh("nft flush chain inet warren_server prerouting && "
-			    "nft delete chain inet warren_server prerouting && "
-			    "nft 'add chain inet warren_server prerouting "
+	assert_int_equal(sh("nft flush chain inet warren_server dns_dnat && "
+			    "nft delete chain inet warren_server dns_dnat && "
+			    "nft 'add chain inet warren_server dns_dnat "
 			    "{ type nat hook prerouting priority 0; }' && "
-			    "nft add rule inet warren_server prerouting iifname wgt meta nfproto ipv4 "
-			    "udp dport 53 dnat ip to 10.7.0.1:5353 && "
-			    "nft add rule inet warren_server prerouting iifname wgt meta nfproto ipv4 "
-			    "tcp dport 53 dnat ip to 10.7.0.1:5353"), 0);
+			    "nft add rule inet warren_server dns_dnat iifname wgt "
+			    "meta nfproto ipv4 udp dport 53 dnat ip to 10.7.0.1:5353 && "
+			    "nft add rule inet warren_server dns_dnat iifname wgt "
+			    "meta nfproto ipv4 tcp dport 53 dnat ip to 10.7.0.1:5353"), 0);
 	assert_false(matches(f));
 	converge(f);
 	assert_true(matches(f));
@@ -807,7 +808,7 @@ static void test_dns_tamper(void **state)
 	converge(f);
 	assert_true(matches(f));
 	a = out("nft list table inet warren_server");
-	assert_null(strstr(a, "prerouting"));
+	assert_null(strstr(a, "dns_dnat"));
 	assert_null(strstr(a, "dns_refuse"));
 	assert_null(strstr(a, "doh"));
 	assert_null(strstr(a, "counter dns_refused"));
