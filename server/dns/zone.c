@@ -362,11 +362,11 @@ int zone_build(const struct account *a, const char *domain, const struct cidrv *
 		if (strlen(u->name) + 1 + z->domain_len > DNS_NAME_TEXT_MAX || !name_ok(uname))
 			continue;
 		snprintf(name, sizeof(name), "%s.%s", d->name, uname);
-		snprintf(dname, sizeof(dname), "%s", name);
 		for (k = 0; k < d->n_addrs; k++)
 			rr_addr(z, uname, &d->addrs[k], ttl);
 		if (strlen(name) > DNS_NAME_TEXT_MAX || !name_ok(name))
 			continue;
+		memcpy(dname, name, strlen(name) + 1);
 		for (k = 0; k < d->n_addrs; k++) {
 			rr_addr(z, dname, &d->addrs[k], ttl);
 			dnswire_ptr_name(d->addrs[k].family, d->addrs[k].addr, rev, sizeof(rev));
@@ -444,7 +444,7 @@ static int rr_put(struct dns_builder *b, enum dns_section s, const char *owner,
 
 static void soa_put(const struct zone *z, struct dns_builder *b, const char *apex)
 {
-	char rname[DNS_NAME_TEXT_MAX + 1];
+	char rname[DNS_NAME_TEXT_MAX + 16];
 
 	snprintf(rname, sizeof(rname), "hostmaster.%s", z->domain);
 	dnsbuild_soa(b, DNS_S_AUTHORITY, apex, z->ttl, z->ns, rname, z->serial, 3600, 600,
