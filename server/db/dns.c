@@ -71,7 +71,8 @@ static int norm_name(struct db *db, const char *name, char out[DB_DNS_NAME_MAX +
 {
 	size_t n = strnlen(name, DB_DNS_NAME_MAX + 2), i;
 
-	if (n && name[n - 1] == '.')
+	/* the root stays "." */
+	if (n > 1 && name[n - 1] == '.')
 		n--;
 	if (n == 0 || n > DB_DNS_NAME_MAX) {
 		dbi_err(db, "dns name: empty or longer than %d bytes", DB_DNS_NAME_MAX);
@@ -621,12 +622,14 @@ int db_dns_name_id(struct db *db, const char *name, int64_t *id)
 	return ret;
 }
 
+#define SEEN 4096   /* devices a batch remembers having stored */
+
 /* Rows in the caller's transaction. */
 static int insert_rows(struct db *db, struct db_dns_log *rows, size_t n)
 {
 	struct intern in = { NULL, NULL };
 	sqlite3_stmt *s = NULL, *dev = NULL;
-	int64_t last_id, last_at, seen[64] = { 0 };
+	int64_t last_id, last_at, *seen = xcalloc(SEEN, sizeof(*seen));
 	size_t i;
 	int ret = db_dns_log_last(db, &last_id, &last_at);
 
@@ -654,13 +657,13 @@ static int insert_rows(struct db *db, struct db_dns_log *rows, size_t n)
 			r->at_ms = last_at;
 		last_at = r->at_ms;
 		/* a device's user never changes: once per device and batch is plenty */
-		if (r->device_id && seen[r->device_id & 63] != r->device_id) {
+		if (r->device_id && seen[r->device_id & (SEEN - 1)] != r->device_id) {
 			sqlite3_bind_int64(dev, 1, r->device_id);
 			sqlite3_bind_int64(dev, 2, r->user_id);
 			ret = dbi_exec(db, dev, NULL);
 			if (ret < 0)
 				break;
-			seen[r->device_id & 63] = r->device_id;
+			seen[r->device_id & (SEEN - 1)] = r->device_id;
 		}
 		sqlite3_bind_int64(s, 1, r->at_ms);
 		sqlite3_bind_int64(s, 2, r->user_id);
@@ -679,6 +682,7 @@ static int insert_rows(struct db *db, struct db_dns_log *rows, size_t n)
 			r->id = sqlite3_last_insert_rowid(db->sq);
 	}
 out:
+	free(seen);
 	intern_done(&in);
 	sqlite3_finalize(s);
 	sqlite3_finalize(dev);

@@ -219,7 +219,8 @@ static void on_answer(void *arg, int err, struct ub_result *r)
 
 	untrack(u, q);
 	if (!err && r) {
-		if (r->answer_packet && r->answer_len > 0) {
+		/* A bogus answer carries the data that failed: never handed on. */
+		if (!r->bogus && r->answer_packet && r->answer_len > 0) {
 			pkt = r->answer_packet;
 			len = (size_t)r->answer_len;
 		}

@@ -30,7 +30,11 @@ enum upstream_security { UPSTREAM_INSECURE = 0, UPSTREAM_SECURE = 1, UPSTREAM_BO
 /* done runs on the loop, once per query not cancelled: err 0 with the answer packet (wire
  * format, its own id; valid only during the call), or -ETIMEDOUT / -EIO / -ECONNREFUSED...;
  * sec for validated answers (bogus answers come with err 0, pkt possibly NULL, sec BOGUS,
- * and why text if libunbound gives it); elapsed_us from send to answer. */
+ * and why text if libunbound gives it); elapsed_us from send to answer.
+ * Here a BOGUS answer always comes with pkt NULL: the data that failed is never handed on.
+ * An upstream that does not answer ends with -ETIMEDOUT at timeout_ms (libunbound itself
+ * keeps retrying longer); one that answers SERVFAIL or REFUSED comes as err 0 with that
+ * packet (libunbound's own SERVFAIL when no upstream gave a usable answer). */
 typedef void (*upstream_done_fn)(void *ctx, int err, const uint8_t *pkt, size_t len,
 				 enum upstream_security sec, const char *why, uint32_t elapsed_us);
 

@@ -712,18 +712,18 @@ static void opt_write(uint8_t *p, unsigned rcode, bool dnssec_ok)
 
 size_t dnsbuild_finish(struct dns_builder *b)
 {
-	unsigned ar = b->counts[DNS_S_ADDITIONAL];
-
 	if (b->cap < DNS_HEADER_LEN)
 		return 0;
+	/* once: the OPT is then one of the additional records */
 	if (b->edns && b->len + DNS_OPT_LEN <= b->cap) {
 		opt_write(b->buf + b->len, b->rcode, b->dnssec_ok);
 		b->len += DNS_OPT_LEN;
-		ar++;
+		b->counts[DNS_S_ADDITIONAL]++;
+		b->edns = false;
 	}
 	put16(b->buf + 6, b->counts[DNS_S_ANSWER]);
 	put16(b->buf + 8, b->counts[DNS_S_AUTHORITY]);
-	put16(b->buf + 10, ar);
+	put16(b->buf + 10, b->counts[DNS_S_ADDITIONAL]);
 	if (b->tc)
 		b->buf[2] |= DNS_F_TC >> 8;
 	return b->len;

@@ -29,9 +29,13 @@
 #define DNS_F_RCODE 0x000f
 
 /* types and classes used */
-enum { DNS_T_A = 1, DNS_T_NS = 2, DNS_T_CNAME = 5, DNS_T_SOA = 6, DNS_T_PTR = 12, DNS_T_MX = 15, DNS_T_TXT = 16, DNS_T_AAAA = 28, DNS_T_SRV = 33, DNS_T_OPT = 41, DNS_T_DS = 43, DNS_T_RRSIG = 46, DNS_T_NSEC = 47, DNS_T_DNSKEY = 48, DNS_T_NSEC3 = 50, DNS_T_HTTPS = 65, DNS_T_ANY = 255 };
+enum { DNS_T_A = 1, DNS_T_NS = 2, DNS_T_CNAME = 5, DNS_T_SOA = 6, DNS_T_PTR = 12, DNS_T_MX = 15,
+       DNS_T_TXT = 16, DNS_T_AAAA = 28, DNS_T_SRV = 33, DNS_T_OPT = 41, DNS_T_DS = 43,
+       DNS_T_RRSIG = 46, DNS_T_NSEC = 47, DNS_T_DNSKEY = 48, DNS_T_NSEC3 = 50, DNS_T_HTTPS = 65,
+       DNS_T_ANY = 255 };
 enum { DNS_C_IN = 1, DNS_C_CH = 3 };
-enum { DNS_R_NOERROR = 0, DNS_R_FORMERR = 1, DNS_R_SERVFAIL = 2, DNS_R_NXDOMAIN = 3, DNS_R_NOTIMP = 4, DNS_R_REFUSED = 5 };
+enum { DNS_R_NOERROR = 0, DNS_R_FORMERR = 1, DNS_R_SERVFAIL = 2, DNS_R_NXDOMAIN = 3,
+       DNS_R_NOTIMP = 4, DNS_R_REFUSED = 5 };
 /* Extended rcodes (> 15) go into the OPT record, so only to a client with EDNS. */
 enum { DNS_R_BADVERS = 16 };
 enum dns_section { DNS_S_ANSWER, DNS_S_AUTHORITY, DNS_S_ADDITIONAL };
@@ -43,7 +47,9 @@ struct dns_query {
 	size_t name_len;
 	uint16_t qtype, qclass;
 	bool edns;                 /* an OPT record was present */
-	uint16_t udp_size;         /* what the client can take over UDP: 512 without EDNS, else max(512, min(its size, DNS_EDNS_SIZE)) */
+	/* what the client can take over UDP: 512 without EDNS, else
+	 * max(512, min(its size, DNS_EDNS_SIZE)) */
+	uint16_t udp_size;
 	bool dnssec_ok;            /* the DO bit */
 	uint8_t edns_version;      /* not 0: answer DNS_R_BADVERS (RFC 6891 6.1.3) */
 	size_t question_len;       /* bytes of the question section (name + type + class) as sent */
@@ -66,10 +72,12 @@ int dnswire_parse_query(const uint8_t *pkt, size_t len, struct dns_query *q);
 struct dns_builder {
 	uint8_t *buf;
 	size_t cap;                /* bytes of buf */
-	size_t max;                /* the answer may not exceed this (q->udp_size over UDP, 65535 over TCP) */
+	/* the answer may not exceed this (q->udp_size over UDP, 65535 over TCP) */
+	size_t max;
 	size_t len;
 	uint16_t counts[3];
-	bool truncated;            /* an RR did not fit: TC is set, the section's partial RRset is dropped */
+	/* an RR did not fit: TC is set, the section's partial RRset is dropped */
+	bool truncated;
 	/* private: compression offsets of names written so far */
 	uint16_t comp_off[32];
 	unsigned n_comp;
@@ -102,19 +110,31 @@ void dnsbuild_start_query(struct dns_builder *b, uint8_t *buf, size_t cap, size_
  * characters) or a section before one already written (RRs go in section order).
  * name is text (no trailing dot; "" is the root). Running out of room in the additional
  * section does not set TC (RFC 2181 9), only b->truncated. */
-int dnsbuild_a(struct dns_builder *b, enum dns_section s, const char *name, uint32_t ttl, const uint8_t addr[4]);
-int dnsbuild_aaaa(struct dns_builder *b, enum dns_section s, const char *name, uint32_t ttl, const uint8_t addr[16]);
-int dnsbuild_name(struct dns_builder *b, enum dns_section s, const char *name, uint16_t type, uint32_t ttl, const char *target);   /* CNAME, PTR, NS */
-int dnsbuild_txt(struct dns_builder *b, enum dns_section s, const char *name, uint32_t ttl, const char *text); /* split into 255-byte strings */
-int dnsbuild_srv(struct dns_builder *b, enum dns_section s, const char *name, uint32_t ttl, uint16_t prio, uint16_t weight, uint16_t port, const char *target);
-int dnsbuild_soa(struct dns_builder *b, enum dns_section s, const char *zone, uint32_t ttl, const char *mname, const char *rname, uint32_t serial, uint32_t refresh, uint32_t retry, uint32_t expire, uint32_t minimum);
-/* Counts written, the OPT (our DNS_EDNS_SIZE, DO echoed) added when the query had EDNS, TC set if truncated. Returns the length. */
-/* (Once per answer.) */
+int dnsbuild_a(struct dns_builder *b, enum dns_section s, const char *name, uint32_t ttl,
+	       const uint8_t addr[4]);
+int dnsbuild_aaaa(struct dns_builder *b, enum dns_section s, const char *name, uint32_t ttl,
+		  const uint8_t addr[16]);
+/* CNAME, PTR, NS */
+int dnsbuild_name(struct dns_builder *b, enum dns_section s, const char *name, uint16_t type,
+		  uint32_t ttl, const char *target);
+/* split into 255-byte strings; "" is one empty string */
+int dnsbuild_txt(struct dns_builder *b, enum dns_section s, const char *name, uint32_t ttl,
+		 const char *text);
+int dnsbuild_srv(struct dns_builder *b, enum dns_section s, const char *name, uint32_t ttl,
+		 uint16_t prio, uint16_t weight, uint16_t port, const char *target);
+int dnsbuild_soa(struct dns_builder *b, enum dns_section s, const char *zone, uint32_t ttl,
+		 const char *mname, const char *rname, uint32_t serial, uint32_t refresh,
+		 uint32_t retry, uint32_t expire, uint32_t minimum);
+/* Counts written, the OPT (our DNS_EDNS_SIZE, DO echoed) added when the query had EDNS,
+ * TC set if truncated. Returns the length. */
+/* (Calling it again returns the same; no RR may be added after it. The OPT is then
+ * counted in counts[DNS_S_ADDITIONAL].) */
 size_t dnsbuild_finish(struct dns_builder *b);
 /* An answer with no records: header + question (+ OPT); for FORMERR of an unparsable
  * question, the question is omitted (qdcount 0); it is also omitted when q->question_len
  * is 0. The length, or 0 when cap is shorter than a header. */
-size_t dnswire_error(uint8_t *buf, size_t cap, const struct dns_query *q, unsigned rcode, bool with_question);
+size_t dnswire_error(uint8_t *buf, size_t cap, const struct dns_query *q, unsigned rcode,
+		     bool with_question);
 
 /* Make an upstream's answer (from libunbound: its own id, its question) the client's: into out
  * (cap bytes), with the client's id, the client's question bytes (copied from query, same length
