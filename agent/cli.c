@@ -53,6 +53,16 @@ const struct command cli_commands[] = {
 	  "add NAME --address HOST:PORT|URL [--description TEXT] [--group GROUP]... | "
 	  "list [--json] | show NAME [--json] | set NAME [--address HOST:PORT|URL] "
 	  "[--description TEXT] [--group GROUP]...|--everyone | delete NAME [-s SOCKET] [-c FILE]" },
+	{ "dns", cmd_dns, "manage the built-in resolver: records, rules, block lists, query log",
+	  "record add NAME TYPE VALUE [--ttl SECONDS] | record list [--json] | record del ID | "
+	  "rule add block|allow PATTERN [--group GROUP] [--note TEXT] | rule list [--json] | "
+	  "rule del ID | list [--json] | list add NAME PATH|URL [--group GROUP]... [--disabled] "
+	  "[--refresh DURATION] | list set NAME [--enable|--disable] [--group GROUP]...|"
+	  "--all-groups [--refresh DURATION] | list show NAME [--json] | list refresh NAME | "
+	  "list del NAME | log [--user USER [--device DEVICE]] [--domain TEXT] [--type TYPE] "
+	  "[--blocked|--allowed] [--rcode RCODE] [--since DATE] [--until DATE] [--limit N] [--json] | "
+	  "stats [--since DATE] [--until DATE] [--user USER] [--top N] [--json] "
+	  "[-s SOCKET] [-c FILE]" },
 	{ "settings", cmd_settings, "the server's runtime settings",
 	  "show [--json] | set KEY VALUE [KEY VALUE ...] | reset KEY [KEY ...] [-s SOCKET] [-c FILE]" },
 	{ "admin", cmd_admin, "manage the console's accounts",

@@ -50,6 +50,7 @@ int cmd_settings(int argc, char **argv);
 int cmd_voucher(int argc, char **argv);
 int cmd_announce(int argc, char **argv);
 int cmd_service(int argc, char **argv);
+int cmd_dns(int argc, char **argv);
 const struct command *cli_find(const char *name);
 
 int cmd_genkey(int argc, char **argv);

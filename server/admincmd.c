@@ -1,4 +1,4 @@
-/* `warren user|device|session|token|group|announce|service|voucher ...`: the command line as a thin caller of the
+/* `warren user|device|session|token|group|announce|service|voucher|dns ...`: the command line as a thin caller of the
  * operations table. Arguments become the operation's JSON request, checked here by the
  * same parser the server runs (bad input: exit 2, nothing sent), then sent over the
  * control socket; the JSON answer is printed as text (or as JSON with --json). */
@@ -39,11 +39,14 @@ enum render {
 	R_SETTINGS, R_GROUPS, R_IMPORT, R_CODES, R_VOUCHERS, R_VOUCHER,
 	R_ANN_ADDED, R_ANNOUNCEMENTS, R_ANN_SHOW, R_ANN_LINE,
 	R_SERVICES, R_SVC_SHOW, R_SVC_LINE, R_GROUP_SHOW,
+	R_DNS_RECORD, R_DNS_RECORDS, R_DNS_RULE, R_DNS_RULES, R_DNS_LIST, R_DNS_LISTS,
+	R_DNS_REFRESH, R_DNS_LOG, R_DNS_STATS,
 };
 
 struct verb {
 	const char *noun, *verb, *op;
-	const char *positional;        /* the field NAME goes to; NULL: none */
+	const char *positional;        /* the fields the words go to, in order ("name type
+	                                  value"); NULL: none */
 	const struct opt *opts;
 	enum render render;
 	const char *usage;
@@ -118,6 +121,31 @@ static const struct opt announce_set_opts[] = {
 static const struct opt service_opts[] = {
 	{ "--address", "address", false }, { "--description", "description", false },
 	{ "--group", "groups", false }, { "--everyone", "groups=[]", true }, { NULL, NULL, false },
+};
+
+static const struct opt dns_record_opts[] = { { "--ttl", "ttl", false }, { NULL, NULL, false } };
+static const struct opt dns_rule_opts[] = {
+	{ "--group", "group", false }, { "--note", "note", false }, { NULL, NULL, false },
+};
+static const struct opt dns_list_add_opts[] = {
+	{ "--group", "groups", false }, { "--disabled", "enabled=false", true },
+	{ "--refresh", "refresh", false }, { NULL, NULL, false },
+};
+static const struct opt dns_list_set_opts[] = {
+	{ "--enable", "enabled=true", true }, { "--disable", "enabled=false", true },
+	{ "--group", "groups", false }, { "--all-groups", "groups=[]", true },
+	{ "--refresh", "refresh", false }, { NULL, NULL, false },
+};
+static const struct opt dns_log_opts[] = {
+	{ "--user", "user", false }, { "--device", "device", false },
+	{ "--domain", "q", false }, { "--type", "type", false },
+	{ "--blocked", "result=\"blocked\"", true }, { "--allowed", "result=\"allowed\"", true },
+	{ "--rcode", "rcode", false }, { "--since", "since", false }, { "--until", "until", false },
+	{ "--limit", "limit", false }, { NULL, NULL, false },
+};
+static const struct opt dns_stats_opts[] = {
+	{ "--since", "since", false }, { "--until", "until", false },
+	{ "--user", "user", false }, { "--top", "top", false }, { NULL, NULL, false },
 };
 
 static const struct verb verbs[] = {
@@ -200,6 +228,31 @@ static const struct verb verbs[] = {
 	{ "service", "set", "service.set", "name", service_opts, R_SVC_LINE,
 	  "service set NAME [--address HOST:PORT|URL] [--description TEXT] [--group GROUP]...|--everyone" },
 	{ "service", "delete", "service.delete", "name", no_opts, R_NONE, "service delete NAME" },
+	{ "dns record", "add", "dns.record.add", "name type value", dns_record_opts, R_DNS_RECORD,
+	  "dns record add NAME A|AAAA|CNAME|TXT|SRV VALUE [--ttl SECONDS]" },
+	{ "dns record", "list", "dns.record.list", NULL, no_opts, R_DNS_RECORDS,
+	  "dns record list [--json]" },
+	{ "dns record", "del", "dns.record.delete", "id", no_opts, R_NONE, "dns record del ID" },
+	{ "dns rule", "add", "dns.rule.add", "action pattern", dns_rule_opts, R_DNS_RULE,
+	  "dns rule add block|allow PATTERN [--group GROUP] [--note TEXT]" },
+	{ "dns rule", "list", "dns.rule.list", NULL, no_opts, R_DNS_RULES, "dns rule list [--json]" },
+	{ "dns rule", "del", "dns.rule.delete", "id", no_opts, R_NONE, "dns rule del ID" },
+	{ "dns list", "add", "dns.list.add", "name source", dns_list_add_opts, R_DNS_LIST,
+	  "dns list add NAME PATH|URL [--group GROUP]... [--disabled] [--refresh DURATION]" },
+	{ "dns list", "set", "dns.list.set", "name", dns_list_set_opts, R_DNS_LIST,
+	  "dns list set NAME [--enable|--disable] [--group GROUP]...|--all-groups "
+	  "[--refresh DURATION]" },
+	{ "dns list", "del", "dns.list.delete", "name", no_opts, R_NONE, "dns list del NAME" },
+	{ "dns list", "show", "dns.list.show", "name", no_opts, R_DNS_LIST,
+	  "dns list show NAME [--json]" },
+	{ "dns list", "refresh", "dns.list.refresh", "name", no_opts, R_DNS_REFRESH,
+	  "dns list refresh NAME" },
+	{ "dns list", "list", "dns.list.list", NULL, no_opts, R_DNS_LISTS, "dns list [--json]" },
+	{ "dns", "log", "dns.log", NULL, dns_log_opts, R_DNS_LOG,
+	  "dns log [--user USER [--device DEVICE]] [--domain TEXT] [--type TYPE] "
+	  "[--blocked|--allowed] [--rcode RCODE] [--since DATE] [--until DATE] [--limit N] [--json]" },
+	{ "dns", "stats", "dns.stats", NULL, dns_stats_opts, R_DNS_STATS,
+	  "dns stats [--since DATE] [--until DATE] [--user USER] [--top N] [--json]" },
 };
 
 struct cli {
@@ -220,11 +273,32 @@ struct cli {
 
 static int usage(const char *noun, const char *line)
 {
+	char top[16];
+
+	/* "dns record" is a part of "dns": its usage is the command's */
+	snprintf(top, sizeof(top), "%.*s", (int)strcspn(noun, " "), noun);
 	if (line)
 		fprintf(stderr, "warren %s: usage: %s\n", noun, line);
 	else
-		cli_usage(cli_find(noun), EXIT_USAGE);
+		cli_usage(cli_find(top), EXIT_USAGE);
 	return EXIT_USAGE;
+}
+
+/* The field the n-th word goes to (0-based), or NULL when the verb takes fewer. */
+static const char *positional(const struct verb *v, size_t n, char *buf, size_t size)
+{
+	const char *p = v->positional;
+	size_t len;
+
+	while (p && *p) {
+		len = strcspn(p, " ");
+		if (n-- == 0) {
+			snprintf(buf, size, "%.*s", (int)len, p);
+			return buf;
+		}
+		p += len + (p[len] == ' ');
+	}
+	return NULL;
 }
 
 static const struct api_field *field_of(const struct api_op *op, const char *name)
@@ -351,8 +425,8 @@ static int inherit(const char *noun, struct cli *c, const char *name)
 static int build(const char *noun, int argc, char **argv, struct cli *c)
 {
 	const struct opt *o;
-	bool have_pos = false;
-	size_t i;
+	size_t i, n_pos = 0;
+	char pos[32];
 	int a, r;
 
 	memset(c, 0, sizeof(*c));
@@ -428,7 +502,11 @@ static int build(const char *noun, int argc, char **argv, struct cli *c)
 		     c->v->render == R_ANN_SHOW || c->v->render == R_SERVICES ||
 		     c->v->render == R_SVC_SHOW || c->v->render == R_GROUP_SHOW ||
 		     c->v->render == R_SESSIONS || c->v->render == R_DEVICES ||
-		     c->v->render == R_TOKENS || c->v->render == R_ADMINS)) {
+		     c->v->render == R_TOKENS || c->v->render == R_ADMINS ||
+		     c->v->render == R_DNS_RECORDS || c->v->render == R_DNS_RULES ||
+		     c->v->render == R_DNS_LISTS || c->v->render == R_DNS_LOG ||
+		     c->v->render == R_DNS_STATS ||
+		     (c->v->render == R_DNS_LIST && strcmp(c->v->verb, "show") == 0))) {
 			c->json = true;
 			continue;
 		}
@@ -475,12 +553,12 @@ static int build(const char *noun, int argc, char **argv, struct cli *c)
 			put_value(c, o->field, argv[++a]);
 			continue;
 		}
-		if (!c->v->positional || have_pos)
+		if (!positional(c->v, n_pos, pos, sizeof(pos)))
 			return usage(noun, c->v->usage);
-		put_value(c, c->v->positional, arg);
-		have_pos = true;
+		put_value(c, pos, arg);
+		n_pos++;
 	}
-	if (c->v->positional && !have_pos)
+	if (positional(c->v, n_pos, pos, sizeof(pos)))
 		return usage(noun, c->v->usage);
 	if (c->png && c->svg) {
 		fprintf(stderr, "warren %s: --png and --svg go with qr, one of them\n", noun);
@@ -917,6 +995,156 @@ static void print_redemption(const struct json_value *r)
 	       made ? "account made" : "account extended");
 }
 
+/* ---- the resolver's ---- */
+
+static void print_dns_record(const struct json_value *r)
+{
+	int64_t id = 0;
+	uint64_t ttl = 0;
+
+	json_get_i64(r, "id", &id);
+	json_get_u64(r, "ttl", &ttl);
+	printf("%-5" PRId64 " %-40s %-5s %-6" PRIu64 " %s\n", id, str(r, "name", "?"),
+	       str(r, "type", "?"), ttl, str(r, "value", "?"));
+}
+
+static void print_dns_rule(const struct json_value *r)
+{
+	int64_t id = 0;
+
+	json_get_i64(r, "id", &id);
+	printf("%-5" PRId64 " %-5s %-40s %-20s %s\n", id, str(r, "action", "?"),
+	       str(r, "pattern", "?"), str(r, "group", "every group"), str(r, "note", ""));
+}
+
+/* A time given in seconds as it would be typed: 1d, 12h, 90m. */
+static void print_refresh(const struct json_value *l)
+{
+	char d[32];
+	int64_t v = 0;
+
+	json_get_i64(l, "refresh", &v);
+	format_duration(v, d, sizeof(d));
+	fputs(d, stdout);
+}
+
+static void print_dns_list(const struct json_value *l)
+{
+	uint64_t entries = 0;
+	bool enabled = false;
+
+	json_get_u64(l, "entries", &entries);
+	json_get_bool(l, "enabled", &enabled);
+	printf("%-20s %-8s %-8" PRIu64 " every ", str(l, "name", "?"),
+	       enabled ? "enabled" : "disabled", entries);
+	print_refresh(l);
+	fputs("  ", stdout);
+	print_groups(l);
+	printf("  %s%s%s\n", str(l, "source", "?"), json_get_str(l, "error") ? "  error: " : "",
+	       str(l, "error", ""));
+}
+
+static void print_dns_list_long(const struct json_value *l)
+{
+	uint64_t entries = 0, bad = 0;
+	bool enabled = false;
+
+	json_get_u64(l, "entries", &entries);
+	json_get_u64(l, "bad_lines", &bad);
+	json_get_bool(l, "enabled", &enabled);
+	printf("name        %s\nsource      %s\nstate       %s\nrefresh     every ",
+	       str(l, "name", "?"), str(l, "source", "?"), enabled ? "enabled" : "disabled");
+	print_refresh(l);
+	fputs("\ngroups      ", stdout);
+	print_groups(l);
+	printf("\nfetched     %s\nentries     %" PRIu64 "\nbad lines   %" PRIu64 "\n"
+	       "error       %s\n", str(l, "fetched_at", "never"), entries, bad,
+	       str(l, "error", "-"));
+}
+
+/* A log entry's ISO time in local time, to the second. */
+static void print_log_time(const struct json_value *e)
+{
+	char t[32] = "?";
+	int64_t ms;
+	struct tm tm;
+
+	if (json_get_i64(e, "at_ms", &ms)) {
+		time_t at = (time_t)(ms / 1000);
+
+		if (localtime_r(&at, &tm))
+			strftime(t, sizeof(t), "%Y-%m-%d %H:%M:%S", &tm);
+	}
+	printf("%-19s", t);
+}
+
+static void print_dns_entry(const struct json_value *e)
+{
+	char result[64];
+	uint64_t ms, n = 0;
+	bool blocked = false;
+
+	json_get_bool(e, "blocked", &blocked);
+	if (blocked)
+		snprintf(result, sizeof(result), "blocked(%s)", str(e, "list", "?"));
+	else
+		snprintf(result, sizeof(result), "%s", str(e, "rcode", "?"));
+	print_log_time(e);
+	printf(" %-16s %-16s %-6s %-40s %-16s ", str(e, "user", "-"), str(e, "device", "-"),
+	       str(e, "type", "?"), str(e, "name", "?"), result);
+	if (json_get_u64(e, "upstream_ms", &ms))
+		printf("%" PRIu64, ms);
+	else
+		fputs("-", stdout);
+	if (json_get_u64(e, "collapsed", &n) && n)
+		printf("  (%" PRIu64 " queries over the rate)", n);
+	putchar('\n');
+}
+
+static void print_top(const struct json_value *doc, const char *key, const char *title,
+		      const char *label)
+{
+	const struct json_value *arr = json_get_arr(doc, key);
+	size_t i;
+
+	if (!arr)
+		return;
+	printf("%s:%s\n", title, arr->n ? "" : " none");
+	for (i = 0; i < arr->n; i++) {
+		uint64_t q = 0, b = 0;
+
+		json_get_u64(arr->items[i], "queries", &q);
+		json_get_u64(arr->items[i], "blocked", &b);
+		printf("  %10" PRIu64 " queries %10" PRIu64 " blocked  %s\n", q, b,
+		       str(arr->items[i], label, "?"));
+	}
+}
+
+static void print_dns_stats(const struct json_value *doc)
+{
+	const struct json_value *pct = json_get(doc, "blocked_pct"), *ms;
+	uint64_t q = 0, b = 0, nx = 0, sf = 0;
+
+	json_get_u64(doc, "queries", &q);
+	json_get_u64(doc, "blocked", &b);
+	json_get_u64(doc, "nxdomain", &nx);
+	json_get_u64(doc, "servfail", &sf);
+	ms = json_get(doc, "upstream_ms_avg");
+	printf("since     %s\nuntil     %s\n", str(doc, "since", "?"), str(doc, "until", "?"));
+	if (json_get_str(doc, "user"))
+		printf("user      %s\n", json_get_str(doc, "user"));
+	printf("queries   %" PRIu64 "\nblocked   %" PRIu64 " (%.2f %%)\nnxdomain  %" PRIu64
+	       "\nservfail  %" PRIu64 "\nupstream  ", q, b,
+	       pct && pct->type == JSON_NUMBER ? pct->d : 0.0, nx, sf);
+	if (ms && ms->type == JSON_NUMBER)
+		printf("%.2f ms on average\n", ms->d);
+	else
+		fputs("no answers from upstream\n", stdout);
+	print_top(doc, "top_names", "top names", "name");
+	print_top(doc, "top_blocked", "top blocked", "name");
+	print_top(doc, "top_users", "top users", "user");
+}
+
 /* The SVG holds the device's private key: private from its first byte. */
 static int write_svg(const char *text, const char *path)
 {
@@ -1187,6 +1415,15 @@ static int run(const char *noun, int argc, char **argv)
 	case R_SERVICES:
 		r = list_all(&c, "services", print_service);
 		goto out;
+	case R_DNS_RECORDS:
+		r = list_all(&c, "records", print_dns_record);
+		goto out;
+	case R_DNS_RULES:
+		r = list_all(&c, "rules", print_dns_rule);
+		goto out;
+	case R_DNS_LISTS:
+		r = list_all(&c, "lists", print_dns_list);
+		goto out;
 	case R_IMPORT:
 		r = import(&c);
 		goto out;
@@ -1304,6 +1541,45 @@ static int run(const char *noun, int argc, char **argv)
 		else
 			print_group_long(doc);
 		break;
+	case R_DNS_RECORD:
+		print_dns_record(doc);
+		break;
+	case R_DNS_RULE:
+		print_dns_rule(doc);
+		break;
+	case R_DNS_LIST:
+		if (c.json)
+			printf("%s\n", json_text(&reply));
+		else
+			print_dns_list_long(doc);
+		break;
+	case R_DNS_REFRESH: {
+		bool fetching = false;
+
+		json_get_bool(doc, "fetching", &fetching);
+		printf("list %s: %s\n", str(doc, "name", "?"), fetching ?
+		       "fetching (dns list show tells the result)" :
+		       "the resolver is not running: fetched when it starts");
+		break;
+	}
+	case R_DNS_LOG: {
+		const struct json_value *arr = json_get_arr(doc, "entries");
+		size_t i;
+
+		if (c.json) {
+			printf("%s\n", json_text(&reply));
+			break;
+		}
+		for (i = 0; arr && i < arr->n; i++)
+			print_dns_entry(arr->items[i]);
+		break;
+	}
+	case R_DNS_STATS:
+		if (c.json)
+			printf("%s\n", json_text(&reply));
+		else
+			print_dns_stats(doc);
+		break;
 	case R_SETTINGS:
 		if (c.json)
 			printf("%s\n", json_text(&reply));
@@ -1372,4 +1648,38 @@ int cmd_announce(int argc, char **argv)
 int cmd_service(int argc, char **argv)
 {
 	return run("service", argc, argv);
+}
+
+/* dns record|rule|list ... go to their part; dns log|stats are dns's own; a bare
+ * `dns list` (or with --json only) lists the lists. */
+int cmd_dns(int argc, char **argv)
+{
+	static const char *const parts[] = { "record", "rule", "list" };
+	char noun[16];
+	size_t i;
+
+	if (argc < 2)
+		return usage("dns", NULL);
+	for (i = 0; i < ARRAY_SIZE(parts); i++) {
+		if (strcmp(argv[1], parts[i]) != 0)
+			continue;
+		snprintf(noun, sizeof(noun), "dns %s", parts[i]);
+		if (i == 2 && (argc == 2 || argv[2][0] == '-')) {
+			char **v = xcalloc((size_t)argc + 2, sizeof(*v));
+			int r;
+
+			v[0] = argv[1];
+			v[1] = (char *)"list";
+			memcpy(&v[2], &argv[2], (size_t)(argc - 2) * sizeof(*v));
+			r = run(noun, argc + 1, v);
+			free(v);
+			return r;
+		}
+		return run(noun, argc - 1, argv + 1);
+	}
+	if (strcmp(argv[1], "log") == 0 || strcmp(argv[1], "stats") == 0)
+		return run("dns", argc, argv);
+	fprintf(stderr, "warren dns: unknown command \"%.40s\": record rule list log stats\n",
+		argv[1]);
+	return EXIT_USAGE;
 }
