@@ -417,6 +417,25 @@ void zone_free(struct zone *z)
 	free(z);
 }
 
+/* Both hold the devices in the account's order, by id: one walk pairs them. */
+void zone_carry(struct zone *z, const struct zone *old)
+{
+	size_t i = 0, k = 0;
+
+	while (i < z->n_clients && k < old->n_clients) {
+		if (z->clients[i].device_id < old->clients[k].device_id) {
+			i++;
+		} else if (z->clients[i].device_id > old->clients[k].device_id) {
+			k++;
+		} else {
+			z->clients[i].tokens = old->clients[k].tokens;
+			z->clients[i].tokens_ms = old->clients[k].tokens_ms;
+			i++;
+			k++;
+		}
+	}
+}
+
 size_t zone_names(const struct zone *z)
 {
 	return z->n_nodes;

@@ -24,6 +24,7 @@ veth srv "$VA" 10.201.0.1/24 a "$CA" 10.201.0.2/24
 veth srv "$VB" 10.202.0.1/24 b "$CB" 10.202.0.2/24
 veth srv "$VE" 10.210.0.1/24 up "$VU" 10.210.0.53/24
 ip -n "$(ns up)" addr add 10.210.0.54/24 dev "$VU"
+ip -n "$(ns b)" route add 10.201.0.0/24 via 10.202.0.1
 # 8.8.8.8 stands for a public resolver: the up namespace has it, so a leak would be answered.
 ip -n "$(ns up)" addr add 8.8.8.8/32 dev "$VU"
 ip -n "$(ns srv)" route add 8.8.8.8/32 via 10.210.0.53
@@ -80,8 +81,8 @@ check "alice brings her file up with wg-quick" up a alice "$WA"
 check "bob brings his file up with wg-quick" up b bob "$WB"
 at_exit "ip netns exec '$(ns a)' wg-quick down '$WT_DIR/$WA.conf' >/dev/null 2>&1"
 at_exit "ip netns exec '$(ns b)' wg-quick down '$WT_DIR/$WB.conf' >/dev/null 2>&1"
-ping_ok a 10.9.0.1 5 >/dev/null
-ping_ok b 10.9.0.1 5 >/dev/null
+check "alice's tunnel carries" ping_ok a 10.9.0.1 5
+check "bob's tunnel carries" ping_ok b 10.9.0.1 5
 
 # q NS NAME [TYPE] [SERVER]: the answer section's data, one per line.
 q() { in_ns "$1" dig +time=2 +tries=1 +short "@${4:-10.9.0.1}" "$2" "${3:-A}" 2>/dev/null; }
@@ -155,7 +156,7 @@ check "bob's blocked query names the list" bash -c "jq -e '[.entries[] | select(
 # ---- a flood from alice, bob served meanwhile
 for i in $(seq 2000); do echo "n$i.vpn.internal A"; done >"$WT_DIR/flood.txt"
 if command -v dnsperf >/dev/null; then
-	in_ns a dnsperf -s 10.9.0.1 -d "$WT_DIR/flood.txt" -l 3 -Q 2000 -t 1 >"$WT_DIR/flood.out" 2>&1 &
+	in_ns a dnsperf -s 10.9.0.1 -d "$WT_DIR/flood.txt" -l 3 -Q 2000 -q 2000 -t 1 >"$WT_DIR/flood.out" 2>&1 &
 	FP=$!
 	sleep 1
 	check_eq "bob is answered while alice floods" 192.0.2.90 "$(q b www.unsigned.example)"
@@ -164,7 +165,7 @@ if command -v dnsperf >/dev/null; then
 	sent_q=$(sed -n 's/.*Queries sent: *\([0-9]*\).*/\1/p' "$WT_DIR/flood.out")
 	diag "flood: $sent_q sent, $done_q answered (rate_limit 100/s, burst 200)"
 	check "alice's flood is limited: at most about 100 a second answered" test "${done_q:-9999}" -le 700
-	check "the status counts the limited queries" bash -c "'$WARREN' status --json -s '$SOCK' | jq -e '.server.resolver.rate_limited > 1000' >/dev/null"
+	check "the status counts the limited queries" bash -c "'$WARREN' status --json -s '$SOCK' | jq -e '.server.resolver.rate_limited > 500' >/dev/null"
 	sleep 1.5
 	check "the log collapsed the flood into counted rows" bash -c "'$WARREN' dns log --user alice --json -s '$SOCK' | jq -e '[.entries[] | select(.collapsed > 0)] | length > 0' >/dev/null"
 else
@@ -176,7 +177,7 @@ fi
 for i in $(seq 300); do
 	n=$(( (i * 7919) % 700 ))
 	if [ $((i % 3)) = 0 ]; then
-		{ printf '\x%02x\x%02x\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00' $((i % 256)) $((i / 256));
+		{ printf "\\x$(printf %02x $((i % 256)))\\x$(printf %02x $((i / 256)))\\x01\\x00\\x00\\x01\\x00\\x00\\x00\\x00\\x00\\x00"
 		  head -c "$n" /dev/urandom; }
 	else
 		head -c "$n" /dev/urandom
