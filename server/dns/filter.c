@@ -436,7 +436,8 @@ int filter_build(struct filter_builder *fb, struct filter **out)
 	f->combos = fb->combos;
 	f->ncombos = fb->ncombos;
 	fb->combos = NULL;
-	qsort(fb->groups, fb->ngroups, sizeof(*fb->groups), group_cmp);
+	if (fb->ngroups)
+		qsort(fb->groups, fb->ngroups, sizeof(*fb->groups), group_cmp);
 	for (i = 0; i < fb->ngroups; i++) {
 		if (n && fb->groups[n - 1].id == fb->groups[i].id)
 			n--;

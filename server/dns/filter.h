@@ -2,7 +2,18 @@
  * snapshot that one query consults with a few hash probes (one per suffix of the name).
  * A builder collects up to 64 sources (each a bit); filter_build turns it into a snapshot
  * that is freed whole with filter_free. A builder is one thread's; snapshots are read-only
- * and may be shared between threads. */
+ * and may be shared between threads.
+ *
+ * Matching: an exact entry (a hosts name, a list's plain domain, a rule's "=d") is the name
+ * alone; a subtree ("||d^", "address=/d/", a rule's plain "d") is d and every name below;
+ * "*.d" is the names below d but not d itself. Suffixes are whole labels ("d" never matches
+ * "notd"). A decision takes, among the group's enabled sources, the strongest class that
+ * matches: a rule's allow, a rule's block, a list's "@@...$important", a list's
+ * "...$important", a list's "@@", a list's block. Within the class the most specific
+ * matching suffix names the source (its lowest bit). A builder's default mask is every
+ * source until filter_builder_default says otherwise; "@@" in a rule's pattern makes it
+ * an allow whatever its action. Names are kept as 64-bit hashes: two names whose hashes
+ * collide (odds about 1 in 10^7 at a million names) share their entries. */
 #ifndef WARREN_SERVER_DNS_FILTER_H
 #define WARREN_SERVER_DNS_FILTER_H
 
