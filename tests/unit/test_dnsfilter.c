@@ -572,7 +572,7 @@ static void test_large(void **state)
 	assert_int_equal(st.bad, 0);
 	f = build(fb);
 	assert_int_equal(filter_entries(f), N);
-	/* the hashes only: 12 bytes a slot, at most 60 % full after growth, few combinations */
+	/* the hashes only: 64-byte buckets of 5 about 60 % full, few combinations */
 	assert_true(filter_bytes(f) >= (size_t)N * 12);
 	assert_true(filter_bytes(f) <= (size_t)N * 12 * 4);
 	for (i = 0; i < N; i += 7) {
