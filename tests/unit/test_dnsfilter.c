@@ -386,7 +386,8 @@ static void test_rules(void **state)
 		{ "", "empty pattern: nothing to match" },
 		{ "# just a comment", "empty pattern: nothing to match" },
 		{ "exa mple.com", "several words and the first is not an address" },
-		{ "||example.com/x^", "adblock rule with a path, port or wildcard (only ||domain^)" },
+		{ "||example.com/x^",
+		  "adblock rule with a path, port or wildcard (only ||domain^)" },
 		{ "a..b", "not a domain name" },
 		{ "server=/a.com/", "dnsmasq server= forwards, it does not block" },
 	};
