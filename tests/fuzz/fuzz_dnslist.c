@@ -53,6 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct filter *f;
 	size_t entries = 0, bad = 0, lines = 0;
 	unsigned told = 0, i, source = size ? data[0] % FILTER_SOURCES_MAX : 0;
+	enum filter_action act;
 	char rule[256];
 
 	if (size >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
@@ -95,9 +96,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		       (p ? (size_t)(p - text) : size) : sizeof(rule) - 1);
 	memcpy(rule, text, i);
 	rule[i] = '\0';
+	act = size && data[size - 1] & 1 ? FILTER_ALLOW : FILTER_BLOCK;
 	if ((filter_rule_parse(rule, &why) == 0) !=
-	    (filter_builder_add_rule(fb, (source + 1) % FILTER_SOURCES_MAX, rule,
-				     size && data[size - 1] & 1 ? FILTER_ALLOW : FILTER_BLOCK) == 0))
+	    (filter_builder_add_rule(fb, (source + 1) % FILTER_SOURCES_MAX, rule, act) == 0))
 		abort();
 	filter_builder_group(fb, 1, 0);
 	if (filter_build(fb, &f) < 0 || !f)

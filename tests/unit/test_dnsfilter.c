@@ -386,7 +386,8 @@ static void test_rules(void **state)
 		{ "", "empty pattern: nothing to match" },
 		{ "# just a comment", "empty pattern: nothing to match" },
 		{ "exa mple.com", "several words and the first is not an address" },
-		{ "||example.com/x^", "adblock rule with a path, port or wildcard (only ||domain^)" },
+		{ "||example.com/x^",
+		  "adblock rule with a path, port or wildcard (only ||domain^)" },
 		{ "a..b", "not a domain name" },
 		{ "server=/a.com/", "dnsmasq server= forwards, it does not block" },
 	};
@@ -572,7 +573,7 @@ static void test_large(void **state)
 	assert_int_equal(st.bad, 0);
 	f = build(fb);
 	assert_int_equal(filter_entries(f), N);
-	/* the hashes only: 12 bytes a slot, at most 60 % full after growth, few combinations */
+	/* the hashes only: 64-byte buckets of 5 about 60 % full, few combinations */
 	assert_true(filter_bytes(f) >= (size_t)N * 12);
 	assert_true(filter_bytes(f) <= (size_t)N * 12 * 4);
 	for (i = 0; i < N; i += 7) {
