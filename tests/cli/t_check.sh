@@ -52,4 +52,16 @@ printf '%s\n  portal = { listen = "[::]:8443"; }; };\n' "$srv" >"$TMP/p3.conf"
 run "$WARREN" check -c "$TMP/p3.conf"
 expect_eq "a portal without a certificate is refused" "$RC:$(printf '%s\n' "$ERR" | head -n1)" \
 	"2:$TMP/p3.conf:3: server: portal: tls_cert_file and tls_key_file are needed: the portal speaks only HTTPS"
+# The resolver's keys: addresses, not names; the bad value named with its line.
+printf '%s\n  resolver = { upstream = [ "192.0.2.53", "dns.example.net" ]; }; };\n' "$srv" >"$TMP/r1.conf"
+run "$WARREN" check -c "$TMP/r1.conf"
+expect_eq "a resolver upstream given by name is refused" "$RC:$(printf '%s\n' "$ERR" | head -n1)" \
+	"2:$TMP/r1.conf:3: resolver: upstream \"dns.example.net\": an address such as \"192.0.2.53\" or \"[2001:db8::53]:5353\", not a host name"
+printf '%s\n  resolver = { upstream = "[2001:db8::53]:99999"; blocked_answer = "refused"; domain = "bad..name"; }; };\n' "$srv" >"$TMP/r2.conf"
+run "$WARREN" check -c "$TMP/r2.conf"
+expect_eq "a bad port, answer and domain are each named" "$RC:$(printf '%s\n' "$ERR" | sed 's/^[^ ]* //' | tr '\n' '|')" \
+	"2:resolver: upstream \"[2001:db8::53]:99999\": bad port|resolver: blocked_answer \"refused\": must be null (0.0.0.0 and ::) or nxdomain|resolver: domain \"bad..name\": not a domain name such as \"vpn.internal\"|"
+printf '%s\n  resolver = { upstream = [ "192.0.2.53", "[2001:db8::53]:5353" ]; domain = "Corp.Internal."; rate_limit = 0; }; };\n' "$srv" >"$TMP/r3.conf"
+run "$WARREN" check -c "$TMP/r3.conf"
+expect_eq "a good resolver section is accepted" "$RC:$OUT" "0:configuration OK"
 finish
