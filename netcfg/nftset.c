@@ -10,6 +10,7 @@
 
 #include <libnftnl/chain.h>
 #include <libnftnl/common.h>
+#include <libnftnl/object.h>
 #include <libnftnl/set.h>
 
 #include "nftset.h"
@@ -288,6 +289,125 @@ int nftset_get(struct nl *nl, const char *table, const char *set, const void *ke
 			*out = d.v[0];
 	}
 	free(d.v);
+	return err;
+}
+
+/* ---- counter objects ---- */
+
+static struct nftnl_obj *counter_ref(const char *table, const char *name)
+{
+	struct nftnl_obj *o = nftx_must(nftnl_obj_alloc());
+
+	nftnl_obj_set_u32(o, NFTNL_OBJ_FAMILY, NFPROTO_INET);
+	nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, table);
+	if (name)
+		nftnl_obj_set_str(o, NFTNL_OBJ_NAME, name);
+	nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, NFT_OBJECT_COUNTER);
+	return o;
+}
+
+void nftset_put_counter(struct nl *nl, struct nftx_buf *b, const char *table, const char *name,
+			uint16_t type, uint16_t flags)
+{
+	struct nftnl_obj *o = counter_ref(table, name);
+	struct nlmsghdr *nlh;
+
+	if (type == NFT_MSG_NEWOBJ) {
+		nftnl_obj_set_u64(o, NFTNL_OBJ_CTR_PKTS, 0);
+		nftnl_obj_set_u64(o, NFTNL_OBJ_CTR_BYTES, 0);
+	}
+	nlh = nftnl_nlmsg_build_hdr(nftx_room(b), type, NFPROTO_INET, flags | NLM_F_ACK,
+				    ++nl->seq);
+	nftnl_obj_nlmsg_build_payload(nlh, o);
+	nftx_done(b, nlh);
+	nftnl_obj_free(o);
+}
+
+struct objs {
+	char (*names)[NFTSET_NAME_MAX];
+	size_t n;
+	bool other;
+	uint64_t packets, bytes;
+};
+
+static int obj_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct objs *d = data;
+	struct nftnl_obj *o;
+
+	if (!nftx_msg_is(nlh, NFT_MSG_NEWOBJ))
+		return MNL_CB_OK;
+	o = nftx_must(nftnl_obj_alloc());
+	if (nftnl_obj_nlmsg_parse(nlh, o) < 0) {
+		nftnl_obj_free(o);
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	if (nftnl_obj_get_u32(o, NFTNL_OBJ_TYPE) != NFT_OBJECT_COUNTER) {
+		d->other = true;
+	} else {
+		snprintf(*(char (*)[NFTSET_NAME_MAX])array_push(&d->names, &d->n,
+							       sizeof(*d->names)),
+			 NFTSET_NAME_MAX, "%s", nftnl_obj_get_str(o, NFTNL_OBJ_NAME));
+		d->packets = nftnl_obj_get_u64(o, NFTNL_OBJ_CTR_PKTS);
+		d->bytes = nftnl_obj_get_u64(o, NFTNL_OBJ_CTR_BYTES);
+	}
+	nftnl_obj_free(o);
+	return MNL_CB_OK;
+}
+
+int nftset_counter_get(struct nl *nl, const char *table, const char *name, uint64_t *packets,
+		       uint64_t *bytes)
+{
+	uint32_t buf[256] = { 0 };
+	struct nftnl_obj *o = counter_ref(table, name);
+	struct nlmsghdr *nlh = nftx_req(nl, buf, NFT_MSG_GETOBJ, NFPROTO_INET, 0);
+	struct objs d = { NULL, 0, false, 0, 0 };
+	int err;
+
+	nftnl_obj_nlmsg_build_payload(nlh, o);
+	nftnl_obj_free(o);
+	err = nl_talk(nl, nlh, obj_cb, &d);
+	if (err == 0 && d.n != 1)
+		err = -ENOENT;
+	if (packets)
+		*packets = err == 0 ? d.packets : 0;
+	if (bytes)
+		*bytes = err == 0 ? d.bytes : 0;
+	free(d.names);
+	return err;
+}
+
+int nftset_counter_names(struct nl *nl, const char *table, char (**names)[NFTSET_NAME_MAX],
+			 size_t *n, bool *other)
+{
+	struct objs d = { NULL, 0, false, 0, 0 };
+	int err = -EINTR, tries;
+
+	for (tries = 0; tries < NL_DUMP_TRIES && err == -EINTR; tries++) {
+		uint32_t buf[256] = { 0 };
+		struct nftnl_obj *o = nftx_must(nftnl_obj_alloc());
+		struct nlmsghdr *nlh = nftx_req(nl, buf, NFT_MSG_GETOBJ, NFPROTO_INET,
+						NLM_F_DUMP);
+
+		/* the table only: no type, or the kernel would dump that type alone */
+		nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, table);
+		nftnl_obj_nlmsg_build_payload(nlh, o);
+		nftnl_obj_free(o);
+		free(d.names);
+		d.names = NULL;
+		d.n = 0;
+		d.other = false;
+		err = nl_talk(nl, nlh, obj_cb, &d);
+	}
+	if (err < 0) {
+		free(d.names);
+		d.names = NULL;
+		d.n = 0;
+	}
+	*names = d.names;
+	*n = d.n;
+	*other = d.other;
 	return err;
 }
 

@@ -67,6 +67,17 @@ void nftset_put_chain(struct nl *nl, struct nftx_buf *b, struct nftnl_chain *c,
 void nftset_put_chain_flush(struct nl *nl, struct nftx_buf *b, const char *table,
 			    const char *chain);
 
+/* A named counter object of the table: NFT_MSG_NEWOBJ (flags NLM_F_CREATE[|NLM_F_EXCL]) or
+ * NFT_MSG_DELOBJ. */
+void nftset_put_counter(struct nl *nl, struct nftx_buf *b, const char *table, const char *name,
+			uint16_t type, uint16_t flags);
+/* Its values; -ENOENT when it is absent. */
+int nftset_counter_get(struct nl *nl, const char *table, const char *name, uint64_t *packets,
+		       uint64_t *bytes);
+/* The names of the table's counter objects into *names (*n); other objects set *other. */
+int nftset_counter_names(struct nl *nl, const char *table, char (**names)[NFTSET_NAME_MAX],
+			 size_t *n, bool *other);
+
 /* The set's elements, kernel order, into *v (*n); -ENOENT when the set is absent. */
 int nftset_dump(struct nl *nl, const char *table, const char *set, struct nftset_elem **v,
 		size_t *n);

@@ -1,5 +1,6 @@
-/* The server's table inet warren_server: SNAT, the inbound guard and every group's access
- * policy, written in atomic batches that touch only what a change is about. */
+/* The server's table inet warren_server: SNAT, the inbound guard, the resolver's redirect
+ * and DoT/DoH refusal, and every group's access policy, written in atomic batches that touch
+ * only what a change is about. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
@@ -10,6 +11,8 @@
 #include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
+
+#include <linux/netfilter/nf_nat.h>
 
 #include <libnftnl/chain.h>
 #include <libnftnl/expr.h>
@@ -29,6 +32,8 @@
 #define BLOCKED_MAX 65536          /* device addresses counted in @blocked4/6 */
 #define LOG_PREFIX "warren-blocked "
 #define LOG_RATE 10                /* sampled drops per second */
+#define DNS_REFUSED "dns_refused"   /* the named counter of refused DoT and DoH */
+#define DNS_PRIO (-105)            /* dstnat - 5: before anyone's DNAT */
 #define CT_ESTABLISHED_RELATED \
 	(NF_CT_STATE_BIT(IP_CT_ESTABLISHED) | NF_CT_STATE_BIT(IP_CT_RELATED))
 
@@ -46,6 +51,9 @@ struct enforce {
 	bool snat, policy, log;
 	struct cidrv pool, server_addrs;
 	uint16_t portal_port;
+	uint16_t dns_port;
+	bool dns_redirect, refuse_dot;
+	struct cidrv doh;
 	struct egroup *g;
 	size_t ng;
 	struct enforce_dev *d;
@@ -118,6 +126,7 @@ static void model_clear(struct enforce *e)
 	free(e->egress);
 	cidrv_clear(&e->pool);
 	cidrv_clear(&e->server_addrs);
+	cidrv_clear(&e->doh);
 	e->g = NULL;
 	e->d = NULL;
 	e->ng = e->nd = 0;
@@ -327,12 +336,43 @@ static int lo_cmp4(const void *a, const void *b)
 	return memcmp(((const struct prange *)a)->lo, ((const struct prange *)b)->lo, 16);
 }
 
+/* The elements of an interval set for these nets (any order, overlapping or not). Intervals
+ * merged: the rbtree refuses overlapping ones. */
+static void nets_elems(struct prange *nets, size_t nn, uint32_t len, struct nftset_elem **net,
+		       size_t *nnet)
+{
+	size_t i, k;
+
+	qsort(nets, nn, sizeof(*nets), lo_cmp4);
+	for (i = 0; i < nn; i = k) {
+		uint8_t hi[16];
+
+		memcpy(hi, nets[i].hi, 16);
+		for (k = i + 1; k < nn; k++) {
+			uint8_t next[16];
+			int j;
+
+			/* adjacent too: hi + 1 == lo */
+			memcpy(next, hi, 16);
+			for (j = (int)len - 1; j >= 0; j--)
+				if (++next[j] != 0)
+					break;
+			if (memcmp(nets[k].lo, hi, len) > 0 &&
+			    (j < 0 || memcmp(nets[k].lo, next, len) > 0))
+				break;
+			if (memcmp(nets[k].hi, hi, len) > 0)
+				memcpy(hi, nets[k].hi, 16);
+		}
+		nftset_range_elems(nets[i].lo, hi, len, net, nnet);
+	}
+}
+
 /* The elements of g_ID_net<f> and g_ID_port<f>. */
 static void dest_elems(const struct policy *p, int f, struct nftset_elem **net, size_t *nnet,
 		       struct nftset_elem **port, size_t *nport)
 {
 	struct prange *nets = NULL, *ports = NULL, *disj = NULL;
-	size_t nn = 0, np = 0, nd = 0, i, k;
+	size_t nn = 0, np = 0, nd = 0, i;
 	uint32_t len = addr_len(f);
 
 	for (i = 0; i < p->n_dests; i++) {
@@ -357,29 +397,7 @@ static void dest_elems(const struct policy *p, int f, struct nftset_elem **net, 
 			*(struct prange *)array_push(&ports, &np, sizeof(r)) = r;
 		}
 	}
-	/* Intervals merged: the rbtree refuses overlapping ones. */
-	qsort(nets, nn, sizeof(*nets), lo_cmp4);
-	for (i = 0; i < nn; i = k) {
-		uint8_t hi[16];
-
-		memcpy(hi, nets[i].hi, 16);
-		for (k = i + 1; k < nn; k++) {
-			uint8_t next[16];
-			int j;
-
-			/* adjacent too: hi + 1 == lo */
-			memcpy(next, hi, 16);
-			for (j = (int)len - 1; j >= 0; j--)
-				if (++next[j] != 0)
-					break;
-			if (memcmp(nets[k].lo, hi, len) > 0 &&
-			    (j < 0 || memcmp(nets[k].lo, next, len) > 0))
-				break;
-			if (memcmp(nets[k].hi, hi, len) > 0)
-				memcpy(hi, nets[k].hi, 16);
-		}
-		nftset_range_elems(nets[i].lo, hi, len, net, nnet);
-	}
+	nets_elems(nets, nn, len, net, nnet);
 	ports_disjoint(ports, np, &disj, &nd);
 	for (i = 0; i < nd; i++) {
 		struct nftset_elem *e = array_push(port, nport, sizeof(**port));
@@ -396,6 +414,57 @@ static void dest_elems(const struct policy *p, int f, struct nftset_elem **net, 
 	free(nets);
 	free(ports);
 	free(disj);
+}
+
+/* ---- the resolver ---- */
+
+/* Is the refusal of DoT and DoH there, and are the sets @doh4/@doh6? */
+static bool refuse_wanted(const struct enforce *e)
+{
+	return e->refuse_dot || e->doh.n;
+}
+
+/* The server's first address of the family, the resolver's there; NULL: none. */
+static const struct cidr *server_addr(const struct enforce *e, int f)
+{
+	size_t i;
+
+	for (i = 0; i < e->server_addrs.n; i++)
+		if (e->server_addrs.v[i].family == f)
+			return &e->server_addrs.v[i];
+	return NULL;
+}
+
+/* Anything for prerouting: all of 53 redirected, or the server's own 53 moved to
+ * dns_port. */
+static bool dnat_wanted(const struct enforce *e)
+{
+	return e->dns_port && (e->dns_redirect || e->dns_port != 53) &&
+	       (server_addr(e, AF_INET) || server_addr(e, AF_INET6));
+}
+
+static void doh_sets(struct nftset_def v[2])
+{
+	v[0] = def_plain("doh4", AF_INET, NFT_SET_INTERVAL);
+	v[1] = def_plain("doh6", AF_INET6, NFT_SET_INTERVAL);
+}
+
+/* The elements of @doh4 (f AF_INET) or @doh6. */
+static void doh_elems(const struct enforce *e, int f, struct nftset_elem **v, size_t *n)
+{
+	struct prange *nets = NULL;
+	size_t nn = 0, i;
+
+	for (i = 0; i < e->doh.n; i++) {
+		struct prange r = { .family = f, .prefix = e->doh.v[i].prefix };
+
+		if (e->doh.v[i].family != f)
+			continue;
+		net_bounds(&e->doh.v[i], r.lo, r.hi);
+		*(struct prange *)array_push(&nets, &nn, sizeof(r)) = r;
+	}
+	nets_elems(nets, nn, addr_len(f), v, n);
+	free(nets);
 }
 
 /* ---- a device's elements ---- */
@@ -591,6 +660,110 @@ static void r_prio(struct chain *c, const char *ifname, bool in, int f, const ch
 	nftx_meta_set(r, NFT_META_PRIORITY, NFT_REG_1);
 }
 
+/* dnat ip/ip6 to ADDR:PORT, as nft writes it */
+static void r_dnat(struct nftnl_rule *r, const struct cidr *to, uint16_t port)
+{
+	uint16_t p = htons(port);
+	struct nftnl_expr *x = nftx_expr("immediate");
+
+	nftnl_expr_set_u32(x, NFTNL_EXPR_IMM_DREG, NFT_REG_1);
+	nftnl_expr_set(x, NFTNL_EXPR_IMM_DATA, to->addr, (uint32_t)cidr_addrlen(to));
+	nftnl_rule_add_expr(r, x);
+	x = nftx_expr("immediate");
+	nftnl_expr_set_u32(x, NFTNL_EXPR_IMM_DREG, NFT_REG_2);
+	nftnl_expr_set(x, NFTNL_EXPR_IMM_DATA, &p, sizeof(p));
+	nftnl_rule_add_expr(r, x);
+	x = nftx_expr("nat");
+	nftnl_expr_set_u32(x, NFTNL_EXPR_NAT_TYPE, NFT_NAT_DNAT);
+	nftnl_expr_set_u32(x, NFTNL_EXPR_NAT_FAMILY,
+			   to->family == AF_INET ? NFPROTO_IPV4 : NFPROTO_IPV6);
+	/* max = min and MAP_IPS, as the kernel dumps them back */
+	nftnl_expr_set_u32(x, NFTNL_EXPR_NAT_REG_ADDR_MIN, NFT_REG_1);
+	nftnl_expr_set_u32(x, NFTNL_EXPR_NAT_REG_ADDR_MAX, NFT_REG_1);
+	nftnl_expr_set_u32(x, NFTNL_EXPR_NAT_REG_PROTO_MIN, NFT_REG_2);
+	nftnl_expr_set_u32(x, NFTNL_EXPR_NAT_REG_PROTO_MAX, NFT_REG_2);
+	nftnl_expr_set_u32(x, NFTNL_EXPR_NAT_FLAGS,
+			   NF_NAT_RANGE_MAP_IPS | NF_NAT_RANGE_PROTO_SPECIFIED);
+	nftnl_rule_add_expr(r, x);
+}
+
+/* counter name dns_refused; reject with tcp reset (TCP) or icmpx port-unreachable (UDP) */
+static void r_refuse(struct nftnl_rule *r, uint8_t proto)
+{
+	struct nftnl_expr *x = nftx_expr("objref");
+
+	nftnl_expr_set_u32(x, NFTNL_EXPR_OBJREF_IMM_TYPE, NFT_OBJECT_COUNTER);
+	nftnl_expr_set_str(x, NFTNL_EXPR_OBJREF_IMM_NAME, DNS_REFUSED);
+	nftnl_rule_add_expr(r, x);
+	x = nftx_expr("reject");
+	if (proto == IPPROTO_TCP) {
+		nftnl_expr_set_u32(x, NFTNL_EXPR_REJECT_TYPE, NFT_REJECT_TCP_RST);
+	} else {
+		nftnl_expr_set_u32(x, NFTNL_EXPR_REJECT_TYPE, NFT_REJECT_ICMPX_UNREACH);
+		nftnl_expr_set_u8(x, NFTNL_EXPR_REJECT_CODE, NFT_REJECT_ICMPX_PORT_UNREACH);
+	}
+	nftnl_rule_add_expr(r, x);
+}
+
+static const uint8_t dns_protos[2] = { IPPROTO_UDP, IPPROTO_TCP };
+
+/* prerouting: 53 from the tunnel to the resolver (every address, or the server's own when
+ * only the port differs). */
+static void dns_dnat(const struct enforce *e, struct chain *c)
+{
+	struct nftnl_rule *r;
+	size_t i;
+	int k, j;
+
+	for (k = 0; k < 2; k++) {
+		const struct cidr *to = server_addr(e, fams[k]);
+
+		for (j = 0; to && e->dns_redirect && j < 2; j++) {
+			r = rule(c);
+			nftx_ifname(r, NFT_META_IIFNAME, NFT_CMP_EQ, e->ifname);
+			nftx_nfproto(r, fams[k]);
+			nftx_dport(r, dns_protos[j], 53);
+			r_dnat(r, to, e->dns_port);
+		}
+		for (i = 0; to && !e->dns_redirect && i < e->server_addrs.n; i++) {
+			struct cidr a = e->server_addrs.v[i];
+
+			if (a.family != fams[k])
+				continue;
+			a.prefix = (uint8_t)(cidr_addrlen(&a) * 8);
+			for (j = 0; j < 2; j++) {
+				r = rule(c);
+				nftx_ifname(r, NFT_META_IIFNAME, NFT_CMP_EQ, e->ifname);
+				nftx_addr(r, &a, false);
+				nftx_dport(r, dns_protos[j], 53);
+				r_dnat(r, &a, e->dns_port);
+			}
+		}
+	}
+}
+
+/* dns_refuse, jumped to from the tunnel before the groups: DoT and DoQ anywhere, DoH and
+ * HTTP/3 to the known resolvers. */
+static void dns_refuse(const struct enforce *e, struct chain *c)
+{
+	struct nftnl_rule *r;
+	int k, j;
+
+	for (j = 0; e->refuse_dot && j < 2; j++) {
+		r = rule(c);
+		nftx_dport(r, dns_protos[j], 853);
+		r_refuse(r, dns_protos[j]);
+	}
+	for (k = 0; e->doh.n && k < 2; k++)
+		for (j = 0; j < 2; j++) {
+			r = rule(c);
+			nftx_addr_load(r, fams[k], false, NFT_REG_1);
+			nftx_lookup(r, fam_set("doh4", "doh6", fams[k]), NFT_REG_1, -1, false);
+			nftx_dport(r, dns_protos[j], 443);
+			r_refuse(r, dns_protos[j]);
+		}
+}
+
 static void plan_build(const struct enforce *e, struct plan *p)
 {
 	struct chain *c;
@@ -627,6 +800,13 @@ static void plan_build(const struct enforce *e, struct plan *p)
 			r_prio(c, e->ifname, false, fams[k], fam_set("dn4", "dn6", fams[k]));
 		for (k = 0; k < 2; k++)
 			r_prio(c, e->ifname, true, fams[k], fam_set("up4", "up6", fams[k]));
+	}
+	if (refuse_wanted(e)) {
+		r = rule(c);
+		nftx_ifname(r, NFT_META_IIFNAME, NFT_CMP_EQ, e->ifname);
+		nftx_verdict(r, NFT_JUMP, "dns_refuse");
+	}
+	if (e->policy) {
 		r = rule(c);
 		nftx_ifname(r, NFT_META_IIFNAME, NFT_CMP_EQ, e->ifname);
 		nftx_verdict(r, NFT_GOTO, "dispatch");
@@ -643,13 +823,18 @@ static void plan_build(const struct enforce *e, struct plan *p)
 			nftnl_rule_add_expr(r, nftx_expr("masq"));
 		}
 	}
+	if (dnat_wanted(e))
+		dns_dnat(e, plan_chain(p, "dns_dnat", "nat", NF_INET_PRE_ROUTING, DNS_PRIO));
+	if (refuse_wanted(e))
+		dns_refuse(e, plan_chain(p, "dns_refuse", NULL, 0, 0));
 	if (!e->policy)
 		return;
-	/* DNS and the portal, always; then the group of the source address. */
+	/* DNS (the resolver's port, which prerouting moved 53 to) and the portal, always;
+	 * then the group of the source address. */
 	c = plan_chain(p, "in_tun", NULL, 0, 0);
-	nftx_dport(rule(c), IPPROTO_UDP, 53);
+	nftx_dport(rule(c), IPPROTO_UDP, e->dns_port ? e->dns_port : 53);
 	nftx_verdict(c->r[c->n - 1], NF_ACCEPT, NULL);
-	nftx_dport(rule(c), IPPROTO_TCP, 53);
+	nftx_dport(rule(c), IPPROTO_TCP, e->dns_port ? e->dns_port : 53);
 	nftx_verdict(c->r[c->n - 1], NF_ACCEPT, NULL);
 	for (i = 0; e->portal_port && i < e->server_addrs.n; i++) {
 		struct cidr a = e->server_addrs.v[i];
@@ -742,7 +927,7 @@ static void put_group_sets(struct enforce *e, struct nftx_buf *b, const struct e
 
 static bool table_wanted(const struct enforce *e)
 {
-	return e->policy || e->egress;
+	return e->policy || e->egress || dnat_wanted(e) || refuse_wanted(e);
 }
 
 static void build_converge(struct enforce *e, struct nftx_buf *b)
@@ -786,6 +971,23 @@ static void build_converge(struct enforce *e, struct nftx_buf *b)
 			}
 		}
 	}
+	if (e->doh.n) {
+		doh_sets(defs);
+		for (f = 0; f < 2; f++) {
+			struct nftset_elem *v = NULL;
+			size_t nv = 0;
+
+			nftset_put_set(e->nl, b, TABLE, &defs[f], NFT_MSG_NEWSET,
+				       NLM_F_CREATE | NLM_F_EXCL);
+			doh_elems(e, fams[f], &v, &nv);
+			nftset_put_elems(e->nl, b, TABLE, defs[f].name, NFT_MSG_NEWSETELEM,
+					 NLM_F_CREATE | NLM_F_EXCL, v, nv);
+			free(v);
+		}
+	}
+	if (refuse_wanted(e))
+		nftset_put_counter(e->nl, b, TABLE, DNS_REFUSED, NFT_MSG_NEWOBJ,
+				   NLM_F_CREATE | NLM_F_EXCL);
 	for (i = 0; i < p.n; i++)
 		for (k = 0; k < p.c[i].n; k++)
 			nftx_put_rule(e->nl, b, p.c[i].r[k]);
@@ -962,6 +1164,12 @@ static int conf_check(struct enforce *e, const struct enforce_conf *c,
 		snprintf(e->nl->err, sizeof(e->nl->err), "table inet %s: bad link name", TABLE);
 		return -EINVAL;
 	}
+	for (i = 0; i < c->doh.n; i++)
+		if (c->doh.v[i].family != AF_INET && c->doh.v[i].family != AF_INET6) {
+			snprintf(e->nl->err, sizeof(e->nl->err), "table inet %s: a DoH prefix "
+				 "of no family", TABLE);
+			return -EINVAL;
+		}
 	for (i = 0; i < ng; i++) {
 		for (k = 0; k < i; k++)
 			if (!g[i].id || g[k].id == g[i].id) {
@@ -1001,6 +1209,11 @@ int enforce_converge(struct enforce *e, const struct enforce_conf *c,
 	e->policy = c->policy;
 	e->log = c->log;
 	e->portal_port = c->portal_port;
+	e->dns_port = c->dns_port;
+	e->dns_redirect = c->dns_redirect;
+	e->refuse_dot = c->refuse_dot;
+	for (i = 0; i < c->doh.n; i++)
+		cidrv_push(&e->doh, &c->doh.v[i]);
 	for (i = 0; i < c->pool.n; i++)
 		cidrv_push(&e->pool, &c->pool.v[i]);
 	for (i = 0; i < c->server_addrs.n; i++)
@@ -1184,6 +1397,14 @@ int enforce_blocked(struct enforce *e, enforce_blocked_fn fn, void *arg)
 	return err;
 }
 
+int enforce_dns_refused(struct enforce *e, uint64_t *packets)
+{
+	*packets = 0;
+	if (!e->made || !refuse_wanted(e))
+		return 0;
+	return nftset_counter_get(e->nl, TABLE, DNS_REFUSED, packets, NULL);
+}
+
 uint32_t enforce_gen(const struct enforce *e)
 {
 	return e->gen;
@@ -1207,7 +1428,9 @@ struct dumped {
 	size_t nr;
 	char (*sets)[NFTSET_NAME_MAX];
 	size_t ns;
-	bool foreign;
+	char (*objs)[NFTSET_NAME_MAX];   /* counters */
+	size_t no;
+	bool foreign;                    /* unparsable, or an object other than a counter */
 };
 
 static void dumped_free(struct dumped *d)
@@ -1221,6 +1444,7 @@ static void dumped_free(struct dumped *d)
 	free(d->c);
 	free(d->r);
 	free(d->sets);
+	free(d->objs);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -1316,6 +1540,7 @@ static int dump_all(struct nl *nl, struct dumped *d)
 	struct nftnl_chain *c;
 	struct nftnl_rule *r;
 	struct nftnl_set *s;
+	bool other = false;
 	int err;
 
 	memset(buf, 0, sizeof(buf));
@@ -1342,7 +1567,11 @@ static int dump_all(struct nl *nl, struct dumped *d)
 	nftnl_set_set_str(s, NFTNL_SET_TABLE, TABLE);
 	nftnl_set_nlmsg_build_payload(nlh, s);
 	nftnl_set_free(s);
-	return nl_talk(nl, nlh, dset_cb, d);
+	err = nl_talk(nl, nlh, dset_cb, d);
+	if (err == 0)
+		err = nftset_counter_names(nl, TABLE, &d->objs, &d->no, &other);
+	d->foreign |= other;
+	return err;
 }
 
 static bool str_eq(const char *a, const char *b)
@@ -1470,6 +1699,16 @@ static int elems_ok(struct enforce *e, bool *ok)
 	int s, f, err = 0;
 
 	*ok = true;
+	for (f = 0; e->doh.n && f < 2 && *ok && err == 0; f++) {
+		struct nftset_elem *v = NULL;
+		size_t nv = 0;
+
+		doh_elems(e, fams[f], &v, &nv);
+		err = set_ok(e, fam_set("doh4", "doh6", fams[f]), v, nv, ok);
+		free(v);
+	}
+	if (!e->policy)
+		return err;
 	for (s = 0; s < DS_N && *ok && err == 0; s++) {
 		if (s == DS_LOGIN)
 			continue;
@@ -1507,20 +1746,34 @@ static int elems_ok(struct enforce *e, bool *ok)
 	return err;
 }
 
+static bool named(char (*v)[NFTSET_NAME_MAX], size_t n, const char *name)
+{
+	size_t k;
+
+	for (k = 0; k < n && strcmp(v[k], name); k++)
+		;
+	return k < n;
+}
+
+/* The fixed sets, @doh4/6 and the counter there, and no more sets or objects than ours
+ * (the groups' sets are checked by their elements). */
 static bool sets_ok(const struct enforce *e, const struct dumped *d)
 {
-	struct nftset_def defs[FIXED_SETS];
-	size_t n = fixed_sets(defs), i, k;
+	struct nftset_def defs[FIXED_SETS + 2];
+	size_t n = e->policy ? fixed_sets(defs) : 0, i;
 
-	if (d->ns != n + 4 * e->ng)
-		return false;
-	for (i = 0; i < n; i++) {
-		for (k = 0; k < d->ns && strcmp(d->sets[k], defs[i].name); k++)
-			;
-		if (k == d->ns)
-			return false;
+	if (e->doh.n) {
+		doh_sets(defs + n);
+		n += 2;
 	}
-	return true;
+	if (d->ns != n + (e->policy ? 4 * e->ng : 0))
+		return false;
+	for (i = 0; i < n; i++)
+		if (!named(d->sets, d->ns, defs[i].name))
+			return false;
+	if (d->no != (refuse_wanted(e) ? 1u : 0u))
+		return false;
+	return !d->no || named(d->objs, d->no, DNS_REFUSED);
 }
 
 int enforce_matches(struct enforce *e, bool *match)
@@ -1544,8 +1797,8 @@ int enforce_matches(struct enforce *e, bool *match)
 			break;
 		if (found && e->made) {
 			err = dump_all(e->nl, &d);
-			if (err == 0 && plan_ok(&p, &d) && (!e->policy || sets_ok(e, &d)))
-				err = e->policy ? elems_ok(e, &ok) : (ok = true, 0);
+			if (err == 0 && plan_ok(&p, &d) && sets_ok(e, &d))
+				err = elems_ok(e, &ok);
 			if (err < 0 && err != -EINTR)
 				break;
 		}

@@ -11,6 +11,11 @@
  *         is counted per device address in @blocked4/6 and dropped.
  *   rate: meta priority set from the maps @up4/@dn4 (device address -> HTB class) so the
  *         qdiscs of netcfg/tc.c shape it.
+ *   resolver (DESIGN 12, no leaks): chain dns_dnat (nat prerouting, dstnat - 5) DNATs 53
+ *         from the tunnel to the server's address of the family on dns_port; forward
+ *         jumps to dns_refuse before the dispatch, which refuses 853 and 443 to
+ *         @doh4/@doh6 with a reset or port-unreachable, counted in the named counter
+ *         dns_refused.
  *
  * Pure data in, owned by the caller. Every call returns 0 or -errno with the kernel's
  * explanation in nl_strerror(nfnl, err). */
@@ -34,6 +39,14 @@ struct enforce_conf {
 	uint16_t portal_port;          /* TCP port of the portal on them; 0: none */
 	bool policy;                   /* false: SNAT only, no forward filtering (no groups) */
 	bool log;                      /* sample drops to the kernel log, rate-limited */
+	/* The resolver on server_addrs (server/dns/): 0 none. */
+	uint16_t dns_port;             /* its port on the server addresses (53 unless configured) */
+	bool dns_redirect;             /* UDP and TCP 53 from the tunnel to any address is
+	                                  answered by the resolver (DNAT to the server address
+	                                  of the packet's family, dns_port) */
+	bool refuse_dot;               /* TCP and UDP 853 (DoT, DoQ) from the tunnel refused */
+	struct cidrv doh;              /* TCP and UDP 443 from the tunnel to these prefixes
+	                                  refused (DoH, HTTP/3); v4 and v6 interval sets */
 };
 
 struct enforce_group {
@@ -74,6 +87,9 @@ int enforce_group_del(struct enforce *e, uint32_t id);
 /* Is the address signed in to the portal in the kernel right now (its element has not
  * timed out)? */
 int enforce_login_get(struct enforce *e, const struct cidr *addr, bool *logged_in);
+/* DoT and DoH packets refused since the table was made (the named counter dns_refused);
+ * 0 when nothing is refused. */
+int enforce_dns_refused(struct enforce *e, uint64_t *packets);
 /* Blocked traffic per device address since the table was made. */
 typedef int (*enforce_blocked_fn)(const struct cidr *addr, uint64_t packets, uint64_t bytes,
 				  void *arg);

@@ -19,6 +19,7 @@
 #include "link.h"
 #include "server.h"
 #include "auth/websession.h"
+#include "dns/doh.h"
 #include "../agent/loop.h"
 #include "../common/json.h"
 #include "../common/log.h"
@@ -45,6 +46,7 @@ struct engine {
 	int64_t clock_offset;
 	bool test_clock;
 	bool converged;
+	uint64_t conf_sig;               /* of the enforce_conf the table was last made from */
 	bool any_sources, any_login;
 	uint64_t blocked_ms;             /* when the blocked counters were read */
 	int tc_ifindex[2];               /* where our qdiscs are: the tunnel (down), egress (up) */
@@ -314,6 +316,45 @@ static void conf_fill(struct server *s, struct enforce_conf *c)
 	c->portal_port = portal_port(s);
 	c->policy = true;
 	c->log = sc->policy_log;
+	if (sc->resolver.enabled) {
+		const struct resolver_conf *rc = &sc->resolver;
+
+		c->dns_port = rc->port;
+		c->dns_redirect = rc->redirect;
+		c->refuse_dot = rc->refuse_dot;
+		for (i = 0; rc->doh_builtin && i < doh_builtin_n; i++) {
+			struct cidr p;
+
+			if (cidr_parse(&p, doh_builtin[i]) == 0)
+				cidrv_push(&c->doh, &p);
+		}
+		for (i = 0; i < rc->doh.n; i++)
+			cidrv_push(&c->doh, &rc->doh.v[i]);
+	}
+}
+
+/* What of the file the table is made from, hashed: a reload that changes it converges
+ * even when the kernel still holds what was made before. */
+static uint64_t conf_sig(const struct enforce_conf *c)
+{
+	uint64_t h = 1469598103934665603ULL;
+	char buf[CIDR_STRLEN + 8];
+	const struct cidrv *v[] = { &c->pool, &c->server_addrs, &c->doh };
+
+#define MIX(p, n) for (size_t k_ = 0; k_ < (n); k_++) { h ^= ((const uint8_t *)(p))[k_]; h *= 1099511628211ULL; }
+	MIX(c->ifname, strlen(c->ifname) + 1);
+	if (c->egress)
+		MIX(c->egress, strlen(c->egress) + 1);
+	snprintf(buf, sizeof(buf), "%d%d%d%u%u%d%d", c->snat, c->policy, c->log, c->portal_port,
+		 c->dns_port, c->dns_redirect, c->refuse_dot);
+	MIX(buf, strlen(buf) + 1);
+	for (size_t i = 0; i < ARRAY_SIZE(v); i++)
+		for (size_t k = 0; k < v[i]->n; k++) {
+			cidr_fmt(&v[i]->v[k], buf);
+			MIX(buf, strlen(buf) + 1);
+		}
+#undef MIX
+	return h;
 }
 
 static size_t dev_fill(struct server *s, const struct acct_device *d, struct enforce_dev out[2])
@@ -369,7 +410,8 @@ int engine_converge(struct server *s)
 			*(struct enforce_dev *)array_push(&d, &nd, sizeof(*d)) = two[k];
 	}
 	conf_fill(s, &c);
-	if (e->converged && enforce_matches(e->enf, &match) == 0 && match) {
+	if (e->converged && e->conf_sig == conf_sig(&c) && enforce_matches(e->enf, &match) == 0 &&
+	    match) {
 		r = 0;
 		goto out;
 	}
@@ -385,10 +427,12 @@ int engine_converge(struct server *s)
 		goto out;
 	}
 	e->converged = true;
+	e->conf_sig = conf_sig(&c);
 	monitor_own_nft_gen(s->mon, enforce_gen(e->enf));
 	r = 1;
 out:
 	free(c.server_addrs.v);
+	cidrv_clear(&c.doh);
 	free(g);
 	free(d);
 	engine_schedule_arm(s);

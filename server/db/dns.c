@@ -528,7 +528,7 @@ static int id_at(struct db *db, int64_t t, int64_t *id)
 	ret = db_dns_log_last(db, &last_id, &last_at);
 	if (ret < 0)
 		goto out;
-	/* answer in (lo, hi]: every id <= lo is too early, hi is not */
+	/* the answer in (lo, hi]: the rows up to lo are too early, the first from hi is not */
 	hi = last_id + 1;
 	if (last_id == 0 || last_at < t) {
 		*id = hi;
@@ -544,10 +544,11 @@ static int id_at(struct db *db, int64_t t, int64_t *id)
 			dbi_done(s);
 			goto out;
 		}
+		/* no row lies between mid and the one found: either bound moves past mid */
 		if (sqlite3_column_int64(s, 1) >= t)
-			hi = sqlite3_column_int64(s, 0);
+			hi = mid;
 		else
-			lo = mid;
+			lo = sqlite3_column_int64(s, 0);
 		dbi_done(s);
 	}
 	*id = hi;
@@ -1098,8 +1099,8 @@ int db_dns_stats(struct db *db, const struct db_dns_stats_query *q, struct db_dn
 		if (ret == 0)
 			ret = top(db, "SELECT name_id, " NAME_OF("name_id") ", sum(" ROW_N "),"
 				  " sum(" ROW_BLOCKED ") AS nb FROM dns_log WHERE user_id = ?1"
-				  " AND id >= ?2 AND id < ?3 AND list_id IS NOT NULL"
-				  " GROUP BY name_id ORDER BY nb DESC, name_id LIMIT ?4",
+				  " AND id >= ?2 AND id < ?3 GROUP BY name_id HAVING nb > 0"
+				  " ORDER BY nb DESC, name_id LIMIT ?4",
 				  DB_DNS_TOP_BLOCKED, ub, 4, fn, arg);
 	}
 	return ret;

@@ -95,6 +95,7 @@ struct dnsd {
 	struct dns_cache *cache;
 	struct zone *zone;
 	uint64_t zone_changes;
+	uint64_t zone_ms;              /* when it was made */
 	bool zone_stale;
 	struct filter *filter;
 	int64_t source_list[FILTER_SOURCES_MAX];
@@ -194,10 +195,13 @@ static void zone_refresh(struct dnsd *d)
 		cidrv_push(&server, &a);
 	}
 	if (zone_build(&s->acct, d->domain, &pools, &server, recs, c.n, d->ttl, &z) == 0) {
+		if (d->zone)
+			zone_carry(z, d->zone);
 		zone_free(d->zone);
 		d->zone = z;
 	}
 	d->zone_changes = s->acct.changes;
+	d->zone_ms = loop_now_ms();
 	d->zone_stale = false;
 	cidrv_clear(&pools);
 	cidrv_clear(&server);
@@ -469,6 +473,9 @@ static size_t handle(struct dnsd *d, const uint8_t *pkt, size_t len,
 	if (max > cap)
 		max = cap;
 	peer_addr(peer, &family, addr);
+	/* The account changed: names follow at once, but at most four builds a second. */
+	if (d->zone_changes != d->s->acct.changes && loop_now_ms() - d->zone_ms >= 250)
+		zone_refresh(d);
 	if (d->zone)
 		c = zone_client(d->zone, family, addr);
 	if (c) {

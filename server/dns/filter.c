@@ -1,7 +1,8 @@
 /* The resolver's domain filter: a builder that reads block lists and rules, and the compiled
  * snapshot one query consults. A name is kept as the 64-bit hash of its labels only (not its
- * text), in one open-addressing table whose value picks one of a few distinct combinations
- * of source masks; a decision hashes each suffix of the query name and probes for each. */
+ * text), in one open-addressing table of cache-line buckets whose value picks one of a few
+ * distinct combinations of source masks; a decision hashes each suffix of the query name and
+ * reads one bucket (one cache line, as a rule) for each. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -32,11 +33,18 @@ struct filter_group {
 	size_t seq;		/* order of the calls: the last for one id wins */
 };
 
+/* One cache line of the snapshot's table: name hashes (0: empty) and their combinations. */
+#define BUCKET_SLOTS 5
+struct bucket {
+	uint64_t key[BUCKET_SLOTS];
+	uint32_t val[BUCKET_SLOTS];
+	uint32_t pad;
+};
+
 struct filter {
 	uint64_t seed;
-	uint64_t *keys;		/* name hashes; 0 is an empty slot */
-	uint32_t *vals;		/* index into combos */
-	size_t mask, n;
+	struct bucket *buckets;	/* a key's first is bucket_of(key); on while one is full */
+	size_t nbuckets, n;
 	struct filter_combo *combos;
 	size_t ncombos;
 	struct filter_group *groups;
@@ -417,26 +425,62 @@ static int group_cmp(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
+static inline size_t bucket_of(const struct filter *f, uint64_t key)
+{
+	return (size_t)(((unsigned __int128)key * f->nbuckets) >> 64);
+}
+
+/* The builder's names into buckets about 60 % full: few overflow into the next line. */
+static int fill_buckets(struct filter *f, const struct map *names)
+{
+	size_t i, bytes;
+
+	f->nbuckets = names->n / 3 + 1;
+	bytes = f->nbuckets * sizeof(*f->buckets);
+	if (posix_memalign((void **)&f->buckets, 64, bytes) != 0)
+		return -ENOMEM;
+	memset(f->buckets, 0, bytes);
+	for (i = 0; i < names->cap; i++) {
+		uint64_t key = names->keys[i];
+		size_t b, j;
+
+		if (!key)
+			continue;
+		for (b = bucket_of(f, key);; b = b + 1 == f->nbuckets ? 0 : b + 1) {
+			for (j = 0; j < BUCKET_SLOTS && f->buckets[b].key[j]; j++)
+				;
+			if (j < BUCKET_SLOTS)
+				break;
+		}
+		f->buckets[b].key[j] = key;
+		f->buckets[b].val[j] = names->vals[i];
+	}
+	f->n = names->n;
+	return 0;
+}
+
 int filter_build(struct filter_builder *fb, struct filter **out)
 {
 	struct filter *f;
 	size_t i, n = 0;
+	int r;
 
 	*out = NULL;
 	if (!fb)
 		return -EINVAL;
 	f = xcalloc(1, sizeof(*f));
 	f->seed = fb->seed;
-	f->keys = fb->names.keys;
-	f->vals = fb->names.vals;
-	f->mask = fb->names.cap - 1;
-	f->n = fb->names.n;
-	fb->names.keys = NULL;
-	fb->names.vals = NULL;
+	r = fill_buckets(f, &fb->names);
+	if (r < 0) {
+		free(f);
+		filter_builder_free(fb);
+		return r;
+	}
 	f->combos = fb->combos;
 	f->ncombos = fb->ncombos;
 	fb->combos = NULL;
-	qsort(fb->groups, fb->ngroups, sizeof(*fb->groups), group_cmp);
+	if (fb->ngroups)
+		qsort(fb->groups, fb->ngroups, sizeof(*fb->groups), group_cmp);
 	for (i = 0; i < fb->ngroups; i++) {
 		if (n && fb->groups[n - 1].id == fb->groups[i].id)
 			n--;
@@ -447,7 +491,7 @@ int filter_build(struct filter_builder *fb, struct filter **out)
 	fb->groups = NULL;
 	f->defmask = fb->defmask;
 	f->rules = fb->rules;
-	f->bytes = sizeof(*f) + (f->mask + 1) * (sizeof(*f->keys) + sizeof(*f->vals)) +
+	f->bytes = sizeof(*f) + f->nbuckets * sizeof(*f->buckets) +
 		   f->ncombos * sizeof(*f->combos) + fb->ngroups * sizeof(*f->groups);
 	filter_builder_free(fb);
 	*out = f;
@@ -458,8 +502,7 @@ void filter_free(struct filter *f)
 {
 	if (!f)
 		return;
-	free(f->keys);
-	free(f->vals);
+	free(f->buckets);
 	free(f->combos);
 	free(f->groups);
 	free(f);
@@ -505,19 +548,27 @@ enum filter_action filter_decide(const struct filter *f, int64_t group_id, const
 	n = suffix_keys(f->seed, name, len, hs, &whole);
 	/* The probes of one name are independent: start their cache misses together. */
 	for (i = 0; i < n; i++)
-		__builtin_prefetch(&f->keys[hs[i] & f->mask]);
+		__builtin_prefetch(&f->buckets[bucket_of(f, hs[i])]);
 	/* From the top-level label down, so a more specific suffix overrides in its class. */
 	for (i = 0; i < n; i++) {
 		const struct filter_combo *c;
-		size_t j = hs[i] & f->mask;
+		const struct bucket *bk;
+		size_t b = bucket_of(f, hs[i]), j;
 		unsigned sel;
 		uint64_t x;
 
-		while (f->keys[j] && f->keys[j] != hs[i])
-			j = (j + 1) & f->mask;
-		if (!f->keys[j])
+		for (;;) {
+			bk = &f->buckets[b];
+			for (j = 0; j < BUCKET_SLOTS; j++)
+				if (bk->key[j] == hs[i] || !bk->key[j])
+					break;
+			if (j < BUCKET_SLOTS)
+				break;
+			b = b + 1 == f->nbuckets ? 0 : b + 1;
+		}
+		if (!bk->key[j])
 			continue;
-		c = &f->combos[f->vals[j]];
+		c = &f->combos[bk->val[j]];
 		sel = whole && i == n - 1 ? M_EXACT : M_BELOW;
 		if ((x = (c->m[M_ALLOW | sel] | c->m[M_IMPORTANT | M_ALLOW | sel]) & gr))
 			best[C_RULE_ALLOW] = x;

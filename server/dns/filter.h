@@ -2,7 +2,18 @@
  * snapshot that one query consults with a few hash probes (one per suffix of the name).
  * A builder collects up to 64 sources (each a bit); filter_build turns it into a snapshot
  * that is freed whole with filter_free. A builder is one thread's; snapshots are read-only
- * and may be shared between threads. */
+ * and may be shared between threads.
+ *
+ * Matching: an exact entry (a hosts name, a list's plain domain, a rule's "=d") is the name
+ * alone; a subtree ("||d^", "address=/d/", a rule's plain "d") is d and every name below;
+ * "*.d" is the names below d but not d itself. Suffixes are whole labels ("d" never matches
+ * "notd"). A decision takes, among the group's enabled sources, the strongest class that
+ * matches: a rule's allow, a rule's block, a list's "@@...$important", a list's
+ * "...$important", a list's "@@", a list's block. Within the class the most specific
+ * matching suffix names the source (its lowest bit). A builder's default mask is every
+ * source until filter_builder_default says otherwise; "@@" in a rule's pattern makes it
+ * an allow whatever its action. Names are kept as 64-bit hashes: two names whose hashes
+ * collide (odds about 1 in 10^7 at a million names) share their entries. */
 #ifndef WARREN_SERVER_DNS_FILTER_H
 #define WARREN_SERVER_DNS_FILTER_H
 
@@ -10,27 +21,37 @@
 #include <stdint.h>
 
 #define FILTER_SOURCES_MAX 64
-enum filter_action { FILTER_PASS = 0, FILTER_BLOCK = 1, FILTER_ALLOW = 2 };   /* ALLOW: explicitly allowed */
-struct filter;            /* immutable snapshot */
+/* ALLOW: explicitly allowed */
+enum filter_action { FILTER_PASS = 0, FILTER_BLOCK = 1, FILTER_ALLOW = 2 };
+struct filter;		/* immutable snapshot */
 struct filter_builder;
 struct filter_source_stats { size_t lines, entries, bad; };
 typedef void (*filter_bad_fn)(void *ctx, const char *file, unsigned line, const char *why);
 int filter_builder_new(struct filter_builder **out);
 void filter_builder_free(struct filter_builder *fb);
-/* The text of one list (not NUL-terminated necessarily) as source bit `source`; file names the lines in messages. 0 or -errno (-EINVAL for a source out of range or used twice); bad lines go to bad() (may be NULL) and st. */
-int filter_builder_add_list(struct filter_builder *fb, unsigned source, const char *file, const char *text, size_t len, struct filter_source_stats *st, filter_bad_fn bad, void *ctx);
-/* A rule (custom, from the console): pattern as filter_rule_parse accepts; action FILTER_BLOCK or FILTER_ALLOW; source marks the rules' bit (one bit for all custom rules of one scope is fine: the caller picks). -EINVAL for a bad pattern. */
-int filter_builder_add_rule(struct filter_builder *fb, unsigned source, const char *pattern, enum filter_action action);
+/* The text of one list (not NUL-terminated necessarily) as source bit `source`; file names
+ * the lines in messages. 0 or -errno (-EINVAL for a source out of range or used twice); bad
+ * lines go to bad() (may be NULL; the first 20 of a list) and st (may be NULL). */
+int filter_builder_add_list(struct filter_builder *fb, unsigned source, const char *file,
+			    const char *text, size_t len, struct filter_source_stats *st,
+			    filter_bad_fn bad, void *ctx);
+/* A rule (custom, from the console): pattern as filter_rule_parse accepts; action
+ * FILTER_BLOCK or FILTER_ALLOW; source marks the rules' bit (one bit for all custom rules of
+ * one scope is fine: the caller picks; a list's bit is -EINVAL). -EINVAL for a bad pattern. */
+int filter_builder_add_rule(struct filter_builder *fb, unsigned source, const char *pattern,
+			    enum filter_action action);
 /* Which sources a group uses; groups not set use the default mask. */
 void filter_builder_group(struct filter_builder *fb, int64_t group_id, uint64_t sources);
 void filter_builder_default(struct filter_builder *fb, uint64_t sources);
 /* Compile; fb is consumed (freed) either way. 0 or -ENOMEM. */
 int filter_build(struct filter_builder *fb, struct filter **out);
 void filter_free(struct filter *f);
-/* name: lower case, no trailing dot, len bytes. *source: the deciding source bit, or -1 for PASS. */
-enum filter_action filter_decide(const struct filter *f, int64_t group_id, const char *name, size_t len, int *source);
-size_t filter_entries(const struct filter *f);   /* distinct names */
-size_t filter_bytes(const struct filter *f);     /* memory held */
+/* name: lower case, no trailing dot, len bytes. *source: the deciding source bit, or -1 for
+ * PASS (source may be NULL). */
+enum filter_action filter_decide(const struct filter *f, int64_t group_id, const char *name,
+				 size_t len, int *source);
+size_t filter_entries(const struct filter *f);	/* distinct names */
+size_t filter_bytes(const struct filter *f);	/* memory held */
 /* Validate a rule pattern: 0, or -EINVAL with *why set to a static message. */
 int filter_rule_parse(const char *pattern, const char **why);
 

@@ -154,15 +154,16 @@ static int parse_dnsmasq(const char *p, size_t n, struct listparse_line *out, si
 		*why = "dnsmasq address= with an answer that is not an address";
 		return -EINVAL;
 	}
-	while (q < last) {
-		const char *s = memchr(q, '/', (size_t)(last - q) + 1);
+	for (;;) {
+		const char *s = memchr(q, '/', (size_t)(last - q));
 
+		if (!s)
+			s = last;
 		r = add_name(out, used, q, (size_t)(s - q), LP_EXACT | LP_BELOW, why);
-		if (r < 0)
+		if (r < 0 || s == last)
 			return r;
 		q = s + 1;
 	}
-	return 0;
 }
 
 /* One word with no spaces: every format but hosts. */

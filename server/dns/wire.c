@@ -1080,3 +1080,37 @@ bool dnswire_name_under(const char *name, size_t len, const char *zone, size_t z
 			return false;
 	return len == zlen || name[len - zlen - 1] == '.';
 }
+
+int dnswire_ttl_offsets(const uint8_t *pkt, size_t len, uint16_t *off, size_t max)
+{
+	size_t pos = DNS_HEADER_LEN, n = 0;
+	unsigned qd, rr;
+
+	if (len < DNS_HEADER_LEN || len > DNS_TCP_MAX)
+		return -EBADMSG;
+	qd = get16(pkt + 4);
+	rr = (unsigned)get16(pkt + 6) + get16(pkt + 8) + get16(pkt + 10);
+	for (unsigned i = 0; i < qd; i++) {
+		if (name_skip(pkt, len, &pos) < 0 || pos + 4 > len)
+			return -EBADMSG;
+		pos += 4;
+	}
+	for (unsigned i = 0; i < rr; i++) {
+		uint16_t type;
+		size_t rdlen;
+
+		if (name_skip(pkt, len, &pos) < 0 || pos + 10 > len)
+			return -EBADMSG;
+		type = get16(pkt + pos);
+		rdlen = get16(pkt + pos + 8);
+		if (pos + 10 + rdlen > len)
+			return -EBADMSG;
+		if (type != DNS_T_OPT) {       /* OPT's "TTL" holds flags, not a time */
+			if (n == max)
+				return -E2BIG;
+			off[n++] = (uint16_t)(pos + 4);
+		}
+		pos += 10 + rdlen;
+	}
+	return (int)n;
+}

@@ -182,4 +182,9 @@ static inline unsigned dnswire_rcode(const uint8_t *pkt)
 	return pkt[3] & 0x0f;
 }
 
+/* Where the TTL of each record of a message is (OPT's excepted), for a cache that counts
+ * them down: the count (at most max), -E2BIG with more, -EBADMSG for a message that does not
+ * parse. */
+int dnswire_ttl_offsets(const uint8_t *pkt, size_t len, uint16_t *off, size_t max);
+
 #endif

@@ -362,11 +362,11 @@ int zone_build(const struct account *a, const char *domain, const struct cidrv *
 		if (strlen(u->name) + 1 + z->domain_len > DNS_NAME_TEXT_MAX || !name_ok(uname))
 			continue;
 		snprintf(name, sizeof(name), "%s.%s", d->name, uname);
-		snprintf(dname, sizeof(dname), "%s", name);
 		for (k = 0; k < d->n_addrs; k++)
 			rr_addr(z, uname, &d->addrs[k], ttl);
 		if (strlen(name) > DNS_NAME_TEXT_MAX || !name_ok(name))
 			continue;
+		memcpy(dname, name, strlen(name) + 1);
 		for (k = 0; k < d->n_addrs; k++) {
 			rr_addr(z, dname, &d->addrs[k], ttl);
 			dnswire_ptr_name(d->addrs[k].family, d->addrs[k].addr, rev, sizeof(rev));
@@ -417,6 +417,25 @@ void zone_free(struct zone *z)
 	free(z);
 }
 
+/* Both hold the devices in the account's order, by id: one walk pairs them. */
+void zone_carry(struct zone *z, const struct zone *old)
+{
+	size_t i = 0, k = 0;
+
+	while (i < z->n_clients && k < old->n_clients) {
+		if (z->clients[i].device_id < old->clients[k].device_id) {
+			i++;
+		} else if (z->clients[i].device_id > old->clients[k].device_id) {
+			k++;
+		} else {
+			z->clients[i].tokens = old->clients[k].tokens;
+			z->clients[i].tokens_ms = old->clients[k].tokens_ms;
+			i++;
+			k++;
+		}
+	}
+}
+
 size_t zone_names(const struct zone *z)
 {
 	return z->n_nodes;
@@ -444,7 +463,7 @@ static int rr_put(struct dns_builder *b, enum dns_section s, const char *owner,
 
 static void soa_put(const struct zone *z, struct dns_builder *b, const char *apex)
 {
-	char rname[DNS_NAME_TEXT_MAX + 1];
+	char rname[DNS_NAME_TEXT_MAX + 16];
 
 	snprintf(rname, sizeof(rname), "hostmaster.%s", z->domain);
 	dnsbuild_soa(b, DNS_S_AUTHORITY, apex, z->ttl, z->ns, rname, z->serial, 3600, 600,

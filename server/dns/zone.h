@@ -43,6 +43,8 @@ int zone_build(const struct account *a, const char *domain, const struct cidrv *
 	       const struct cidrv *server, const struct zone_record *recs, size_t n_recs,
 	       uint32_t ttl, struct zone **out);
 void zone_free(struct zone *z);
+/* The devices' rate counters of old carried into z, which replaces it. */
+void zone_carry(struct zone *z, const struct zone *old);
 
 /* The device whose tunnel address this is, or NULL. Mutable for its rate counter only. */
 struct zone_client *zone_client(struct zone *z, int family, const uint8_t *addr);

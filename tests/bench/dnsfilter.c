@@ -86,7 +86,7 @@ int main(void)
 	static uint32_t loff[NLIST];
 	static uint8_t llen[NLIST], lsub[NLIST];
 	static uint32_t qoff[NQUERY];
-	static uint8_t qlen[NQUERY];
+	static uint8_t qlen[NQUERY], qhit[NQUERY];
 	static double batch_ns[NQUERY / BATCH];
 	size_t cap = (size_t)NLIST * 64, len = 0, qcap = (size_t)NQUERY * 80, qn = 0;
 	char *text = malloc(cap), *qtext = malloc(qcap);
@@ -133,6 +133,7 @@ int main(void)
 			}
 			memcpy(qtext + qn + n, text + loff[k], llen[k]);
 			qlen[i] = (uint8_t)(n + llen[k]);
+			qhit[i] = 1;
 			hits++;
 		} else {
 			qlen[i] = (uint8_t)put_name(qtext + qn, 2 + (unsigned)(next() % 3));
@@ -158,22 +159,51 @@ int main(void)
 	printf("snapshot: %.1f MB held (filter_bytes), RSS +%.1f MB   target <= 48 MB\n",
 	       (double)filter_bytes(f) / 1048576.0, (double)(rss1 - rss0) / 1024.0);
 
-	for (i = 0; i < NQUERY; i += BATCH) {
-		double a = now_s(), b;
-		size_t j;
+	/* Three passes: a neighbour's load on this shared machine shows as a slow pass. */
+	for (int pass = 0; pass < 3; pass++) {
+		blocked = 0;
+		sum = 0;
+		for (i = 0; i < NQUERY; i += BATCH) {
+			double a = now_s(), b;
+			size_t j;
 
-		for (j = i; j < i + BATCH; j++)
-			blocked += filter_decide(f, 1, qtext + qoff[j], qlen[j], &src) ==
-				   FILTER_BLOCK;
-		b = now_s();
-		batch_ns[i / BATCH] = (b - a) * 1e9 / BATCH;
-		sum += b - a;
+			for (j = i; j < i + BATCH; j++)
+				blocked += filter_decide(f, 1, qtext + qoff[j], qlen[j], &src) ==
+					   FILTER_BLOCK;
+			b = now_s();
+			batch_ns[i / BATCH] = (b - a) * 1e9 / BATCH;
+			sum += b - a;
+		}
+		qsort(batch_ns, NQUERY / BATCH, sizeof(batch_ns[0]), dbl_cmp);
+		printf("decision (pass %d): median %.0f ns, p99 %.0f ns, mean %.0f ns over %d "
+		       "lookups (%zu listed, %zu blocked; median of batches of %d)   "
+		       "target <= 300 ns\n", pass + 1, batch_ns[NQUERY / BATCH / 2],
+		       batch_ns[NQUERY / BATCH * 99 / 100], sum * 1e9 / NQUERY, NQUERY, hits,
+		       blocked, BATCH);
 	}
-	qsort(batch_ns, NQUERY / BATCH, sizeof(batch_ns[0]), dbl_cmp);
-	printf("decision: median %.0f ns, p99 %.0f ns, mean %.0f ns over %d lookups "
-	       "(%zu listed, %zu blocked; median of batches of %d)   target <= 300 ns\n",
-	       batch_ns[NQUERY / BATCH / 2], batch_ns[NQUERY / BATCH * 99 / 100],
-	       sum * 1e9 / NQUERY, NQUERY, hits, blocked, BATCH);
+	/* The same lookups again, the listed ones apart from the others. */
+	for (int want = 1; want >= 0; want--) {
+		size_t nb = 0, k = 0, j;
+		uint32_t idx[BATCH];
+
+		for (j = 0; j < NQUERY; j++) {
+			if (qhit[j] != want)
+				continue;
+			idx[k++] = (uint32_t)j;
+			if (k < BATCH)
+				continue;
+			double a = now_s();
+
+			for (k = 0; k < BATCH; k++)
+				filter_decide(f, 1, qtext + qoff[idx[k]], qlen[idx[k]], &src);
+			batch_ns[nb++] = (now_s() - a) * 1e9 / BATCH;
+			k = 0;
+		}
+		qsort(batch_ns, nb, sizeof(batch_ns[0]), dbl_cmp);
+		printf("  %s: median %.0f ns, p99 %.0f ns over %zu lookups\n",
+		       want ? "listed (hits)" : "not listed (misses)", batch_ns[nb / 2],
+		       batch_ns[nb * 99 / 100], nb * BATCH);
+	}
 	filter_free(f);
 	free(text);
 	free(qtext);

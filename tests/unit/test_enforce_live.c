@@ -6,21 +6,26 @@
  *   c2 (10.7.0.3/32) --veth--+   (plays the tunnel link)                      198.51.100.2
  *
  * The clients route everything, each other included, through the server, so their traffic
- * crosses its forward (and input) hooks from "wgt". */
+ * crosses its forward (and input) hooks from "wgt". The resolver's tests listen on
+ * 10.7.0.1:5353 in this netns themselves; 198.51.100.53 is routed to srv but nobody has it. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 
 #include <linux/netfilter/nf_tables.h>
@@ -117,8 +122,8 @@ static int topo_up(void)
 		  "ip -n %s addr add 198.51.100.1/32 dev lo && ip -n %s addr add 198.51.100.2/32 dev lo && "
 		  "ip route add 198.51.100.0/24 via 192.0.2.2",
 		  ns_srv, ns_srv, ns_srv, ns_srv, ns_srv, ns_srv);
-	peers[0] = spawn(ns_srv, "tcp:80 tcp:443 udp:5000:198.51.100.1,198.51.100.2 "
-			 "udp:5001:198.51.100.1,198.51.100.2");
+	peers[0] = spawn(ns_srv, "tcp:80 tcp:443 tcp:853 udp:853:198.51.100.1,198.51.100.2 "
+			 "udp:5000:198.51.100.1,198.51.100.2 udp:5001:198.51.100.1,198.51.100.2");
 	peers[1] = spawn(NULL, "udp:53:10.7.0.1 tcp:53 tcp:8443 tcp:2222");
 	peers[2] = spawn(ns_c2, "tcp:7000");
 	usleep(500 * 1000);
@@ -203,6 +208,7 @@ static int teardown(void **state)
 	cidrv_clear(&f->p.sources);
 	cidrv_clear(&f->conf.pool);
 	cidrv_clear(&f->conf.server_addrs);
+	cidrv_clear(&f->conf.doh);
 	nl_close(f->nl);
 	free(f);
 	return 0;
@@ -487,6 +493,339 @@ static void test_tamper(void **state)
 	assert_true(matches(f));   /* removed and known to be */
 }
 
+/* ---- the resolver ---- */
+
+enum { P_OK, P_REFUSED, P_SILENT };
+
+static struct sockaddr_in sin_of(const char *host, int port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+
+	assert_int_equal(inet_pton(AF_INET, host, &a.sin_addr), 1);
+	return a;
+}
+
+/* In the child: into netns ns, or _exit(3). */
+static void enter(const char *ns)
+{
+	char path[128];
+	int fd;
+
+	snprintf(path, sizeof(path), "/run/netns/%s", ns);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || setns(fd, CLONE_NEWNET) < 0)
+		_exit(3);
+	close(fd);
+}
+
+/* From ns: a TCP connect, or a UDP datagram answered from host:port itself (the socket is
+ * connected, so an answer from anywhere else is not seen). P_REFUSED: a reset or an ICMP
+ * port unreachable; P_SILENT: nothing within a second. */
+static int probe(const char *ns, int type, const char *host, int port)
+{
+	struct sockaddr_in to = sin_of(host, port);
+	pid_t pid = fork();
+	int st;
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct timeval tv = { .tv_sec = 1 };
+		char buf[64];
+		int fd;
+
+		enter(ns);
+		fd = socket(AF_INET, type, 0);
+		if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
+		    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0)
+			_exit(3);
+		if (connect(fd, (struct sockaddr *)&to, sizeof(to)) < 0)
+			_exit(errno == ECONNREFUSED ? P_REFUSED : P_SILENT);
+		if (type == SOCK_STREAM)
+			_exit(P_OK);
+		if (send(fd, "ping", 4, 0) != 4)
+			_exit(errno == ECONNREFUSED ? P_REFUSED : P_SILENT);
+		if (recv(fd, buf, sizeof(buf), 0) < 0)
+			_exit(errno == ECONNREFUSED ? P_REFUSED : P_SILENT);
+		_exit(P_OK);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) <= P_SILENT);
+	return WEXITSTATUS(st);
+}
+
+/* A query for example.com A, as a stub resolver sends it. */
+static const uint8_t query[] = {
+	0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0,
+	7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'c', 'o', 'm', 0, 0, 1, 0, 1,
+};
+
+struct dns_seen {
+	bool at_resolver;      /* the resolver's socket (10.7.0.1:5353) got it from c1 */
+	bool answered;         /* c1 got the answer, from the address and port it asked */
+};
+
+/* c1 asks host:53 over UDP; this netns plays the resolver on 10.7.0.1:5353. */
+static struct dns_seen dns_ask(const char *host)
+{
+	struct sockaddr_in at = sin_of("10.7.0.1", 5353), to = sin_of(host, 53), from;
+	struct dns_seen seen = { false, false };
+	int one = 1, fd = socket(AF_INET, SOCK_DGRAM, 0), st;
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	socklen_t flen = sizeof(from);
+	uint8_t buf[512];
+	pid_t pid;
+	ssize_t n;
+
+	assert_true(fd >= 0);
+	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)), 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&at, sizeof(at)), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct timeval tv = { .tv_sec = 2 };
+		int c;
+
+		enter(ns_c1);
+		c = socket(AF_INET, SOCK_DGRAM, 0);
+		if (c < 0 || setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
+		    connect(c, (struct sockaddr *)&to, sizeof(to)) < 0 ||
+		    send(c, query, sizeof(query), 0) != (ssize_t)sizeof(query))
+			_exit(3);
+		n = recv(c, buf, sizeof(buf), 0);
+		_exit(n == (ssize_t)sizeof(query) && buf[0] == 0x12 && (buf[2] & 0x80) ? 0 : 1);
+	}
+	if (poll(&pfd, 1, 1500) == 1) {
+		n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &flen);
+		seen.at_resolver = n == (ssize_t)sizeof(query) &&
+				   !memcmp(buf, query, sizeof(query)) &&
+				   from.sin_addr.s_addr == sin_of("10.7.0.2", 0).sin_addr.s_addr;
+		buf[2] |= 0x80;   /* QR: an answer */
+		if (seen.at_resolver)
+			assert_int_equal(sendto(fd, buf, (size_t)n, 0, (struct sockaddr *)&from,
+						flen), n);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	close(fd);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) <= 1);
+	seen.answered = WEXITSTATUS(st) == 0;
+	return seen;
+}
+
+/* The resolver on 5353, 53 redirected, DoT refused, DoH to 198.51.100.1 refused. */
+static void dns_on(struct fixture *f)
+{
+	struct cidr c = C("198.51.100.1/32");
+
+	f->conf.dns_port = 5353;
+	f->conf.dns_redirect = true;
+	f->conf.refuse_dot = true;
+	cidrv_push(&f->conf.doh, &c);
+	c = C("2001:db8:53::/48");
+	cidrv_push(&f->conf.doh, &c);
+}
+
+static uint64_t refused(struct fixture *f)
+{
+	uint64_t n = 99;
+
+	assert_int_equal(enforce_dns_refused(f->e, &n), 0);
+	return n;
+}
+
+static void test_dns_redirect(void **state)
+{
+	struct fixture *f = live_f(state);
+	struct sockaddr_in at = sin_of("10.7.0.1", 5353);
+	struct dns_seen seen;
+	char *o;
+	int one = 1, tcp;
+
+	dns_on(f);
+	converge(f);
+	assert_true(matches(f));
+	if (getenv("ENFORCE_LIST")) {
+		o = out("nft list table inet warren_server");
+		fprintf(stderr, "%s", o);
+		free(o);
+	}
+	/* any address's 53 is answered by the resolver, and the answer comes from where the
+	 * query went (conntrack undoes the DNAT) */
+	seen = dns_ask("198.51.100.53");
+	assert_true(seen.at_resolver);
+	assert_true(seen.answered);
+	/* the server's own 53 reaches the resolver's port too */
+	seen = dns_ask("10.7.0.1");
+	assert_true(seen.at_resolver);
+	assert_true(seen.answered);
+	/* TCP as well */
+	tcp = socket(AF_INET, SOCK_STREAM, 0);
+	assert_int_equal(setsockopt(tcp, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)), 0);
+	assert_int_equal(bind(tcp, (struct sockaddr *)&at, sizeof(at)), 0);
+	assert_int_equal(listen(tcp, 8), 0);
+	assert_int_equal(probe(ns_c1, SOCK_STREAM, "198.51.100.53", 53), P_OK);
+	assert_int_equal(probe(ns_c2, SOCK_STREAM, "8.8.8.8", 53), P_OK);
+	close(tcp);
+	/* the rest still as the group says */
+	assert_true(reach(ns_c1, "tcp", "198.51.100.1", 80));
+	assert_false(reach(ns_c1, "tcp", "10.7.0.1", 2222));
+	assert_true(matches(f));
+}
+
+static void test_dns_no_redirect(void **state)
+{
+	struct fixture *f = live_f(state);
+	struct dns_seen seen;
+
+	dns_on(f);
+	f->conf.dns_redirect = false;
+	converge(f);
+	assert_true(matches(f));
+	/* elsewhere's 53 is not the resolver's (and the group does not allow it) */
+	seen = dns_ask("198.51.100.53");
+	assert_false(seen.at_resolver);
+	assert_false(seen.answered);
+	/* the server's own still is, on its port */
+	seen = dns_ask("10.7.0.1");
+	assert_true(seen.at_resolver);
+	assert_true(seen.answered);
+	/* with the resolver off, 53 on the server is what listens there (an echo) */
+	f->conf.dns_port = 0;
+	f->conf.refuse_dot = false;
+	cidrv_clear(&f->conf.doh);
+	converge(f);
+	seen = dns_ask("10.7.0.1");
+	assert_false(seen.at_resolver);
+	assert_true(reach(ns_c1, "udp", "10.7.0.1", 53));
+	assert_true(matches(f));
+}
+
+static void test_dns_refuse(void **state)
+{
+	struct fixture *f = live_f(state);
+	uint64_t before;
+
+	/* the group lets 198.51.100.2:443 through; 198.51.100.1 is wholly allowed */
+	f->dests[5] = (struct policy_dest){ .net = C("198.51.100.2/32"), .proto = IPPROTO_TCP,
+					    .port_lo = 443, .port_hi = 443 };
+	f->p.n_dests = 6;
+	converge(f);
+	/* off: DoT and DoH pass wherever the group lets them */
+	assert_int_equal(probe(ns_c1, SOCK_STREAM, "198.51.100.1", 853), P_OK);
+	assert_int_equal(probe(ns_c1, SOCK_DGRAM, "198.51.100.1", 853), P_OK);
+	assert_int_equal(probe(ns_c1, SOCK_STREAM, "198.51.100.1", 443), P_OK);
+	assert_int_equal(refused(f), 0);
+	dns_on(f);
+	converge(f);
+	assert_true(matches(f));
+	before = refused(f);
+	assert_int_equal(before, 0);
+	/* DoT and DoQ anywhere: a reset, a port unreachable, counted */
+	assert_int_equal(probe(ns_c1, SOCK_STREAM, "198.51.100.1", 853), P_REFUSED);
+	assert_int_equal(refused(f), 1);
+	assert_int_equal(probe(ns_c1, SOCK_DGRAM, "198.51.100.1", 853), P_REFUSED);
+	assert_int_equal(refused(f), 2);
+	/* refused before the group: where it would have dropped, the client hears a reset */
+	assert_int_equal(probe(ns_c2, SOCK_STREAM, "198.51.100.2", 853), P_REFUSED);
+	assert_int_equal(refused(f), 3);
+	/* DoH to a known resolver refused; 443 elsewhere, and its other ports, pass */
+	assert_int_equal(probe(ns_c1, SOCK_STREAM, "198.51.100.1", 443), P_REFUSED);
+	assert_int_equal(refused(f), 4);
+	assert_int_equal(probe(ns_c1, SOCK_STREAM, "198.51.100.2", 443), P_OK);
+	assert_int_equal(probe(ns_c1, SOCK_STREAM, "198.51.100.1", 80), P_OK);
+	assert_int_equal(probe(ns_c1, SOCK_DGRAM, "198.51.100.1", 5000), P_OK);
+	assert_int_equal(refused(f), 4);
+	assert_true(matches(f));
+	/* DoT alone: 443 is back */
+	cidrv_clear(&f->conf.doh);
+	converge(f);
+	assert_int_equal(probe(ns_c1, SOCK_STREAM, "198.51.100.1", 443), P_OK);
+	assert_int_equal(probe(ns_c1, SOCK_STREAM, "198.51.100.1", 853), P_REFUSED);
+	assert_int_equal(refused(f), 1);   /* a converge makes the table anew */
+	assert_true(matches(f));
+}
+
+static void test_dns_tamper(void **state)
+{
+	struct fixture *f = live_f(state);
+	char *a, *b;
+
+	dns_on(f);
+	converge(f);
+	assert_true(matches(f));
+	/* a second converge of the same makes the same table: nothing for a repair to do */
+	a = out("nft list table inet warren_server");
+	converge(f);
+	b = out("nft list table inet warren_server");
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+	assert_true(matches(f));
+	assert_int_equal(sh("nft flush chain inet warren_server dns_dnat"), 0);
+	assert_false(matches(f));
+	converge(f);
+	assert_true(matches(f));
+	/* the DNAT rule pointed elsewhere */
+	assert_int_equal(sh("nft flush chain inet warren_server dns_dnat && "
+			    "nft add rule inet warren_server dns_dnat iifname wgt udp dport 53 "
+			    "dnat ip to 10.7.0.1:5354"), 0);
+	assert_false(matches(f));
+	converge(f);
+	assert_true(matches(f));
+	assert_int_equal(sh("nft insert rule inet warren_server dns_dnat accept"), 0);
+	assert_false(matches(f));
+	converge(f);
+	assert_int_equal(sh("nft delete element inet warren_server doh4 '{ 198.51.100.1 }'"), 0);
+	assert_false(matches(f));
+	converge(f);
+	assert_int_equal(sh("nft add element inet warren_server doh6 '{ 2001:db9::/32 }'"), 0);
+	assert_false(matches(f));
+	converge(f);
+	assert_int_equal(sh("nft flush chain inet warren_server dns_refuse"), 0);
+	assert_false(matches(f));
+	converge(f);
+	assert_int_equal(sh("nft add counter inet warren_server other"), 0);
+	assert_false(matches(f));
+	converge(f);
+	assert_int_equal(sh("nft add quota inet warren_server q 1 mbytes"), 0);
+	assert_false(matches(f));
+	converge(f);
+	/* the chain made anew at another priority */
+	assert_int_equal(sh("nft flush chain inet warren_server dns_dnat && "
+			    "nft delete chain inet warren_server dns_dnat && "
+			    "nft 'add chain inet warren_server dns_dnat "
+			    "{ type nat hook prerouting priority 0; }' && "
+			    "nft add rule inet warren_server dns_dnat iifname wgt "
+			    "meta nfproto ipv4 udp dport 53 dnat ip to 10.7.0.1:5353 && "
+			    "nft add rule inet warren_server dns_dnat iifname wgt "
+			    "meta nfproto ipv4 tcp dport 53 dnat ip to 10.7.0.1:5353"), 0);
+	assert_false(matches(f));
+	converge(f);
+	assert_true(matches(f));
+	/* the resolver off: none of it is left */
+	f->conf.dns_port = 0;
+	f->conf.dns_redirect = f->conf.refuse_dot = false;
+	cidrv_clear(&f->conf.doh);
+	converge(f);
+	assert_true(matches(f));
+	a = out("nft list table inet warren_server");
+	assert_null(strstr(a, "dns_dnat"));
+	assert_null(strstr(a, "dns_refuse"));
+	assert_null(strstr(a, "doh"));
+	assert_null(strstr(a, "counter dns_refused"));
+	assert_null(strstr(a, "dnat"));
+	free(a);
+	assert_int_equal(sh("nft add counter inet warren_server dns_refused"), 0);
+	assert_false(matches(f));
+	/* and back on, then removed: nothing left at all */
+	dns_on(f);
+	converge(f);
+	assert_true(matches(f));
+	assert_int_equal(enforce_remove(f->e), 0);
+	a = out("nft list tables");
+	assert_null(strstr(a, "warren_server"));
+	free(a);
+}
+
 static void test_snat_only(void **state)
 {
 	struct fixture *f = live_f(state);
@@ -521,6 +860,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_one_dev_change, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tamper, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_snat_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dns_redirect, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dns_no_redirect, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dns_refuse, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dns_tamper, setup, teardown),
 	};
 	int rc;
 

@@ -231,7 +231,7 @@ static void test_open_schema(void **state)
 	assert_int_equal(st.st_mode & 07777, 0600);
 	assert_int_equal(db_pragma_int(f->db, "user_version", &v), 0);
 	assert_int_equal(v, DB_SCHEMA_VERSION);
-	assert_int_equal(v, 6);
+	assert_int_equal(v, 7);
 	assert_int_equal(db_pragma_int(f->db, "foreign_keys", &v), 0);
 	assert_int_equal(v, 1);
 	assert_int_equal(db_pragma_int(f->db, "busy_timeout", &v), 0);
@@ -1935,7 +1935,7 @@ static void test_migrate_v5(void **state)
 		 " VALUES (1, 'alice', 1000, 1000, 2, 'a@example.net'), (2, 'bob', 1100, 1100, 1, NULL);");
 	assert_int_equal(db_open(f->path, &f->db), 0);
 	assert_int_equal(db_pragma_int(f->db, "user_version", &ver), 0);
-	assert_int_equal(ver, 6);
+	assert_int_equal(ver, 7);
 	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
 	assert_int_equal(db_group_get_by_name(f->db, "staff", &g), 0);
 	assert_int_equal(g.id, 2);
@@ -1958,7 +1958,7 @@ static void test_migrate_v5(void **state)
 	/* and reopening does not migrate again */
 	db_close(f->db);
 	assert_int_equal(db_open(f->path, &f->db), 0);
-	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 6);
+	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 7);
 }
 
 /* A group's policy: set, read back, NULL for what it inherits; "" is a value. */
