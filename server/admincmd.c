@@ -1665,13 +1665,14 @@ int cmd_dns(int argc, char **argv)
 			continue;
 		snprintf(noun, sizeof(noun), "dns %s", parts[i]);
 		if (i == 2 && (argc == 2 || argv[2][0] == '-')) {
-			char **v = xcalloc((size_t)argc + 2, sizeof(*v));
+			/* "list" twice: the part, then its verb */
+			char **v = xcalloc((size_t)argc + 1, sizeof(*v));
 			int r;
 
 			v[0] = argv[1];
 			v[1] = (char *)"list";
 			memcpy(&v[2], &argv[2], (size_t)(argc - 2) * sizeof(*v));
-			r = run(noun, argc + 1, v);
+			r = run(noun, argc, v);
 			free(v);
 			return r;
 		}
