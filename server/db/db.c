@@ -1061,14 +1061,18 @@ int db_open(const char *path, struct db **out)
 	int fd, rc, ret;
 
 	*out = NULL;
-	/* SQLite would create the file with the umask's mode; the WAL and shm files copy this one */
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0) {
+	/* SQLite would create the file with the umask's mode; the WAL and shm files copy this
+	 * one. Only a file made here is closed here: closing any descriptor of a file drops
+	 * every POSIX lock the process holds on it, a second connection's open included, and
+	 * with them the first connection's claim on the WAL. */
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 && errno != EEXIST) {
 		ret = -errno;
 		log_err("database %s: %s", path, strerror(-ret));
 		return ret;
 	}
-	close(fd);
+	if (fd >= 0)
+		close(fd);
 	db = xcalloc(1, sizeof(*db));
 	rc = sqlite3_open_v2(path, &db->sq, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL);
 	if (rc != SQLITE_OK) {
