@@ -34,7 +34,8 @@ REQUIRED_TOOLS="bash ip nft wg ping timeout sha256sum sort modprobe"
 OPTIONAL_TOOLS="ss bridge tc tracepath grep sed awk find xargs diff cmp gzip
 	mount umount flock setsid unshare nsenter getopt ps pgrep pkill pidof sysctl kill
 	insmod rmmod lsmod modinfo depmod wg-quick wireguard-go nc socat tcpdump jq curl
-	xxd hexdump openssl sqlite3 strace conntrack dig file less resolvconf getent iperf3"
+	xxd hexdump openssl sqlite3 strace conntrack dig file less resolvconf getent iperf3
+	nsd ldns-keygen ldns-signzone dnsperf dnsmasq"
 # Modules loaded on demand (modprobe resolves their dependencies).
 MODULES="wireguard veth dummy bridge macvlan ipvlan vrf tun ifb sch_netem sch_tbf sch_htb
 	sch_fq_codel
@@ -245,8 +246,8 @@ build_overlay() {
 	# build/warren, the unit-test binaries (live tests run them against wireguard.ko) and
 	# the scenarios' C drivers (build/tests/netns/*), moved to /repo/build in the guest;
 	# their libraries stay where ldd found them.
-	# Libraries warren loads only when it needs them (a portal), with theirs.
-	for s in libcurl.so.4 libmicrohttpd.so.12; do
+	# Libraries warren loads only when it needs them (a portal, the resolver), with theirs.
+	for s in libcurl.so.4 libmicrohttpd.so.12 libunbound.so.8; do
 		s=$(ldconfig -p 2>/dev/null | awk -v n="$s" '$1 == n && /x86-64/ { print $NF; exit }')
 		[ -n "$s" ] && install_bin "$s"
 	done
