@@ -747,12 +747,6 @@ static int do_list_set(struct api_call *c)
 			r = api_fail(c, -EINVAL, "%s", why);
 			goto out;
 		}
-		if (refresh != l->refresh_s) {
-			/* the storage keeps a list's refresh as it was added */
-			r = api_fail(c, -EINVAL, "refresh: cannot be changed on a list that exists "
-				     "(delete it and add it again)");
-			goto out;
-		}
 	}
 	if (q->has_groups && (r = group_ids(c, q, ids, &n)) < 0)
 		goto out;
@@ -761,6 +755,8 @@ static int do_list_set(struct api_call *c)
 		r = db_dns_list_set_enabled(c->s->db, l->id, q->enabled);
 	if (r == 0 && q->has_groups)
 		r = db_dns_list_set_groups(c->s->db, l->id, ids, n);
+	if (r == 0 && q->has_refresh && refresh != l->refresh_s)
+		r = db_dns_list_set_refresh(c->s->db, l->id, refresh);
 	if (r == 0) {
 		r = db_commit(c->s->db);
 	} else {

@@ -420,6 +420,20 @@ int db_dns_list_set_enabled(struct db *db, int64_t id, bool enabled)
 	return ret;
 }
 
+int db_dns_list_set_refresh(struct db *db, int64_t id, uint32_t refresh_s)
+{
+	sqlite3_stmt *s = prep(db, "UPDATE dns_lists SET refresh_s = ?2 WHERE id = ?1");
+	int ret;
+
+	if (!s)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, refresh_s ? refresh_s : 86400);
+	ret = dbi_exec_one(db, s, "list");
+	sqlite3_finalize(s);
+	return ret;
+}
+
 static int list_exists(struct db *db, int64_t id)
 {
 	sqlite3_stmt *s = prep(db, "SELECT count(*) FROM dns_lists WHERE id = ?1");

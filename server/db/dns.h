@@ -84,6 +84,8 @@ int db_dns_list_add(struct db *db, const struct db_dns_list *l, int64_t *id);
 int db_dns_list_get(struct db *db, int64_t id, struct db_dns_list *l);
 int db_dns_list_get_by_name(struct db *db, const char *name, struct db_dns_list *l);
 int db_dns_list_set_enabled(struct db *db, int64_t id, bool enabled);
+/* refresh_s 0: 86400. */
+int db_dns_list_set_refresh(struct db *db, int64_t id, uint32_t refresh_s);
 /* Replaces the groups (n 0: every group), all or nothing. */
 int db_dns_list_set_groups(struct db *db, int64_t id, const int64_t *groups, size_t n);
 /* Writes etag, last_modified, fetched_at, entries, bad_lines and error of l->id. */

@@ -268,8 +268,9 @@ static void test_lists(void **state)
 	refused("dns.list.add", "{\"name\":\"ads\",\"source\":\"/x\"}", 409, "list \"ads\" exists");
 	refused("dns.list.set", "{\"name\":\"ads\"}", 400,
 		"nothing to change (enabled, groups, refresh)");
-	refused("dns.list.set", "{\"name\":\"ads\",\"refresh\":60}", 400,
-		"refresh: cannot be changed on a list that exists (delete it and add it again)");
+	assert_int_equal(run("dns.list.set", "{\"name\":\"ads\",\"refresh\":\"2h\"}", &a), 200);
+	json_value_free(a.doc);
+	assert_int_equal(count("SELECT refresh_s FROM dns_lists WHERE name = 'ads'"), 7200);
 	assert_int_equal(run("dns.list.set", "{\"name\":\"ads\",\"enabled\":false,\"groups\":[]}",
 			     &a), 200);
 	json_value_free(a.doc);
@@ -284,7 +285,7 @@ static void test_lists(void **state)
 	assert_int_equal(run("dns.list.show", "{\"name\":\"nope\"}", &a), 404);
 	assert_int_equal(run("dns.list.delete", "{\"name\":\"remote\"}", &a), 204);
 	assert_int_equal(count("SELECT count(*) FROM dns_lists"), 1);
-	assert_int_equal(count("SELECT count(*) FROM audit WHERE op LIKE 'dns.list.%' AND status < 300"), 6);
+	assert_int_equal(count("SELECT count(*) FROM audit WHERE op LIKE 'dns.list.%' AND status < 300"), 7);
 }
 
 static void test_roles(void **state)
