@@ -781,7 +781,7 @@ out:
 const struct api_op op_dns_list_set = {
 	"dns.list.set", "PATCH", "/api/v1/dns/lists/{name}", API_ADMIN, API_CHANGES,
 	sizeof(struct list_req), list_set_fields, do_list_set,
-	"Enable or disable a block list, or change its groups ([] or null: every group)",
+	"Enable or disable a block list, or change its groups ([] or null: every group) or refresh",
 	list_check,
 };
 
