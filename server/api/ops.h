@@ -49,6 +49,11 @@ extern const struct api_op op_announce_list, op_announce_add, op_announce_show,
 /* services.c: the catalog, a user's services and resources */
 extern const struct api_op op_service_list, op_service_add, op_service_show, op_service_set,
 	op_service_delete, op_me_services, op_me_resources;
+/* dns.c: the resolver's records, rules, lists, query log, statistics; a user's own */
+extern const struct api_op op_dns_record_list, op_dns_record_add, op_dns_record_delete,
+	op_dns_rule_list, op_dns_rule_add, op_dns_rule_delete, op_dns_list_list, op_dns_list_add,
+	op_dns_list_show, op_dns_list_set, op_dns_list_delete, op_dns_list_refresh, op_dns_log,
+	op_dns_stats, op_dns_status, op_me_dns;
 
 /* A service's address: HOST:PORT (HOST a name, IPv4 or [IPv6]) or an http(s) URL. 0, or
  * -EINVAL with why. */

@@ -27,6 +27,11 @@ const struct api_op *const api_ops[] = {
 	&op_announce_delete, &op_me_announcements, &op_me_announcement_read,
 	&op_service_list, &op_service_add, &op_service_show, &op_service_set, &op_service_delete,
 	&op_me_services, &op_me_resources,
+	&op_dns_record_list, &op_dns_record_add, &op_dns_record_delete,
+	&op_dns_rule_list, &op_dns_rule_add, &op_dns_rule_delete,
+	&op_dns_list_list, &op_dns_list_add, &op_dns_list_show, &op_dns_list_set,
+	&op_dns_list_delete, &op_dns_list_refresh,
+	&op_dns_log, &op_dns_stats, &op_dns_status, &op_me_dns,
 	&op_settings_show, &op_settings_set,
 	&op_audit_list,
 };

@@ -388,6 +388,100 @@ static const char *const migrations[] = {
 	"ALTER TABLE groups ADD COLUMN idle_s INTEGER CHECK (idle_s BETWEEN 0 AND 4294967295);"
 	"ALTER TABLE groups ADD COLUMN max_maps INTEGER CHECK (max_maps BETWEEN 0 AND 65535);"
 	"ALTER TABLE users ADD COLUMN rate TEXT;",
+	/* 7: the resolver's internal records, custom rules, block lists, the query log with
+	 * its names interned, and hourly roll-ups for the statistics */
+	"CREATE TABLE dns_records ("
+	" id INTEGER PRIMARY KEY,"
+	" name TEXT NOT NULL CHECK (name <> '' AND name = lower(name)),"
+	" type TEXT NOT NULL CHECK (type IN ('A', 'AAAA', 'CNAME', 'TXT', 'SRV')),"
+	" value TEXT NOT NULL CHECK (value <> ''),"
+	" ttl INTEGER NOT NULL DEFAULT 300 CHECK (ttl BETWEEN 0 AND 2147483647),"
+	" created INTEGER NOT NULL,"
+	" UNIQUE (name, type, value)"
+	") STRICT;"
+	"CREATE TABLE dns_rules ("
+	" id INTEGER PRIMARY KEY,"
+	" pattern TEXT NOT NULL CHECK (pattern <> ''),"
+	" action TEXT NOT NULL CHECK (action IN ('block', 'allow')),"
+	/* NULL: every group */
+	" group_id INTEGER REFERENCES groups(id) ON DELETE CASCADE,"
+	" note TEXT NOT NULL DEFAULT '',"
+	" created INTEGER NOT NULL"
+	") STRICT;"
+	/* NULLs are distinct in a UNIQUE constraint: every group's rule would repeat */
+	"CREATE UNIQUE INDEX dns_rules_unique ON dns_rules(pattern, action, ifnull(group_id, 0));"
+	"CREATE INDEX dns_rules_group ON dns_rules(group_id);"
+	/* AUTOINCREMENT: the query log keeps a deleted list's id */
+	"CREATE TABLE dns_lists ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" name TEXT NOT NULL UNIQUE,"
+	" source TEXT NOT NULL CHECK (source <> ''),"
+	" enabled INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),"
+	" refresh_s INTEGER NOT NULL DEFAULT 86400 CHECK (refresh_s > 0),"
+	" etag TEXT,"
+	" last_modified TEXT,"
+	" fetched_at INTEGER,"
+	" entries INTEGER NOT NULL DEFAULT 0,"
+	" bad_lines INTEGER NOT NULL DEFAULT 0,"
+	" error TEXT,"
+	" created INTEGER NOT NULL"
+	") STRICT;"
+	/* no row for a list: every group. As for services, a group named here is not
+	 * deleted (a list for one group would become everyone's): no cascade from groups. */
+	"CREATE TABLE dns_list_groups ("
+	" list_id INTEGER NOT NULL REFERENCES dns_lists(id) ON DELETE CASCADE,"
+	" group_id INTEGER NOT NULL REFERENCES groups(id),"
+	" PRIMARY KEY (list_id, group_id)"
+	") STRICT, WITHOUT ROWID;"
+	"CREATE INDEX dns_list_groups_group ON dns_list_groups(group_id);"
+	"CREATE TABLE dns_names ("
+	" id INTEGER PRIMARY KEY,"
+	" name TEXT NOT NULL UNIQUE"
+	") STRICT;"
+	/* One row a query, as small as SQLite stores it: ids ascend with at (the writer
+	 * keeps at non-decreasing), so a time range is an id range; zeros and NULLs take no
+	 * bytes. list_id NULL: not blocked, 0: a custom rule. No references: a deleted
+	 * user's, device's or list's id stays. */
+	"CREATE TABLE dns_log ("
+	" id INTEGER PRIMARY KEY,"
+	" at INTEGER NOT NULL,"
+	" user_id INTEGER NOT NULL,"
+	" device_id INTEGER NOT NULL,"
+	" name_id INTEGER NOT NULL,"
+	" qtype INTEGER NOT NULL,"
+	" rcode INTEGER NOT NULL,"
+	" list_id INTEGER,"
+	" upstream_us INTEGER NOT NULL DEFAULT 0,"
+	" collapsed INTEGER NOT NULL DEFAULT 0"
+	") STRICT;"
+	/* by user (and so by device, one user's), by name; each entry ends with the id, so
+	 * newest first and a time range are read off the index */
+	"CREATE INDEX dns_log_user ON dns_log(user_id);"
+	"CREATE INDEX dns_log_name ON dns_log(name_id);"
+	/* each device the log has seen, with its user: a search by device reads its user's
+	 * index, also once the device is deleted */
+	"CREATE TABLE dns_log_devices ("
+	" device_id INTEGER PRIMARY KEY,"
+	" user_id INTEGER NOT NULL"
+	") STRICT;"
+	"CREATE TABLE dns_hourly ("
+	" hour INTEGER NOT NULL CHECK (hour % 3600 = 0),"
+	" user_id INTEGER NOT NULL,"
+	" queries INTEGER NOT NULL DEFAULT 0,"
+	" blocked INTEGER NOT NULL DEFAULT 0,"
+	" nxdomain INTEGER NOT NULL DEFAULT 0,"
+	" servfail INTEGER NOT NULL DEFAULT 0,"
+	" upstream_n INTEGER NOT NULL DEFAULT 0,"
+	" upstream_us_sum INTEGER NOT NULL DEFAULT 0,"
+	" PRIMARY KEY (hour, user_id)"
+	") STRICT, WITHOUT ROWID;"
+	"CREATE TABLE dns_hourly_names ("
+	" hour INTEGER NOT NULL CHECK (hour % 3600 = 0),"
+	" name_id INTEGER NOT NULL,"
+	" queries INTEGER NOT NULL DEFAULT 0,"
+	" blocked INTEGER NOT NULL DEFAULT 0,"
+	" PRIMARY KEY (hour, name_id)"
+	") STRICT, WITHOUT ROWID;",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == DB_SCHEMA_VERSION,

@@ -16,8 +16,9 @@ struct db;
 
 /* The schema version this code writes; a database with a higher one is refused. Version
  * 4 has accounts with devices, admins, roles, groups, settings, audit and traffic; 5 adds
- * announcements, services and vouchers; 6 a group's access policy and a user's rate. */
-#define DB_SCHEMA_VERSION 6
+ * announcements, services and vouchers; 6 a group's access policy and a user's rate; 7 the
+ * resolver's records, rules, lists, query log and hourly roll-ups (dns.h). */
+#define DB_SCHEMA_VERSION 7
 
 #define DB_NAME_MAX 32           /* user, device, admin, token and group names */
 #define DB_EMAIL_MAX 254
@@ -582,5 +583,7 @@ int db_setting_set(struct db *db, const char *key, const char *value, int64_t at
 		   const char *by);
 int db_setting_delete(struct db *db, const char *key);
 int db_setting_list(struct db *db, db_setting_fn fn, void *arg);
+
+#include "dns.h"
 
 #endif

@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #include "wire.h"
-#include "../../profiles/cidr.h"
+#include "../../profiles/model.h"               /* struct cidrv */
 
 struct account;
 struct zone;
