@@ -36,8 +36,13 @@ const T = (c, k, vars = {}) => c[k].replace(/\{(\w+)\}/g, (m, v) => (v in vars ?
 
 // dig in alice's namespace, through her tunnel: the answer's status and its records.
 function dig(name, type = 'A') {
-	const out = execFileSync('ip', ['netns', 'exec', process.env.TUN_NS, 'dig', `@${process.env.DNS}`, '+tries=1', '+time=3',
+	let out;
+	try {
+		out = execFileSync('ip', ['netns', 'exec', process.env.TUN_NS, 'dig', `@${process.env.DNS}`, '+tries=1', '+time=3',
 		name, type], { encoding: 'utf8' });
+	} catch (e) {
+		out = String(e.stdout || '');
+	}
 	const status = (/status: ([A-Z]+)/.exec(out) || [])[1] || '';
 	const answers = out.split('\n').filter((l) => l && !l.startsWith(';') && l.includes('\tIN\t'))
 		.map((l) => l.split(/\s+/).pop());

@@ -45,7 +45,7 @@ server = { interface = "$WGS"; listen_port = 51820; private_key = "$SKEY";
            endpoint = "10.209.0.1:51820"; pool = [ "10.9.0.0/16" ];
            client_allowed_ips = [ "10.9.0.0/16" ]; egress = "$VW"; snat = false;
            database = "$WT_DIR/warren.db";
-           resolver = { upstream = [ "127.0.0.1@5399" ]; };
+           resolver = { upstream = [ "127.0.0.1:5399" ]; };
            portal = { listen = "10.208.0.1:8443"; tls_cert_file = "$WT_DIR/portal.crt";
                       tls_key_file = "$WT_DIR/portal.key"; }; };
 EOF2
@@ -68,14 +68,23 @@ ADDR=$(W user show alice --json | jq -r '.devices[0].addresses[0] // empty')
 check "alice's device has an address ($ADDR)" test -n "$ADDR"
 wg_dev tun "$WGC" "$CKEY" 0 "${ADDR%/*}/32" || finish
 wg_add_peer tun "$WGC" "$(wg_pubkey "$SKEY")" 10.9.0.0/16 10.209.0.1:51820 25
+# The server gave the device a preshared key; its file says which.
+PSK=$(W user config alice | sed -n 's/^PresharedKey *= *//p')
+[ -n "$PSK" ] && in_ns tun wg set "$WGC" peer "$(wg_pubkey "$SKEY")" preshared-key "$(wg_keyfile "$PSK")"
 in_ns tun ip route add 10.9.0.0/16 dev "$WGC"
 DNS=10.9.0.1
 q() { in_ns tun dig @"$DNS" +tries=1 +time=3 "$@"; }
 check "alice's tunnel carries DNS: her own name answers with her address" \
 	wait_for 10 sh -c "ip netns exec $(ns tun) dig @$DNS +short +tries=1 +time=2 alice.alice.vpn.internal | grep -qx ${ADDR%/*}"
+if ! q +short alice.alice.vpn.internal | grep -qx "${ADDR%/*}"; then
+	diag "$(in_ns tun wg show "$WGC" 2>&1 | head -12)"
+	diag "$(tail -n 15 "$WT_DIR/server.log")"
+	diag "$(in_ns web ss -lunp 2>&1 | head)"
+fi
 check_eq "a name of the zone that does not exist is NXDOMAIN" NXDOMAIN \
 	"$(q nothing.alice.vpn.internal | sed -n 's/.*status: \([A-Z]*\).*/\1/p')"
 
+[ -n "${DNS_WEB_SETUP_ONLY:-}" ] && finish
 P_ALICE=$(W user passwd alice)
 P_ROOT=$(W admin add root)
 P_EVE=$(W admin add eve --role viewer)
