@@ -63,7 +63,7 @@ function Editor({ open, onClose, onSaved }) {
 			<${FormError} message=${error} />
 			<${TextField} label=${t('dns.record_name')} hint=${t('dns.record_name_hint')} value=${f.name} onInput=${set('name')}
 				error=${invalid.name} autocomplete="off" autocapitalize="none" spellcheck=${false}
-				placeholder="nas" class="input mono" autofocus />
+				placeholder="nas.vpn.internal" class="input mono" autofocus />
 			<div class="form-row">
 				<${SelectField} label=${t('dns.type')} value=${f.type} onChange=${set('type')}
 					options=${TYPES.map((x) => ({ value: x, label: x }))} />
@@ -91,7 +91,7 @@ function DnsRecords({ session }) {
 
 	const fetchPage = async (q, signal) => {
 		try {
-			const res = await api.get('/dns/records', { query: { limit: q.limit, cursor: q.cursor }, signal });
+			const res = await api.get('/dns/records', { signal });
 			setMissing(false);
 			return { rows: res.records || [], total: res.total ?? null, next: res.next ?? null };
 		} catch (e) {

@@ -92,7 +92,7 @@ function DnsRules({ session }) {
 
 	const fetchPage = async (q, signal) => {
 		try {
-			const res = await api.get('/dns/rules', { query: { limit: q.limit, cursor: q.cursor }, signal });
+			const res = await api.get('/dns/rules', { signal });
 			setMissing(false);
 			return { rows: res.rules || [], total: res.total ?? null, next: res.next ?? null };
 		} catch (e) {
