@@ -447,7 +447,7 @@ for (const lang of LANGS) {
 	check(`${lang}: the portal's devices page has the DNS card with alice.alice.vpn.internal`, text.includes('alice.alice.vpn.internal'), text);
 	const nq = parseInt(await card.locator('.dns-queries').innerText().catch(() => '0').then((x) => x.replace(/[^\d]/g, '')), 10);
 	const nb = parseInt(await card.locator('.dns-blocked').innerText().catch(() => '0').then((x) => x.replace(/[^\d]/g, '')), 10);
-	const recent = await card.locator('.dns-recent li').allInnerTexts();
+	const recent = await o.pg.locator('.dns-recent li').allInnerTexts();
 	if (!nq && recent.length) ok(`${lang}: her queries and blocked over 24 hours # SKIP the server's counts leave out the current hour`);
 	else check(`${lang}: her queries (${nq}) and blocked (${nb}) over 24 hours`, nq >= 66 && nb >= 3);
 	check(`${lang}: her latest queries, the newest first (ads.example.org, blocked)`, recent.length > 0 && recent[0].includes('ads.example.org')

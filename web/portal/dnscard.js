@@ -7,6 +7,7 @@ import { t, formatNumber, currentLang, toDate } from '../lib/i18n.js';
 import { api, ApiError } from '../lib/api.js';
 import { Icon } from '../lib/ui/icons.js';
 
+const RECENT = 10;
 const RCODES = { 0: 'NOERROR', 2: 'SERVFAIL', 3: 'NXDOMAIN', 5: 'REFUSED' };
 
 function stamp(v) {
@@ -45,14 +46,14 @@ export function DnsCard({ version = 0 }) {
 	}, [version]);
 	if (!d || d.error) return null;
 	const names = d.names || [];
-	const recent = d.recent || [];
+	const recent = (d.recent || []).slice(0, RECENT);
 	return html`<section class="card panel dns-card" aria-labelledby="dns-card-h">
 		<h2 id="dns-card-h" class="panel-title">${t('dns.card_title')}</h2>
 		<p class="muted small">${t('dns.card_lead', { domain: d.domain || '' })}</p>
 		${names.length ? html`<dl class="details details-compact dns-names">
 			${names.map((n) => html`<div class="details-row" key=${n.name} data-device=${n.device}>
 				<dt>${n.device}</dt>
-				<dd><span class="mono strong dns-name">${n.name}</span> <${CopyName} name=${n.name} />
+				<dd><div class="session-head"><span class="mono strong dns-name">${n.name}</span><${CopyName} name=${n.name} /></div>
 					${n.addresses && n.addresses.length > 0 && html`<div class="muted small mono">${n.addresses.join(' · ')}</div>`}</dd>
 			</div>`)}
 		</dl>` : html`<p class="muted">${t('dns.card_no_names')}</p>`}
@@ -60,7 +61,9 @@ export function DnsCard({ version = 0 }) {
 			<div class="details-row"><dt>${t('dns.card_queries')}</dt><dd class="dns-queries">${formatNumber(d.queries_24h || 0)}</dd></div>
 			<div class="details-row"><dt>${t('dns.card_blocked')}</dt><dd class="dns-blocked">${formatNumber(d.blocked_24h || 0)}</dd></div>
 		</dl>
-		<h3 class="small strong">${t('dns.card_recent')}</h3>
+	</section>
+	<section class="card panel dns-card-recent" aria-labelledby="dns-recent-h">
+		<h2 id="dns-recent-h" class="panel-title">${t('dns.card_recent')}</h2>
 		${recent.length ? html`<ul class="session-list dns-recent">
 			${recent.map((e) => html`<li class="session" key=${e.id}>
 				<div class="session-head">

@@ -7,7 +7,6 @@ import { t, currentLang, toDate } from '../../lib/i18n.js';
 import { ApiError, errorText } from '../../lib/api.js';
 import { Link } from '../../lib/router.js';
 import { Icon } from '../../lib/ui/icons.js';
-import { PageHead } from '../../lib/ui/page.js';
 
 export const DNS_TABS = [
 	{ id: 'dns', path: '/admin/dns', title: 'dns.tab_log' },
@@ -26,10 +25,16 @@ export function DnsTabs({ current }) {
 	</nav>`;
 }
 
-// The heading of a DNS page, with the tabs under it.
+// The heading of a DNS page (PageHead's parts), the tabs under its lead.
 export function DnsHead({ current, title, lead, children }) {
-	return html`<${PageHead} title=${title} lead=${lead}>${children}</${PageHead}>
-		<${DnsTabs} current=${current} />`;
+	return html`<div class="page-head">
+		<div>
+			<h1>${title}</h1>
+			${lead && html`<p class="page-lead">${lead}</p>`}
+			<${DnsTabs} current=${current} />
+		</div>
+		<div class="page-actions">${children}</div>
+	</div>`;
 }
 
 // { field, message } when the server refused one field of a request, else null.

@@ -123,10 +123,12 @@ function DnsStats() {
 				value=${data ? (data.upstream_ms_avg == null ? '—' : t('dns.ms', { n: formatNumber(Math.round(data.upstream_ms_avg)) })) : null}
 				note=${t('dns.upstream_note')} />
 		</div>
-		<div class="dns-top cards section">
+		<div class="stats-grid dns-top">
 			<${TopList} id="dns-top-names" title=${t('dns.top_names')} rows=${names} empty=${t('dns.top_empty')} />
-			<${TopList} id="dns-top-blocked" title=${t('dns.top_blocked')} rows=${blocked} empty=${t('dns.top_blocked_empty')} />
-			<${TopList} id="dns-top-users" title=${t('dns.top_users')} rows=${users} empty=${t('dns.top_empty')} />
+			<div>
+				<${TopList} id="dns-top-blocked" title=${t('dns.top_blocked')} rows=${blocked} empty=${t('dns.top_blocked_empty')} />
+				<${TopList} id="dns-top-users" title=${t('dns.top_users')} rows=${users} empty=${t('dns.top_empty')} />
+			</div>
 		</div>`}
 		<${Status} />
 	</div>`;
