@@ -84,7 +84,6 @@ fi
 check_eq "a name of the zone that does not exist is NXDOMAIN" NXDOMAIN \
 	"$(q nothing.alice.vpn.internal | sed -n 's/.*status: \([A-Z]*\).*/\1/p')"
 
-[ -n "${DNS_WEB_SETUP_ONLY:-}" ] && { [ -f "$DNS_WEB_SETUP_ONLY" ] && . "$DNS_WEB_SETUP_ONLY"; finish; }
 P_ALICE=$(W user passwd alice)
 P_ROOT=$(W admin add root)
 P_EVE=$(W admin add eve --role viewer)

@@ -123,7 +123,7 @@ function DnsStats() {
 				value=${data ? (data.upstream_ms_avg == null ? '—' : t('dns.ms', { n: formatNumber(Math.round(data.upstream_ms_avg)) })) : null}
 				note=${t('dns.upstream_note')} />
 		</div>
-		<div class="stats-grid dns-top">
+		<div class="stats-grid section dns-top">
 			<${TopList} id="dns-top-names" title=${t('dns.top_names')} rows=${names} empty=${t('dns.top_empty')} />
 			<div>
 				<${TopList} id="dns-top-blocked" title=${t('dns.top_blocked')} rows=${blocked} empty=${t('dns.top_blocked_empty')} />
