@@ -13,6 +13,11 @@ import announcements from './pages/announcements.js';
 import services from './pages/services.js';
 import vouchers from './pages/vouchers.js';
 import voucher from './pages/voucher.js';
+import dns from './pages/dnslog.js';
+import dnsstats from './pages/dnsstats.js';
+import dnslists from './pages/dnslists.js';
+import dnsrules from './pages/dnsrules.js';
+import dnsrecords from './pages/dnsrecords.js';
 import settings from './pages/settings.js';
 import admins from './pages/admins.js';
 import audit from './pages/audit.js';
@@ -20,7 +25,7 @@ import account from './pages/account.js';
 
 export const pages = [
 	dashboard, users, user, status, sessions, groups, group, announcements, services, vouchers, voucher,
-	settings, admins, audit, account,
+	dns, dnsstats, dnslists, dnsrules, dnsrecords, settings, admins, audit, account,
 ];
 
 // The page for path, with the params of its pattern.

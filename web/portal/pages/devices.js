@@ -15,6 +15,7 @@ import { Modal } from '../../lib/ui/modal.js';
 import { ConfirmDialog } from '../../lib/ui/dialogs.js';
 import { toast } from '../../lib/ui/toast.js';
 import { refreshMe } from '../me.js';
+import { DnsCard } from '../dnscard.js';
 
 const NAME = /^[a-z0-9][a-z0-9._-]{0,31}$/;
 
@@ -209,6 +210,7 @@ function Devices({ me }) {
 			<${Icon} name="device" size=${32} />
 			<p>${t('devices.none')}</p>
 		</div>`}
+		<${DnsCard} version=${devices.map((x) => x.name).join(' ')} />
 		<${AddDialog} open=${!!dialog && dialog.kind === 'add'} browserKeys=${browserKeys} onClose=${close} onDone=${(r) => made(r, 'add')} />
 		${dialog && dialog.kind === 'qr' && html`<${ServerQr} device=${d} onClose=${close} />`}
 		${dialog && dialog.kind === 'keys' && html`<${KeysDialog} result=${dialog.result} onClose=${close} />`}
