@@ -226,6 +226,14 @@ static int do_record_add(struct api_call *c)
 
 	if (zone_record_check(&zr, rec.name, why, sizeof(why)) < 0)
 		return api_fail(c, -EINVAL, "%s", why);
+	/* A bare name ("nas") is one of the internal zone's: nas.vpn.internal. */
+	if (!strchr(rec.name, '.')) {
+		const char *dom = c->s->c->server.resolver.domain;
+
+		if (strlen(rec.name) + 1 + strlen(dom) > DNS_NAME_TEXT_MAX)
+			return api_fail(c, -EINVAL, "name \"%s\": too long with .%s", rec.name, dom);
+		snprintf(rec.name + strlen(rec.name), sizeof(rec.name) - strlen(rec.name), ".%s", dom);
+	}
 	for (i = 0; q->type[i] && i + 1 < sizeof(rec.type); i++)
 		rec.type[i] = (char)toupper((unsigned char)q->type[i]);
 	snprintf(rec.value, sizeof(rec.value), "%s", q->value);

@@ -20,7 +20,7 @@
 #define BUF_INIT (256 * 1024)
 #define BUF_MAX (32 * 1024 * 1024)   /* a buffer's bytes: ~400k queries of 50-byte names */
 #define PURGE_MAX 5000               /* rows one purge pass deletes */
-#define ROLLUP_FLUSH_MS 60000        /* roll-up counts to the database at least this often */
+#define ROLLUP_FLUSH_MS 5000         /* roll-up counts to the database at least this often */
 #define HOURLY_KEEP_S (400 * 86400)  /* the statistics keep a year and some */
 #define NAME_CACHE 65536             /* name -> id slots, direct-mapped */
 

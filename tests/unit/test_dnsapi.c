@@ -173,6 +173,10 @@ static void test_records(void **state)
 			       "AND type = 'A' AND value = '10.9.0.200' AND ttl = 120"), 1);
 	assert_int_equal(count("SELECT count(*) FROM audit WHERE op = 'dns.record.add' AND "
 			       "target = 'nas.vpn.internal A' AND status = 201"), 1);
+	assert_int_equal(run("dns.record.add", "{\"name\":\"printer\",\"type\":\"A\","
+			     "\"value\":\"10.9.0.201\"}", &a), 201);
+	assert_string_equal(json_get_str(a.doc, "name"), "printer.vpn.internal");
+	json_value_free(a.doc);
 	refused("dns.record.add", "{\"name\":\"x.vpn.internal\",\"type\":\"A\",\"value\":\"1.2.3\"}",
 		400, "value \"1.2.3\": not an IPv4 address");
 	refused("dns.record.add", "{\"name\":\"x.vpn.internal\",\"type\":\"MX\",\"value\":\"a\"}",
@@ -186,11 +190,11 @@ static void test_records(void **state)
 	refused("dns.record.add", "{\"name\":\"nas.vpn.internal\",\"type\":\"A\",\"value\":\"10.9.0.200\"}",
 		409, "record nas.vpn.internal A 10.9.0.200: exists");
 	assert_int_equal(run("dns.record.list", "{}", &a), 200);
-	assert_int_equal(json_get_arr(a.doc, "records")->n, 1);
+	assert_int_equal(json_get_arr(a.doc, "records")->n, 2);
 	json_value_free(a.doc);
 	snprintf(req, sizeof(req), "{\"id\":%" PRId64 "}", id);
 	assert_int_equal(run("dns.record.delete", req, &a), 204);
-	assert_int_equal(count("SELECT count(*) FROM dns_records"), 0);
+	assert_int_equal(count("SELECT count(*) FROM dns_records"), 1);
 	assert_int_equal(run("dns.record.delete", req, &a), 404);
 	assert_string_equal(a.error, "no record 1");
 }
