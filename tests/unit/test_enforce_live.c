@@ -34,6 +34,7 @@
 #include "netcfg/nft.h"
 #include "netcfg/nl.h"
 #include "profiles/policy.h"
+#include "server/dns/doh.h"
 #include "server/enforce.h"
 
 static bool live;
@@ -611,10 +612,18 @@ static struct dns_seen dns_ask(const char *host)
 	return seen;
 }
 
-/* The resolver on 5353, 53 redirected, DoT refused, DoH to 198.51.100.1 refused. */
+/* The resolver on 5353, 53 redirected, DoT refused, DoH to 198.51.100.1 and the built-in
+ * list refused. */
 static void dns_on(struct fixture *f)
 {
 	struct cidr c = C("198.51.100.1/32");
+	size_t i;
+
+	for (i = 0; i < doh_builtin_n; i++) {
+		struct cidr b = C(doh_builtin[i]);
+
+		cidrv_push(&f->conf.doh, &b);
+	}
 
 	f->conf.dns_port = 5353;
 	f->conf.dns_redirect = true;
@@ -775,6 +784,9 @@ static void test_dns_tamper(void **state)
 	assert_false(matches(f));
 	converge(f);
 	assert_int_equal(sh("nft delete element inet warren_server doh4 '{ 198.51.100.1 }'"), 0);
+	assert_false(matches(f));
+	converge(f);
+	assert_int_equal(sh("nft delete element inet warren_server doh4 '{ 8.8.8.8 }'"), 0);
 	assert_false(matches(f));
 	converge(f);
 	assert_int_equal(sh("nft add element inet warren_server doh6 '{ 2001:db9::/32 }'"), 0);
