@@ -912,3 +912,13 @@ void engine_close(struct server *s)
 	free(e);
 	s->engine = NULL;
 }
+
+uint64_t engine_dns_refused(struct server *s)
+{
+	struct engine *e = E(s);
+	uint64_t n = 0;
+
+	if (!e || !e->converged || enforce_dns_refused(e->enf, &n) < 0)
+		return 0;
+	return n;
+}

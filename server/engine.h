@@ -36,5 +36,7 @@ int engine_clock_set(struct server *s, int64_t offset_s);
  * blocked counters; and of one group. Members into an open object. */
 void engine_device_json(struct server *s, const struct acct_device *d, struct json *j);
 void engine_group_json(struct server *s, int64_t group_id, struct json *j);
+/* DoT and DoH packets the table refused since it was made; 0 and 0 without a table. */
+uint64_t engine_dns_refused(struct server *s);
 
 #endif

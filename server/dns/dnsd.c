@@ -23,6 +23,7 @@
 #include "upstream.h"
 #include "wire.h"
 #include "zone.h"
+#include "../engine.h"
 #include "../server.h"
 #include "../../agent/loop.h"
 #include "../../common/json.h"
@@ -1078,6 +1079,7 @@ void dnsd_status(struct server *s, struct json *j)
 		json_u64(j, "servfail", d->servfail);
 		json_u64(j, "bogus", d->bogus);
 		json_u64(j, "malformed", d->malformed);
+		json_u64(j, "refused_dot_doh", engine_dns_refused(s));
 		json_u64(j, "in_flight", d->n_pend);
 		json_u64(j, "cache_entries", dns_cache_entries(d->cache));
 		json_u64(j, "cache_bytes", dns_cache_bytes(d->cache));

@@ -143,6 +143,7 @@ check "plain TCP to the outside connects" tcp a 10.210.0.53 80
 check_not "DNS over TLS (853) to the outside is refused" tcp a 10.210.0.53 853
 check_not "HTTPS to a DoH resolver is refused" tcp a 10.210.0.54 443
 check "HTTPS elsewhere is not" tcp a 10.210.0.53 443
+check "the refusals are counted in the status" bash -c "'$WARREN' status --json -s '$SOCK' | jq -e '.server.resolver.refused_dot_doh >= 2' >/dev/null"
 check_eq "the canary domain is answered as filtered (NXDOMAIN)" NXDOMAIN "$(rc a use-application-dns.net)"
 
 # ---- the query log
