@@ -68,6 +68,7 @@ struct server {
 	struct server_hooks hooks;
 	struct engine *engine;          /* the access policy at work (engine.c) */
 	struct dnsd *dnsd;              /* the built-in resolver (dns/dnsd.c), NULL: none */
+	bool names_stale;               /* a user or device changed since its zone was made */
 };
 
 /* Something of user_id (0: of everyone, as the server's own settings) changed: whoever
@@ -75,6 +76,7 @@ struct server {
  * layer says so; none calls up to do it. */
 static inline void server_user_changed(struct server *s, int64_t user_id)
 {
+	s->names_stale = true;      /* the resolver's zone (dns/dnsd.c) is made again */
 	if (s->hooks.user_changed)
 		s->hooks.user_changed(s, user_id);
 }

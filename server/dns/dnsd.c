@@ -202,6 +202,7 @@ static void zone_refresh(struct dnsd *d)
 		d->zone = z;
 	}
 	d->zone_changes = s->acct.changes;
+	s->names_stale = false;
 	d->zone_ms = loop_now_ms();
 	d->zone_stale = false;
 	cidrv_clear(&pools);
@@ -474,8 +475,10 @@ static size_t handle(struct dnsd *d, const uint8_t *pkt, size_t len,
 	if (max > cap)
 		max = cap;
 	peer_addr(peer, &family, addr);
-	/* The account changed: names follow at once, but at most four builds a second. */
-	if (d->zone_changes != d->s->acct.changes && loop_now_ms() - d->zone_ms >= 250)
+	/* A user or device changed: names follow at once (at most 20 builds a second); the
+	 * account's other news (endpoints, handshakes) at most four times a second. */
+	if ((d->s->names_stale && loop_now_ms() - d->zone_ms >= 50) ||
+	    (d->zone_changes != d->s->acct.changes && loop_now_ms() - d->zone_ms >= 250))
 		zone_refresh(d);
 	if (d->zone)
 		c = zone_client(d->zone, family, addr);
@@ -929,7 +932,7 @@ static void on_tick(struct loop *l, struct timer *t, void *data)
 	struct dnsd *d = data;
 	uint64_t now = loop_now_ms();
 
-	if (d->zone_stale || d->zone_changes != d->s->acct.changes)
+	if (d->zone_stale || d->s->names_stale || d->zone_changes != d->s->acct.changes)
 		zone_refresh(d);
 	for (size_t i = 0; i < d->n_tcp;) {
 		struct tcpc *c = d->tcp[i];
