@@ -583,6 +583,11 @@ static void *writer(void *arg)
 		q->cur = mine == &q->bufs[0] ? &q->bufs[1] : &q->bufs[0];
 		pthread_mutex_unlock(&q->mu);
 		write_buf(q, mine, stop);
+		/* Counts of rows written a while ago reach the statistics even when no row
+		 * follows them. */
+		if (!stop && (q->agg.n_users || q->agg.n_names) &&
+		    now_ms() - q->agg.since_ms >= ROLLUP_FLUSH_MS && agg_flush(q) == 0)
+			agg_reset(&q->agg, q->agg.hour, now_ms());
 		if (!stop && now_ms() >= hourly_purge) {
 			db_dns_hourly_purge(q->db, now_ms() / 1000 - HOURLY_KEEP_S, NULL);
 			hourly_purge = now_ms() + 3600000;
