@@ -159,7 +159,7 @@ struct resolver_conf {
 	uint32_t log_retention_days; /* log.retention_days, default 30 */
 	uint32_t log_rate;           /* log.rate: queries per device per second logged one by one, default 50 */
 	uint32_t log_burst;          /* log.burst, default 200 */
-	uint32_t lists_refresh_s;    /* how often lists from URLs are fetched again, default 86400 */
+	uint32_t lists_refresh_s;    /* a list's refresh when added without one, default 86400 */
 	uint32_t rate_limit;         /* queries per device per second answered, default 200; 0: any */
 	int line;
 };

@@ -693,6 +693,7 @@ static int do_list_add(struct api_call *c)
 	snprintf(l->name, sizeof(l->name), "%s", q->name);
 	snprintf(l->source, sizeof(l->source), "%s", q->source);
 	l->enabled = q->has_enabled ? q->enabled : true;
+	l->refresh_s = c->s->c->server.resolver.lists_refresh_s;
 	if (q->has_refresh && refresh_parse(q->refresh, &l->refresh_s, why, sizeof(why)) < 0) {
 		r = api_fail(c, -EINVAL, "%s", why);
 		goto out;

@@ -38,6 +38,9 @@
 #define PEND_MAX 20000           /* upstream requests in flight */
 #define WAITERS_MAX 64           /* clients waiting on one request */
 #define QBYTES (DNS_HEADER_LEN + DNS_NAME_WIRE_MAX + 4)
+/* How often lists' refresh times are looked at: also the least time between two fetches of
+ * a list whose URL fails. */
+#define LISTS_CHECK_MS (300 * 1000)
 
 /* Names a browser or OS asks to learn whether the network filters DNS: answered as
  * filtered, so encrypted DNS and relays that would bypass the resolver stay off. */
@@ -102,7 +105,7 @@ struct dnsd {
 	int64_t source_list[FILTER_SOURCES_MAX];
 	struct dns_lists *lists;
 	bool lists_building;
-	uint64_t lists_next_ms;
+	uint64_t lists_check_ms;       /* when the lists' refresh times are looked at next */
 	struct qlog *qlog;
 	struct timer *tick;
 	struct pend *pend[PEND_BUCKETS];
@@ -877,8 +880,18 @@ static void lists_build(struct dnsd *d, bool fetch)
 	free(lc.v);
 	free(rc.v);
 	free(gc.v);
-	if (fetch)
-		d->lists_next_ms = loop_now_ms() + (uint64_t)s->c->server.resolver.lists_refresh_s * 1000;
+	d->lists_check_ms = loop_now_ms() + LISTS_CHECK_MS;
+}
+
+/* Some list from a URL is due again: its own refresh has passed since its last fetch (or
+ * it never worked). */
+static int list_due(const struct db_dns_list *l, void *arg)
+{
+	int64_t now = *(int64_t *)arg;
+
+	if (!l->enabled || (strncmp(l->source, "http://", 7) && strncmp(l->source, "https://", 8)))
+		return 0;
+	return !l->fetched_at || l->fetched_at + (int64_t)l->refresh_s <= now ? 1 : 0;
 }
 
 static void on_lists(void *ctx, struct filter *snapshot, const struct dns_list_result *res,
@@ -942,8 +955,13 @@ static void on_tick(struct loop *l, struct timer *t, void *data)
 		else
 			i++;
 	}
-	if (!d->lists_building && d->lists_next_ms && now >= d->lists_next_ms)
-		lists_build(d, true);
+	if (!d->lists_building && now >= d->lists_check_ms) {
+		int64_t wall = time(NULL);
+
+		d->lists_check_ms = now + LISTS_CHECK_MS;
+		if (db_dns_list_list(d->s->db, list_due, &wall) == 1)
+			lists_build(d, true);
+	}
 	timer_arm(t, 1000);
 }
 
