@@ -557,6 +557,23 @@ static void startup(struct qlog *q)
 		db_dns_hourly_purge(q->db, now / 1000 - HOURLY_KEEP_S, NULL);
 }
 
+/* One purge pass in a transaction of its own, when no rows came to carry it. */
+static void purge_pass(struct qlog *q)
+{
+	int64_t now = now_ms();
+	uint64_t purged = 0;
+
+	if (db_begin(q->db) < 0)
+		return;
+	if (db_dns_log_purge(q->db, now - (int64_t)q->conf.retention_days * 86400000, PURGE_MAX,
+			     &purged) < 0 || db_commit(q->db) < 0) {
+		db_rollback(q->db);
+		q->purge_at_ms = now + 1000;
+		return;
+	}
+	q->purge_at_ms = purged == PURGE_MAX ? 0 : now + 1000;
+}
+
 static void *writer(void *arg)
 {
 	struct qlog *q = arg;
@@ -588,6 +605,9 @@ static void *writer(void *arg)
 		if (!stop && (q->agg.n_users || q->agg.n_names) &&
 		    now_ms() - q->agg.since_ms >= ROLLUP_FLUSH_MS && agg_flush(q) == 0)
 			agg_reset(&q->agg, q->agg.hour, now_ms());
+		/* and the retention is kept on a quiet server too */
+		if (!stop && q->conf.retention_days && now_ms() >= q->purge_at_ms)
+			purge_pass(q);
 		if (!stop && now_ms() >= hourly_purge) {
 			db_dns_hourly_purge(q->db, now_ms() / 1000 - HOURLY_KEEP_S, NULL);
 			hourly_purge = now_ms() + 3600000;
