@@ -51,7 +51,7 @@ export function DnsCard({ version = 0 }) {
 		<h2 id="dns-card-h" class="panel-title">${t('dns.card_title')}</h2>
 		<p class="muted small">${t('dns.card_lead', { domain: d.domain || '' })}</p>
 		${names.length ? html`<dl class="details details-compact dns-names">
-			${names.map((n) => html`<div class="details-row" key=${n.name} data-device=${n.device}>
+			${names.map((n) => html`<div class="details-row" key=${n.name} data-name-of=${n.device}>
 				<dt>${n.device}</dt>
 				<dd><div class="session-head"><span class="mono strong dns-name">${n.name}</span><${CopyName} name=${n.name} /></div>
 					${n.addresses && n.addresses.length > 0 && html`<div class="muted small mono">${n.addresses.join(' · ')}</div>`}</dd>
