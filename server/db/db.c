@@ -438,13 +438,14 @@ static const char *const migrations[] = {
 	" id INTEGER PRIMARY KEY,"
 	" name TEXT NOT NULL UNIQUE"
 	") STRICT;"
-	/* One row a query, as small as SQLite stores it: ids ascend with at (the writer
-	 * keeps at non-decreasing), so a time range is an id range; zeros and NULLs take no
-	 * bytes. list_id NULL: not blocked, 0: a custom rule. No references: a deleted
-	 * user's, device's or list's id stays. */
+	/* One row a query, as small as SQLite stores it: ids ascend with time (the writer
+	 * keeps it non-decreasing), so a row holds only its millisecond and the second is
+	 * dns_log_seconds' (a full time would take 7 bytes a row); a time range is an id
+	 * range. Zeros and NULLs take no bytes. list_id NULL: not blocked, 0: a custom
+	 * rule. No references: a deleted user's, device's or list's id stays. */
 	"CREATE TABLE dns_log ("
 	" id INTEGER PRIMARY KEY,"
-	" at INTEGER NOT NULL,"
+	" ms INTEGER NOT NULL DEFAULT 0,"
 	" user_id INTEGER NOT NULL,"
 	" device_id INTEGER NOT NULL,"
 	" name_id INTEGER NOT NULL,"
@@ -458,6 +459,11 @@ static const char *const migrations[] = {
 	 * newest first and a time range are read off the index */
 	"CREATE INDEX dns_log_user ON dns_log(user_id);"
 	"CREATE INDEX dns_log_name ON dns_log(name_id);"
+	/* the log's clock: the first row of each second that has rows (Unix seconds) */
+	"CREATE TABLE dns_log_seconds ("
+	" at INTEGER PRIMARY KEY,"
+	" first_id INTEGER NOT NULL UNIQUE"
+	") STRICT;"
 	/* each device the log has seen, with its user: a search by device reads its user's
 	 * index, also once the device is deleted */
 	"CREATE TABLE dns_log_devices ("

@@ -529,51 +529,71 @@ int db_dns_list_list(struct db *db, db_dns_list_fn fn, void *arg)
 
 /* ---- the query log ---- */
 
-/* The smallest id whose at is >= t (one past the newest when none): ids and times
- * ascend together, so a bisection over the ids, each probe one seek. */
+/* A row's time: its second from dns_log_seconds (the newest first row at or before it)
+ * and its own millisecond. */
+#define ROW_AT_MS(ID) "((SELECT t.at FROM dns_log_seconds t WHERE t.first_id <= " ID \
+	" ORDER BY t.first_id DESC LIMIT 1) * 1000 + ms)"
+
+/* The smallest id whose time is >= t (one past the newest when none): the first row of
+ * t's second or of a later one, and within t's second the first of t's millisecond. */
 static int id_at(struct db *db, int64_t t, int64_t *id)
 {
-	sqlite3_stmt *s = prep(db, "SELECT id, at FROM dns_log WHERE id >= ?1 ORDER BY id LIMIT 1");
-	int64_t lo = 0, hi, last_id = 0, last_at = 0;
+	sqlite3_stmt *sec = prep(db, "SELECT at, first_id FROM dns_log_seconds WHERE at >= ?1"
+				 " ORDER BY at LIMIT 2");
+	sqlite3_stmt *row = NULL;
+	int64_t sec_t = t >= 0 ? t / 1000 : 0, last_id, last_at, end;
 	int rc, ret;
 
-	if (!s)
+	if (!sec)
 		return -EIO;
 	ret = db_dns_log_last(db, &last_id, &last_at);
 	if (ret < 0)
 		goto out;
-	/* the answer in (lo, hi]: the rows up to lo are too early, the first from hi is not */
-	hi = last_id + 1;
-	if (last_id == 0 || last_at < t) {
-		*id = hi;
+	*id = end = last_id + 1;
+	sqlite3_bind_int64(sec, 1, sec_t);
+	rc = sqlite3_step(sec);
+	if (rc != SQLITE_ROW) {
+		if (rc != SQLITE_DONE)
+			ret = dbi_sql_err(db, rc);
 		goto out;
 	}
-	while (hi - lo > 1) {
-		int64_t mid = lo + (hi - lo) / 2;
-
-		sqlite3_bind_int64(s, 1, mid);
-		rc = sqlite3_step(s);
-		if (rc != SQLITE_ROW) {
-			ret = rc == SQLITE_DONE ? -EIO : dbi_sql_err(db, rc);
-			dbi_done(s);
-			goto out;
-		}
-		/* no row lies between mid and the one found: either bound moves past mid */
-		if (sqlite3_column_int64(s, 1) >= t)
-			hi = mid;
-		else
-			lo = sqlite3_column_int64(s, 0);
-		dbi_done(s);
+	*id = sqlite3_column_int64(sec, 1);
+	if (sqlite3_column_int64(sec, 0) > sec_t || t <= 0)
+		goto out;
+	/* t's own second: its rows run to the next second's first */
+	rc = sqlite3_step(sec);
+	if (rc == SQLITE_ROW)
+		end = sqlite3_column_int64(sec, 1);
+	else if (rc != SQLITE_DONE) {
+		ret = dbi_sql_err(db, rc);
+		goto out;
 	}
-	*id = hi;
+	row = prep(db, "SELECT id FROM dns_log WHERE id >= ?1 AND id < ?2 AND ms >= ?3"
+		   " ORDER BY id LIMIT 1");
+	if (!row) {
+		ret = -EIO;
+		goto out;
+	}
+	sqlite3_bind_int64(row, 1, *id);
+	sqlite3_bind_int64(row, 2, end);
+	sqlite3_bind_int64(row, 3, t - sec_t * 1000);
+	rc = sqlite3_step(row);
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(row, 0);
+	else if (rc == SQLITE_DONE)
+		*id = end;
+	else
+		ret = dbi_sql_err(db, rc);
 out:
-	sqlite3_finalize(s);
+	sqlite3_finalize(row);
+	sqlite3_finalize(sec);
 	return ret;
 }
 
 int db_dns_log_last(struct db *db, int64_t *id, int64_t *at_ms)
 {
-	sqlite3_stmt *s = prep(db, "SELECT id, at FROM dns_log ORDER BY id DESC LIMIT 1");
+	sqlite3_stmt *s = prep(db, "SELECT id, " ROW_AT_MS("dns_log.id")
+			       " FROM dns_log ORDER BY id DESC LIMIT 1");
 	int rc, ret = 0;
 
 	*id = *at_ms = 0;
@@ -643,18 +663,22 @@ int db_dns_name_id(struct db *db, const char *name, int64_t *id)
 static int insert_rows(struct db *db, struct db_dns_log *rows, size_t n)
 {
 	struct intern in = { NULL, NULL };
-	sqlite3_stmt *s = NULL, *dev = NULL;
-	int64_t last_id, last_at, *seen = xcalloc(SEEN, sizeof(*seen));
+	sqlite3_stmt *s = NULL, *dev = NULL, *sec = NULL;
+	int64_t last_id, last_at, last_s, *seen;
 	size_t i;
 	int ret = db_dns_log_last(db, &last_id, &last_at);
 
 	if (ret < 0)
 		return ret;
-	s = prep(db, "INSERT INTO dns_log (at, user_id, device_id, name_id, qtype, rcode, list_id,"
+	seen = xcalloc(SEEN, sizeof(*seen));
+	last_s = last_id ? last_at / 1000 : -1;
+	s = prep(db, "INSERT INTO dns_log (ms, user_id, device_id, name_id, qtype, rcode, list_id,"
 		 " upstream_us, collapsed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
 	dev = prep(db, "INSERT INTO dns_log_devices (device_id, user_id) VALUES (?1, ?2)"
 		   " ON CONFLICT DO NOTHING");
-	if (!s || !dev) {
+	/* REPLACE: a second left over from a log emptied some other way gives way */
+	sec = prep(db, "INSERT OR REPLACE INTO dns_log_seconds (at, first_id) VALUES (?1, ?2)");
+	if (!s || !dev || !sec) {
 		ret = -EIO;
 		goto out;
 	}
@@ -670,6 +694,8 @@ static int insert_rows(struct db *db, struct db_dns_log *rows, size_t n)
 			break;
 		if (r->at_ms < last_at)
 			r->at_ms = last_at;
+		if (r->at_ms < 0)
+			r->at_ms = 0;
 		last_at = r->at_ms;
 		/* a device's user never changes: once per device and batch is plenty */
 		if (r->device_id && seen[r->device_id & (SEEN - 1)] != r->device_id) {
@@ -680,7 +706,7 @@ static int insert_rows(struct db *db, struct db_dns_log *rows, size_t n)
 				break;
 			seen[r->device_id & (SEEN - 1)] = r->device_id;
 		}
-		sqlite3_bind_int64(s, 1, r->at_ms);
+		sqlite3_bind_int64(s, 1, r->at_ms % 1000);
 		sqlite3_bind_int64(s, 2, r->user_id);
 		sqlite3_bind_int64(s, 3, r->device_id);
 		sqlite3_bind_int64(s, 4, r->name_id);
@@ -693,14 +719,22 @@ static int insert_rows(struct db *db, struct db_dns_log *rows, size_t n)
 		sqlite3_bind_int64(s, 8, r->upstream_us);
 		sqlite3_bind_int64(s, 9, r->collapsed);
 		ret = dbi_exec(db, s, NULL);
-		if (ret == 0)
-			r->id = sqlite3_last_insert_rowid(db->sq);
+		if (ret < 0)
+			break;
+		r->id = sqlite3_last_insert_rowid(db->sq);
+		if (r->at_ms / 1000 > last_s) {
+			last_s = r->at_ms / 1000;
+			sqlite3_bind_int64(sec, 1, last_s);
+			sqlite3_bind_int64(sec, 2, r->id);
+			ret = dbi_exec(db, sec, NULL);
+		}
 	}
 out:
 	free(seen);
 	intern_done(&in);
 	sqlite3_finalize(s);
 	sqlite3_finalize(dev);
+	sqlite3_finalize(sec);
 	return ret;
 }
 
@@ -729,7 +763,7 @@ int db_dns_log_insert(struct db *db, struct db_dns_log *rows, size_t n)
 	return ret;
 }
 
-#define LOG_COLS "id, at, user_id, device_id, name_id," \
+#define LOG_COLS "id, " ROW_AT_MS("dns_log.id") ", user_id, device_id, name_id," \
 	" (SELECT name FROM dns_names n WHERE n.id = name_id), qtype, rcode, list_id," \
 	" upstream_us, collapsed"
 
@@ -855,9 +889,13 @@ int db_dns_log_purge(struct db *db, int64_t before_ms, uint64_t max, uint64_t *n
 	sqlite3_bind_int64(s, 1, hi);
 	sqlite3_bind_int64(s, 2, (int64_t)max);
 	ret = exec_once(db, s, &changes);
-	if (ret == 0)
-		*n = (uint64_t)changes;
-	return ret;
+	if (ret < 0 || changes == 0)
+		return ret;
+	*n = (uint64_t)changes;
+	/* the seconds before the oldest row left's own (all of them when none is left) */
+	return sql_run(db, "DELETE FROM dns_log_seconds WHERE at < coalesce((SELECT s.at"
+		       " FROM dns_log_seconds s WHERE s.first_id <= (SELECT min(id) FROM dns_log)"
+		       " ORDER BY s.first_id DESC LIMIT 1), 9223372036854775807)");
 }
 
 /* ---- roll-ups ---- */

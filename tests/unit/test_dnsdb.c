@@ -374,8 +374,13 @@ static void test_log_search(void **state)
 	r.at_ms = T0;
 	strcpy(r.name, "late.example.com");
 	assert_int_equal(db_dns_log_insert(f->db, &r, 1), 0);
-	assert_int_equal(raw_int(f->path, "SELECT at FROM dns_log ORDER BY id DESC LIMIT 1"),
-			 T0 + 299000);
+	{
+		int64_t last, at;
+
+		assert_int_equal(db_dns_log_last(f->db, &last, &at), 0);
+		assert_int_equal(last, 301);
+		assert_int_equal(at, T0 + 299000);
+	}
 }
 
 static int top_collect(const struct db_dns_top_row *r, void *arg)
@@ -460,10 +465,90 @@ static void test_purge(void **state)
 	assert_int_equal(n, 0);
 	assert_int_equal(db_dns_log_purge(f->db, T0, 0, &n), -EINVAL);
 	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM dns_log"), 50);
-	assert_int_equal(raw_int(f->path, "SELECT min(at) FROM dns_log"), T0 + 250000);
+	assert_int_equal(raw_int(f->path, "SELECT min(id) FROM dns_log"), 251);
+	/* the seconds before the oldest row's went with their rows */
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM dns_log_seconds"), 50);
+	assert_int_equal(raw_int(f->path, "SELECT min(at) FROM dns_log_seconds"), T0 / 1000 + 250);
 	assert_int_equal(db_dns_log_last(f->db, &id, &at), 0);
 	assert_int_equal(id, 300);
 	assert_int_equal(at, T0 + 299000);
+}
+
+struct times {
+	int n;
+	int64_t at[64];
+};
+
+static int time_row(const struct db_dns_log *r, void *arg)
+{
+	struct times *t = arg;
+
+	if (t->n < 64)
+		t->at[t->n] = r->at_ms;
+	t->n++;
+	return 0;
+}
+
+/* Four rows a second: each keeps its millisecond, a range cuts inside a second, and a
+ * purge keeps the second of the oldest row left though that second's first row went. */
+static void test_log_ms(void **state)
+{
+	struct fixture *f = *state;
+	struct db_dns_log rows[40];
+	struct db_dns_log_query q = { .limit = 64, .rcode = -1 };
+	struct times t = { 0 };
+	uint64_t n;
+	int64_t id, at;
+	int i;
+
+	memset(rows, 0, sizeof(rows));
+	for (i = 0; i < 40; i++) {
+		rows[i].at_ms = T0 + i * 250LL;
+		rows[i].user_id = 1;
+		rows[i].device_id = 10;
+		strcpy(rows[i].name, "ms.example.com");
+	}
+	assert_int_equal(db_dns_log_insert(f->db, rows, 40), 0);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM dns_log_seconds"), 10);
+	assert_int_equal(db_dns_log_query(f->db, &q, time_row, &t, NULL), 0);
+	assert_int_equal(t.n, 40);
+	for (i = 0; i < 40; i++)
+		assert_int_equal(t.at[i], T0 + (39 - i) * 250LL);
+	/* [T0 + 1.25 s, T0 + 2.6 s): rows 5..10 */
+	q.since_ms = T0 + 1250;
+	q.until_ms = T0 + 2600;
+	t.n = 0;
+	assert_int_equal(db_dns_log_query(f->db, &q, time_row, &t, NULL), 0);
+	assert_int_equal(t.n, 6);
+	assert_int_equal(t.at[0], T0 + 2500);
+	assert_int_equal(t.at[5], T0 + 1250);
+	/* one past a second's last row, and past the newest */
+	q.since_ms = T0 + 1800;
+	q.until_ms = T0 + 2000;
+	t.n = 0;
+	assert_int_equal(db_dns_log_query(f->db, &q, time_row, &t, NULL), 0);
+	assert_int_equal(t.n, 0);
+	q.since_ms = T0 + 9751;
+	q.until_ms = 0;
+	assert_int_equal(db_dns_log_query(f->db, &q, time_row, &t, NULL), 0);
+	assert_int_equal(t.n, 0);
+	/* before T0 + 5.1 s: rows 0..20; row 21 is second 5's second row */
+	assert_int_equal(db_dns_log_purge(f->db, T0 + 5100, 1000, &n), 0);
+	assert_int_equal(n, 21);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM dns_log_seconds"), 5);
+	q.since_ms = 0;
+	t.n = 0;
+	assert_int_equal(db_dns_log_query(f->db, &q, time_row, &t, NULL), 0);
+	assert_int_equal(t.n, 19);
+	assert_int_equal(t.at[18], T0 + 5250);
+	assert_int_equal(db_dns_log_purge(f->db, T0 + 20000, 1000, &n), 0);
+	assert_int_equal(n, 19);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM dns_log_seconds"), 0);
+	/* an emptied log starts again */
+	rows[0].at_ms = T0 + 30123;
+	assert_int_equal(db_dns_log_insert(f->db, rows, 1), 0);
+	assert_int_equal(db_dns_log_last(f->db, &id, &at), 0);
+	assert_int_equal(at, T0 + 30123);
 }
 
 /* A version-6 file (what this code makes, less schema 7) keeps its data. */
@@ -479,7 +564,7 @@ static void test_migrate_v6(void **state)
 	f->db = NULL;
 	raw_exec(f->path, "DROP TABLE dns_records; DROP TABLE dns_rules; DROP TABLE dns_list_groups;"
 		 " DROP TABLE dns_lists; DROP TABLE dns_names; DROP TABLE dns_log;"
-		 " DROP TABLE dns_log_devices; DROP TABLE dns_hourly; DROP TABLE dns_hourly_names;"
+		 " DROP TABLE dns_log_seconds; DROP TABLE dns_log_devices; DROP TABLE dns_hourly; DROP TABLE dns_hourly_names;"
 		 " INSERT INTO groups (id, name, created) VALUES (2, 'staff', 1800);"
 		 " INSERT INTO users (id, name, created, period_start, group_id, rate)"
 		 " VALUES (1, 'alice', 1000, 1000, 2, '1Mbit/1Mbit');"
@@ -513,6 +598,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_log_search, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stats, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_purge, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_log_ms, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_v6, setup_empty, teardown),
 	};
 
