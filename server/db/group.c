@@ -6,7 +6,8 @@
 #include "dbint.h"
 
 enum {
-	ST_ADD, ST_GET, ST_GET_NAME, ST_LIST, ST_USERS, ST_SERVICES, ST_DELETE, ST_SET, ST_COUNT
+	ST_ADD, ST_GET, ST_GET_NAME, ST_LIST, ST_USERS, ST_SERVICES, ST_LISTS, ST_DELETE, ST_SET,
+	ST_COUNT
 };
 
 /* columns 4 on: the policy, NULL where the file's default holds */
@@ -23,6 +24,7 @@ static const char *const sql[ST_COUNT] = {
 	[ST_LIST] = "SELECT id, name, created, " USERS ", " POLICY_COLS " FROM groups ORDER BY id",
 	[ST_USERS] = "SELECT EXISTS (SELECT 1 FROM users WHERE group_id = ?1)",
 	[ST_SERVICES] = "SELECT EXISTS (SELECT 1 FROM service_groups WHERE group_id = ?1)",
+	[ST_LISTS] = "SELECT EXISTS (SELECT 1 FROM dns_list_groups WHERE group_id = ?1)",
 	[ST_DELETE] = "DELETE FROM groups WHERE id = ?1",
 	[ST_SET] = "UPDATE groups SET destinations = ?2, schedule = ?3, sources = ?4, rate = ?5,"
 		" isolate = ?6, portal_login = ?7, idle_s = ?8, max_maps = ?9 WHERE id = ?1",
@@ -156,7 +158,7 @@ static int group_used(struct db *db, int st, int64_t id, bool *used)
 int db_group_delete(struct db *db, int64_t id)
 {
 	sqlite3_stmt *s;
-	bool users = false, services = false;
+	bool users = false, services = false, lists = false;
 	int changes = 0, ret;
 
 	if (id == DB_GROUP_DEFAULT) {
@@ -164,11 +166,15 @@ int db_group_delete(struct db *db, int64_t id)
 		return -EBUSY;
 	}
 	if ((ret = group_used(db, ST_USERS, id, &users)) < 0 ||
-	    (ret = group_used(db, ST_SERVICES, id, &services)) < 0)
+	    (ret = group_used(db, ST_SERVICES, id, &services)) < 0 ||
+	    (ret = group_used(db, ST_LISTS, id, &lists)) < 0)
 		return ret;
-	/* A service offered to it alone would become everyone's: its groups change first. */
-	if (users || services) {
-		dbi_err(db, users ? "still has users" : "is named by services (change their groups first)");
+	/* A service or a block list for it alone would become everyone's: its groups
+	 * change first. */
+	if (users || services || lists) {
+		dbi_err(db, users ? "still has users" : services ?
+			"is named by services (change their groups first)" :
+			"is named by DNS block lists (change their groups first)");
 		return -EBUSY;
 	}
 	s = STMT(db, ST_DELETE);
@@ -177,8 +183,8 @@ int db_group_delete(struct db *db, int64_t id)
 	sqlite3_bind_int64(s, 1, id);
 	ret = dbi_exec(db, s, &changes);
 	if (ret == -ENOENT) {
-		/* another process gave it a user or a service since the check */
-		dbi_err(db, "still has users or services");
+		/* another process gave it a user, a service or a list since the check */
+		dbi_err(db, "still has users, services or DNS block lists");
 		return -EBUSY;
 	}
 	if (ret == 0 && changes == 0) {

@@ -199,6 +199,7 @@ static void test_lists(void **state)
 	assert_int_equal(got.fetched_at, 0);
 	/* a group a list names is not deleted (the list would become everyone's) */
 	assert_int_equal(db_group_delete(f->db, gid), -EBUSY);
+	assert_string_equal(db_errmsg(f->db), "is named by DNS block lists (change their groups first)");
 	assert_int_equal(db_dns_list_set_groups(f->db, id, NULL, 0), 0);
 	assert_int_equal(db_dns_list_set_groups(f->db, 999, NULL, 0), -ENOENT);
 	assert_int_equal(db_dns_list_set_enabled(f->db, id, false), 0);
