@@ -795,6 +795,8 @@ static int upstream_open(struct dnsd *d)
 struct lists_collect {
 	struct dns_list_src *v;
 	size_t n;
+	int64_t *known;	/* every list's id, disabled ones too */
+	size_t n_known;
 };
 
 static int list_collect(const struct db_dns_list *l, void *arg)
@@ -802,6 +804,8 @@ static int list_collect(const struct db_dns_list *l, void *arg)
 	struct lists_collect *c = arg;
 	struct dns_list_src *src;
 
+	c->known = xrealloc(c->known, (c->n_known + 1) * sizeof(*c->known));
+	c->known[c->n_known++] = l->id;
 	if (!l->enabled)
 		return 0;
 	c->v = xrealloc(c->v, (c->n + 1) * sizeof(*c->v));
@@ -857,10 +861,12 @@ static void lists_build(struct dnsd *d, bool fetch)
 	struct lists_collect lc = { 0 };
 	struct rules_collect rc = { 0 };
 	struct groups_collect gc = { 0 };
-	int r;
+	int r = db_dns_list_list(s->db, list_collect, &lc);
 
-	if (db_dns_list_list(s->db, list_collect, &lc) < 0 ||
-	    db_dns_rule_list(s->db, rule_collect, &rc) < 0 ||
+	/* only a whole answer tells which cached copies are a deleted list's */
+	if (r == 0)
+		dns_lists_prune(d->lists, lc.known, lc.n_known);
+	if (r < 0 || db_dns_rule_list(s->db, rule_collect, &rc) < 0 ||
 	    db_group_list(s->db, group_collect, &gc) < 0)
 		log_warn("resolver: lists: %s", db_errmsg(s->db));
 	r = dns_lists_build(d->lists, lc.v, lc.n, rc.v, rc.n, gc.v, gc.n, fetch);
@@ -878,6 +884,7 @@ static void lists_build(struct dnsd *d, bool fetch)
 	for (size_t i = 0; i < rc.n; i++)
 		free(rc.v[i].pattern);
 	free(lc.v);
+	free(lc.known);
 	free(rc.v);
 	free(gc.v);
 	d->lists_check_ms = loop_now_ms() + LISTS_CHECK_MS;

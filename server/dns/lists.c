@@ -1,5 +1,6 @@
 /* The block-list loader: one worker thread at a time reads, downloads and compiles the
  * resolver's lists into a filter snapshot, and hands it to the loop through an eventfd. */
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>
@@ -257,6 +258,33 @@ out:
 		unlink(tmp);
 	free(tmp);
 	return r;
+}
+
+void dns_lists_prune(struct dns_lists *d, const int64_t *known, size_t n)
+{
+	struct dirent *e;
+	DIR *dir;
+
+	if (!d->cache_dir || !(dir = opendir(d->cache_dir)))
+		return;
+	while ((e = readdir(dir))) {
+		char *end;
+		long long id = strtoll(e->d_name, &end, 10);
+		size_t i;
+
+		/* ID.list only: a temporary file may be a running download's */
+		if (end == e->d_name || id <= 0 || strcmp(end, ".list") != 0)
+			continue;
+		for (i = 0; i < n && known[i] != id; i++)
+			;
+		if (i < n)
+			continue;
+		if (unlinkat(dirfd(dir), e->d_name, 0) == 0)
+			log_info("dns lists: removed the cached copy of deleted list %lld", id);
+		else
+			log_warn("dns lists: %s/%s: %s", d->cache_dir, e->d_name, strerror(errno));
+	}
+	closedir(dir);
 }
 
 /* One download into memory. */

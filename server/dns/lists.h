@@ -59,6 +59,10 @@ void dns_lists_free(struct dns_lists *d);   /* cancels a running build (joins th
 /* Start a build of these lists + rules + groups (copied; the caller may free after). fetch: true downloads URLs (conditional GET with the stored ETag / Last-Modified; a 304 or a failed download uses the cached copy in cache_dir/ID.list if any, and the result says so), false uses the cached copies only (a reload of rules). At most one build runs; a new request while one runs is queued (the latest wins). 0 or -errno. */
 int dns_lists_build(struct dns_lists *d, const struct dns_list_src *lists, size_t n, const struct dns_rule_src *rules, size_t n_rules, const int64_t *all_groups, size_t n_groups, bool fetch);
 
+/* Remove the cached copies of lists whose id is not in known (deleted lists: ids are never
+ * reused). Called on the loop with every list in the database, enabled or not. */
+void dns_lists_prune(struct dns_lists *d, const int64_t *known, size_t n);
+
 /* True while a build runs or waits. */
 bool dns_lists_busy(const struct dns_lists *d);
 

@@ -389,6 +389,35 @@ static void test_missing_file(void **state)
 	run_teardown(&r);
 }
 
+/* A deleted list's cached copy goes; a known list's, a disabled one's, a download's
+ * temporary file and anything else stay. */
+static void test_prune(void **state)
+{
+	const char *names[] = { "21.list", "22.list", "23.list", "24.list.tmp.AbC123", "notes" };
+	int64_t known[] = { 22, 23 };
+	char p[256];
+	struct run r;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 5; i++) {
+		FILE *f;
+
+		snprintf(p, sizeof(p), "%s/%s", cache_dir, names[i]);
+		assert_non_null(f = fopen(p, "w"));
+		fputs("x.example\n", f);
+		fclose(f);
+	}
+	run_setup(&r);
+	dns_lists_prune(r.d, known, 2);
+	for (i = 0; i < 5; i++) {
+		snprintf(p, sizeof(p), "%s/%s", cache_dir, names[i]);
+		assert_int_equal(access(p, F_OK) == 0, i != 0);
+		unlink(p);
+	}
+	run_teardown(&r);
+}
+
 static void test_url_etag(void **state)
 {
 	struct dns_list_src l = { .id = 10, .name = "remote", .source = url_of("/list.txt") };
@@ -698,6 +727,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_formats),
 		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_prune),
 		cmocka_unit_test(test_url_etag),
 		cmocka_unit_test(test_url_404),
 		cmocka_unit_test(test_groups),
