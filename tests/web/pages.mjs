@@ -489,6 +489,11 @@ let adminApi = null;
 	ok('Next and Previous page through the server\'s cursors');
 	await pg.getByRole('button', { name: en['users.name'] }).click();
 	await pg.waitForFunction(() => document.querySelector('th[aria-sort="descending"]'));
+	// the header turns at once, the rows when the server's page arrives
+	await pg.waitForFunction(() => {
+		const c = document.querySelector('.table tbody tr.row-action td.col-main .strong');
+		return c && c.textContent.trim().startsWith('zhang.');
+	}, null, { timeout: 10000 }).catch(() => {});
 	const firstDesc = (await rows(pg).first().locator('td.col-main .strong').innerText()).trim();
 	check('a header sorts on the server, descending, from page one', firstDesc.startsWith('zhang.') && (await pg.locator('.pager-range').innerText()).startsWith('1–'), firstDesc);
 	await pg.getByPlaceholder(en['users.search']).fill('zhang.0998');
