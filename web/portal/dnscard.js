@@ -16,6 +16,11 @@ function stamp(v) {
 	return new Intl.DateTimeFormat(currentLang(), { hour: '2-digit', minute: '2-digit', second: '2-digit' }).format(d);
 }
 
+// A long name wraps after a dot, not inside a label.
+function breakable(name) {
+	return name.split('.').map((label, i, all) => (i < all.length - 1 ? html`${label}.<wbr />` : label));
+}
+
 function CopyName({ name }) {
 	const [copied, setCopied] = useState(null);
 	const copy = async () => {
@@ -51,9 +56,9 @@ export function DnsCard({ version = 0 }) {
 		<h2 id="dns-card-h" class="panel-title">${t('dns.card_title')}</h2>
 		<p class="muted small">${t('dns.card_lead', { domain: d.domain || '' })}</p>
 		${names.length ? html`<dl class="details details-compact dns-names">
-			${names.map((n) => html`<div class="details-row" key=${n.name} data-name-of=${n.device}>
+			${names.map((n) => html`<div class="details-row" key=${n.name}>
 				<dt>${n.device}</dt>
-				<dd><div class="session-head"><span class="mono strong dns-name">${n.name}</span><${CopyName} name=${n.name} /></div>
+				<dd><div class="session-head"><span class="mono strong dns-name">${breakable(n.name)}</span><${CopyName} name=${n.name} /></div>
 					${n.addresses && n.addresses.length > 0 && html`<div class="muted small mono">${n.addresses.join(' · ')}</div>`}</dd>
 			</div>`)}
 		</dl>` : html`<p class="muted">${t('dns.card_no_names')}</p>`}
